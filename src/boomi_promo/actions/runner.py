@@ -1,0 +1,84 @@
+"""Run one action for one verified caller: the same path for the API, the dashboard and the CLI.
+
+Checks run in this order and each refuses before anything is read or written: the action
+exists, the caller's tier is high enough, body fields that name the caller match the
+principal, the body is valid. Boomi failures become typed product errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from pydantic import ValidationError
+
+from boomi_promo.actions.context import ActionContext
+from boomi_promo.actions.registry import ActionSpec, ResponseProfile, get_action
+from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.errors import (
+    IdentityMismatch,
+    InsufficientTier,
+    InvalidRequest,
+    NotFound,
+    from_boomi_error,
+)
+from boomi_promo.identity.principal import Principal, Tier, check_identity_fields
+
+if TYPE_CHECKING:
+    from boomi_promo.bootstrap import Container
+
+_TIER_RANK = {Tier.READONLY: 0, Tier.CONTRIBUTOR: 1, Tier.ADMIN: 2}
+
+
+def require_action(name: str) -> ActionSpec:
+    spec = get_action(name)
+    if spec is None:
+        raise NotFound(f"There is no action named '{name}'.", error_code="UNKNOWN_ACTION")
+    return spec
+
+
+def describe_validation_error(exc: ValidationError) -> InvalidRequest:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    return InvalidRequest(f"Field '{field}': {first['msg']}.", field=field)
+
+
+def authorize(spec: ActionSpec, principal: Principal, payload: Mapping[str, Any]) -> None:
+    if _TIER_RANK[principal.tier] < _TIER_RANK[spec.min_tier]:
+        raise InsufficientTier(
+            f"{spec.name} needs the {spec.min_tier.value} tier; your groups give {principal.tier.value}."
+        )
+    mismatched = check_identity_fields(principal, payload)
+    if mismatched is not None:
+        raise IdentityMismatch(
+            f"Field '{mismatched}' names someone other than the signed-in user.", field=mismatched
+        )
+
+
+async def execute_action(
+    container: Container, name: str, payload: Mapping[str, Any], principal: Principal
+) -> ResponseProfile:
+    spec = require_action(name)
+    authorize(spec, principal, payload)
+    try:
+        request = spec.request_model.model_validate(dict(payload))
+    except ValidationError as exc:
+        raise describe_validation_error(exc) from exc
+    log = structlog.get_logger("boomi_promo.actions").bind(
+        action=spec.name, process=spec.process_name, user=principal.email
+    )
+    ctx = ActionContext(
+        principal=principal,
+        settings=container.settings,
+        boomi=container.boomi,
+        uow_factory=container.uow_factory,
+        log=log,
+    )
+    try:
+        response = await spec.handler(ctx, request)
+    except BoomiError as exc:
+        log.warning("boomi call failed", error_code=exc.error_code, status=exc.status_code)
+        raise from_boomi_error(exc) from exc
+    log.info("action completed")
+    return response

@@ -1,0 +1,101 @@
+"""The service: JSON API, dashboard and health endpoints in one ASGI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from boomi_promo import __version__
+from boomi_promo.actions.registry import all_actions
+from boomi_promo.api.endpoints import build_router, promo_error_response
+from boomi_promo.bootstrap import Container, bootstrap
+from boomi_promo.config import Settings
+from boomi_promo.errors import InvalidRequest, PromoError
+
+log = structlog.get_logger("boomi_promo.api")
+
+
+def _openapi_document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the request profiles, which the action routes read themselves."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title="boomi-promo", version=__version__, routes=app.routes, description=app.description
+    )
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    for spec in all_actions():
+        schema = spec.request_model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, nested in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, nested)
+        schemas[spec.request_model.__name__] = schema
+    app.openapi_schema = document
+    return document
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """Build the service. Given a container (tests), it is used as is and not closed here."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if container is not None:
+            app.state.container = container
+            yield
+            return
+        owned = await bootstrap(settings or Settings())
+        app.state.container = owned
+        try:
+            yield
+        finally:
+            await owned.aclose()
+
+    app = FastAPI(
+        title="boomi-promo",
+        version=__version__,
+        description="Promote Boomi components from dev sub-accounts into the primary account.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(PromoError)
+    async def on_promo_error(request: Request, exc: PromoError) -> JSONResponse:
+        return promo_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid"}
+        field = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
+        return promo_error_response(InvalidRequest(f"Field '{field}': {first['msg']}.", field=field))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
+        return JSONResponse(
+            {"success": False, "errorCode": code, "errorMessage": str(exc.detail)},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", path=request.url.path)
+        return JSONResponse(
+            {
+                "success": False,
+                "errorCode": "INTERNAL_ERROR",
+                "errorMessage": "Something went wrong on our side; the error was logged.",
+            },
+            status_code=500,
+        )
+
+    app.include_router(build_router())
+    from boomi_promo.web.routes import mount_dashboard
+
+    mount_dashboard(app)
+    app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
+    return app

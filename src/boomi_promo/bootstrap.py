@@ -1,0 +1,62 @@
+"""One place that wires adapters: settings → database, Boomi client, identity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from boomi_promo.boomi.client import BoomiClient
+from boomi_promo.boomi.limiter import LocalRateLimiter
+from boomi_promo.config import IdentityMode, Settings
+from boomi_promo.identity import build_verifier
+from boomi_promo.identity.local import LocalIdentity, load_or_create_session_secret
+from boomi_promo.identity.principal import TokenVerifier
+from boomi_promo.logging import configure_logging
+from boomi_promo.store.database import create_engine
+from boomi_promo.store.migrations import ensure_schema
+from boomi_promo.store.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    uow_factory: UnitOfWorkFactory
+    boomi: BoomiClient
+    verifier: TokenVerifier
+    local_identity: LocalIdentity | None
+    session_secret: str
+
+    async def aclose(self) -> None:
+        await self.boomi.aclose()
+        await self.engine.dispose()
+
+
+async def bootstrap(
+    settings: Settings, *, boomi_transport: httpx.AsyncBaseTransport | None = None
+) -> Container:
+    configure_logging(json_output=settings.log_json)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url()
+    await ensure_schema(url)
+    engine = create_engine(url)
+    boomi = BoomiClient.from_settings(
+        settings.boomi,
+        limiter=LocalRateLimiter(rate=settings.boomi.requests_per_second),
+        transport=boomi_transport,
+    )
+    local = LocalIdentity(settings.data_dir) if settings.identity_mode is IdentityMode.LOCAL else None
+    secret = settings.session_secret.get_secret_value() or load_or_create_session_secret(
+        settings.data_dir
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        uow_factory=UnitOfWorkFactory(engine),
+        boomi=boomi,
+        verifier=build_verifier(settings),
+        local_identity=local,
+        session_secret=secret,
+    )

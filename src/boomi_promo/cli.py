@@ -1,0 +1,119 @@
+"""The ``promo`` command line: run the service, the emulator or the demo; sign tokens; migrate."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from boomi_promo.config import Settings
+
+app = typer.Typer(help="boomi-promo: promote Boomi components into the primary account.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (database, keys, demo.json).")
+]
+
+
+@app.command()
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the dashboard and API.")] = 8000,
+) -> None:
+    """Serve the dashboard and JSON API with settings from PROMO_* environment variables."""
+    import uvicorn
+
+    from boomi_promo.api.app import create_app
+
+    settings = Settings()
+    problems = settings_problems(settings)
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(code=2)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def settings_problems(settings: Settings) -> list[str]:
+    """What stops `promo serve` from starting, in sentences an operator can act on."""
+    from boomi_promo.config import IdentityMode
+    from boomi_promo.identity.oidc import validate_oidc_settings
+
+    problems = []
+    if not settings.boomi.primary_account_id:
+        problems.append("PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set: name the primary Boomi account.")
+    if not settings.boomi.username or not settings.boomi.api_token.get_secret_value():
+        problems.append(
+            "PROMO_BOOMI__USERNAME and PROMO_BOOMI__API_TOKEN must name a Boomi user and its API token."
+        )
+    if settings.identity_mode is IdentityMode.OIDC:
+        problems.extend(validate_oidc_settings(settings))
+    return problems
+
+
+@app.command()
+def emulator(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the emulated Platform API.")] = 8081,
+    state: Annotated[
+        Path | None,
+        typer.Option(help="State file: loaded when it exists, else the demo seed; saved on exit."),
+    ] = None,
+) -> None:
+    """Serve the Boomi Platform API emulator on loopback."""
+    from boomi_promo.emulator.server import run_emulator
+
+    run_emulator(host, port, state)
+
+
+@app.command()
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the dashboard and API.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Emulator with its demo seed + service on SQLite + dashboard, all on this machine."""
+    from boomi_promo.demo import run_demo
+
+    asyncio.run(run_demo(host=host, port=port, data_dir=data_dir))
+
+
+@app.command()
+def token(
+    email: Annotated[str, typer.Option(help="E-mail of the user the token names.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    groups: Annotated[str, typer.Option(help="Comma-separated SSO groups.")] = "",
+    data_dir: DataDirOption = None,
+    ttl_hours: Annotated[float, typer.Option(help="Hours until the token expires.")] = 12.0,
+) -> None:
+    """Print a signed bearer token for local identity mode (the demo)."""
+    from boomi_promo.identity.local import LocalIdentity
+
+    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+    identity = LocalIdentity(settings.data_dir)
+    group_list = [g.strip() for g in groups.split(",") if g.strip()]
+    typer.echo(
+        identity.issue_token(
+            email, name or email, group_list, ttl_seconds=int(ttl_hours * 3600)
+        )
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database (PROMO_DATABASE_URL)."""
+    from boomi_promo.store.migrations import upgrade_database
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(upgrade_database(settings.resolved_database_url()))
+    typer.echo("database is at the latest revision")
+
+
+if __name__ == "__main__":
+    app()

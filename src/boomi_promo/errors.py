@@ -1,0 +1,106 @@
+"""The product's typed errors: every refusal a caller can see.
+
+Actions raise these *before* acting; one handler in the API (and one in the dashboard) turns
+them into the response envelope ``{"success": false, "errorCode": ..., "errorMessage": ...}``
+with the HTTP status named here. Boomi failures arrive as :class:`boomi_promo.boomi.errors.BoomiError`
+and are converted by :func:`from_boomi_error`.
+
+    PromoError (400 INVALID_REQUEST)
+    ├── InvalidRequest            400  INVALID_REQUEST            (names the field)
+    ├── NotAuthenticated          401  UNAUTHENTICATED
+    ├── Forbidden                 403  (INSUFFICIENT_TIER, UNAUTHORIZED_ACCOUNT_ACCESS, IDENTITY_MISMATCH, ...)
+    ├── NotFound                  404  (PROMOTION_NOT_FOUND, COMPONENT_NOT_FOUND, ...)
+    ├── Conflict                  409  (INVALID_PROMOTION_STATUS, CONCURRENT_PROMOTION, ...)
+    └── UpstreamFailure           502/503/504  (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE, ...)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from boomi_promo.boomi.errors import BoomiError
+
+
+class PromoError(Exception):
+    status_code: int = 400
+    error_code: str = "INVALID_REQUEST"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_code: str | None = None,
+        field: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if error_code is not None:
+            self.error_code = error_code
+        self.field = field
+        self.details = details or {}
+
+    def envelope(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "success": False,
+            "errorCode": self.error_code,
+            "errorMessage": self.message,
+        }
+        if self.field is not None:
+            body["errorField"] = self.field
+        body.update(self.details)
+        return body
+
+
+class InvalidRequest(PromoError):
+    status_code = 400
+    error_code = "INVALID_REQUEST"
+
+
+class NotAuthenticated(PromoError):
+    status_code = 401
+    error_code = "UNAUTHENTICATED"
+
+
+class Forbidden(PromoError):
+    status_code = 403
+    error_code = "FORBIDDEN"
+
+
+class InsufficientTier(Forbidden):
+    error_code = "INSUFFICIENT_TIER"
+
+
+class UnauthorizedAccountAccess(Forbidden):
+    error_code = "UNAUTHORIZED_ACCOUNT_ACCESS"
+
+
+class IdentityMismatch(Forbidden):
+    error_code = "IDENTITY_MISMATCH"
+
+
+class NotFound(PromoError):
+    status_code = 404
+    error_code = "NOT_FOUND"
+
+
+class Conflict(PromoError):
+    status_code = 409
+    error_code = "CONFLICT"
+
+
+class UpstreamFailure(PromoError):
+    status_code = 502
+    error_code = "BOOMI_UNAVAILABLE"
+
+    def __init__(self, message: str, *, error_code: str, status_code: int) -> None:
+        super().__init__(message, error_code=error_code)
+        self.status_code = status_code
+
+
+def from_boomi_error(exc: BoomiError) -> UpstreamFailure | NotFound:
+    """A Boomi failure as the product reports it: typed code, actionable sentence, no secrets."""
+    if exc.http_status == 404:
+        return NotFound(exc.message, error_code=exc.error_code)
+    return UpstreamFailure(exc.message, error_code=exc.error_code, status_code=exc.http_status)

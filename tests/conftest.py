@@ -1,0 +1,6 @@
+"""Fixtures shared by every suite live in tests/support; each module there is a pytest plugin."""
+
+pytest_plugins = [
+    "tests.support.database",
+    "tests.support.servers",
+]
