@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.database",
     "tests.support.servers",
+    "tests.support.service",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,10 +12,11 @@ from boomi_promo.boomi.limiter import LocalRateLimiter
 from boomi_promo.config import IdentityMode, Settings
 from boomi_promo.identity import build_verifier
 from boomi_promo.identity.local import LocalIdentity, load_or_create_session_secret
-from boomi_promo.identity.principal import TokenVerifier
+from boomi_promo.identity.verification import TokenVerifier
+from boomi_promo.jobs.runner import JobRunner
 from boomi_promo.logging import configure_logging
+from boomi_promo.store import current_revision, head_revision, upgrade_database
 from boomi_promo.store.database import create_engine
-from boomi_promo.store.migrations import ensure_schema
 from boomi_promo.store.uow import UnitOfWorkFactory
 
 
@@ -28,10 +29,40 @@ class Container:
     verifier: TokenVerifier
     local_identity: LocalIdentity | None
     session_secret: str
+    jobs: JobRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobRunner(self)
 
     async def aclose(self) -> None:
+        await self.jobs.aclose()
         await self.boomi.aclose()
         await self.engine.dispose()
+
+
+def resolve_session_secret(settings: Settings) -> str:
+    configured = settings.session_secret.get_secret_value()
+    if configured:
+        return configured
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return load_or_create_session_secret(settings.data_dir)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+async def ensure_schema(url: str) -> None:
+    """SQLite (embedded) migrates itself; a shared server is migrated by `promo db upgrade`."""
+    if url.startswith("sqlite"):
+        await upgrade_database(url)
+        return
+    current, head = await current_revision(url), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"The database schema is at revision {current or 'none'}, the code needs {head}: "
+            "run `promo db upgrade` first."
+        )
 
 
 async def bootstrap(
@@ -47,10 +78,10 @@ async def bootstrap(
         limiter=LocalRateLimiter(rate=settings.boomi.requests_per_second),
         transport=boomi_transport,
     )
-    local = LocalIdentity(settings.data_dir) if settings.identity_mode is IdentityMode.LOCAL else None
-    secret = settings.session_secret.get_secret_value() or load_or_create_session_secret(
-        settings.data_dir
+    local = (
+        LocalIdentity(settings.data_dir) if settings.identity_mode is IdentityMode.LOCAL else None
     )
+    secret = resolve_session_secret(settings)
     return Container(
         settings=settings,
         engine=engine,

@@ -10,7 +10,9 @@ import typer
 
 from boomi_promo.config import Settings
 
-app = typer.Typer(help="boomi-promo: promote Boomi components into the primary account.", no_args_is_help=True)
+app = typer.Typer(
+    help="boomi-promo: promote Boomi components into the primary account.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
@@ -46,10 +48,10 @@ def settings_problems(settings: Settings) -> list[str]:
 
     problems = []
     if not settings.boomi.primary_account_id:
-        problems.append("PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set: name the primary Boomi account.")
+        problems.append("PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set: name the primary account.")
     if not settings.boomi.username or not settings.boomi.api_token.get_secret_value():
         problems.append(
-            "PROMO_BOOMI__USERNAME and PROMO_BOOMI__API_TOKEN must name a Boomi user and its API token."
+            "PROMO_BOOMI__USERNAME and PROMO_BOOMI__API_TOKEN must name a Boomi user and token."
         )
     if settings.identity_mode is IdentityMode.OIDC:
         problems.extend(validate_oidc_settings(settings))
@@ -98,16 +100,14 @@ def token(
     identity = LocalIdentity(settings.data_dir)
     group_list = [g.strip() for g in groups.split(",") if g.strip()]
     typer.echo(
-        identity.issue_token(
-            email, name or email, group_list, ttl_seconds=int(ttl_hours * 3600)
-        )
+        identity.issue_token(email, name or email, group_list, ttl_seconds=int(ttl_hours * 3600))
     )
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration to the configured database (PROMO_DATABASE_URL)."""
-    from boomi_promo.store.migrations import upgrade_database
+    from boomi_promo.store import upgrade_database
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,14 @@ class OidcSettings(BaseModel):
     leeway_seconds: int = 30
 
 
+class JobSettings(BaseModel):
+    heartbeat_seconds: float = 5.0
+    stale_after_seconds: float = 30.0
+    """A running job silent this long belongs to a dead process and is compensated."""
+    sweep_seconds: float = 5.0
+    shutdown_grace_seconds: float = 10.0
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PROMO_",
@@ -75,6 +83,7 @@ class Settings(BaseSettings):
     boomi: BoomiSettings = Field(default_factory=BoomiSettings)
     groups: GroupSettings = Field(default_factory=GroupSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     log_json: bool = False
 
     def resolved_database_url(self) -> str:

@@ -2,13 +2,13 @@
 
 Actions raise these *before* acting; one handler in the API (and one in the dashboard) turns
 them into the response envelope ``{"success": false, "errorCode": ..., "errorMessage": ...}``
-with the HTTP status named here. Boomi failures arrive as :class:`boomi_promo.boomi.errors.BoomiError`
-and are converted by :func:`from_boomi_error`.
+with the HTTP status named here. Boomi failures arrive as
+:class:`boomi_promo.boomi.errors.BoomiError` and are converted by :func:`from_boomi_error`.
 
     PromoError (400 INVALID_REQUEST)
     ├── InvalidRequest            400  INVALID_REQUEST            (names the field)
     ├── NotAuthenticated          401  UNAUTHENTICATED
-    ├── Forbidden                 403  (INSUFFICIENT_TIER, UNAUTHORIZED_ACCOUNT_ACCESS, IDENTITY_MISMATCH, ...)
+    ├── Forbidden                 403  (INSUFFICIENT_TIER, IDENTITY_MISMATCH, ...)
     ├── NotFound                  404  (PROMOTION_NOT_FOUND, COMPONENT_NOT_FOUND, ...)
     ├── Conflict                  409  (INVALID_PROMOTION_STATUS, CONCURRENT_PROMOTION, ...)
     └── UpstreamFailure           502/503/504  (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE, ...)

@@ -50,6 +50,6 @@ def parse_xml(data: bytes | str) -> etree._Element:
 
 
 def to_bytes(element: etree._Element, *, declaration: bool = True) -> bytes:
-    return etree.tostring(
-        element, xml_declaration=declaration, encoding="UTF-8", standalone=True if declaration else None
-    )
+    if declaration:
+        return etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return etree.tostring(element, encoding="UTF-8")

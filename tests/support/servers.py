@@ -1,1 +1,127 @@
-"""Fixtures: see module docstring once filled."""
+"""Fixtures: real HTTP servers on 127.0.0.1 for ASGI apps (the Boomi emulator, the service).
+
+``start_server(app)`` runs any ASGI app under uvicorn in a background thread on a free port
+and yields its base URL. The ``emulator`` fixture serves the Boomi emulator once per session
+and gives each test a fresh demo state (zero delays, throttling off; change
+``emulator.state.settings`` to test those).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from boomi_promo.emulator.app import EmulatorApp, create_app
+from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    base_url: str
+    server: uvicorn.Server
+
+
+@contextmanager
+def start_server(app: Any, *, lifespan: str = "auto") -> Iterator[RunningServer]:
+    """Serve ``app`` on a free loopback port until the block ends."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        lifespan=lifespan,
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def fast_settings() -> EmulatorSettings:
+    """No waiting and no throttling unless a test asks for them."""
+    return EmulatorSettings(
+        branch_ready_seconds=0.0,
+        merge_draft_seconds=0.0,
+        merge_review_seconds=0.0,
+        merge_execute_seconds=0.0,
+        requests_per_second=None,
+    )
+
+
+@dataclass
+class EmulatorHandle:
+    base_url: str
+    app: EmulatorApp
+    state: EmulatorState
+    seed: DemoSeed
+
+    @property
+    def api_url(self) -> str:
+        """Partner API base for the primary account (``…/partner/api/rest/v1/{primary}``)."""
+        return f"{self.base_url}/partner/api/rest/v1/{self.seed.primary_account_id}"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return f"BOOMI_TOKEN.{self.seed.username}", self.seed.api_token
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        """An httpx client on the Partner API base with the demo credentials, JSON by default."""
+        kwargs.setdefault("headers", {"Accept": "application/json"})
+        return httpx.Client(base_url=self.api_url, auth=self.auth, timeout=10, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        kwargs.setdefault("headers", {"Accept": "application/json"})
+        return httpx.AsyncClient(base_url=self.api_url, auth=self.auth, timeout=10, **kwargs)
+
+    def reset_faults(self) -> None:
+        self.state.faults.clear()
+
+    def use_state(self, state: EmulatorState) -> None:
+        """Serve another state from the next request on."""
+        self.state = state
+        self.app.emulator_state = state
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[tuple[str, EmulatorApp]]:
+    state, _seed = build_demo_state()
+    app = create_app(state)
+    with start_server(app) as running:
+        yield running.base_url, app
+
+
+@pytest.fixture
+def emulator(emulator_server: tuple[str, EmulatorApp]) -> Iterator[EmulatorHandle]:
+    """The emulator over HTTP with a fresh demo state for this test."""
+    base_url, app = emulator_server
+    state, seed = build_demo_state()
+    state.settings = fast_settings()
+    handle = EmulatorHandle(base_url, app, state, seed)
+    handle.use_state(state)
+    yield handle
+    handle.reset_faults()

@@ -19,10 +19,10 @@ async def granted_dev_accounts(ctx: ActionContext) -> list[DevAccount]:
     """Active dev accounts the caller may use, each once, by name. Admins see all of them."""
     async with ctx.unit_of_work() as uow:
         if ctx.principal.tier is Tier.ADMIN:
-            records = await uow.dev_account_access.list_all_active()
+            records = await uow.access.list_all_active()
         else:
             groups = team_groups(ctx.principal.groups, ctx.settings.groups)
-            records = await uow.dev_account_access.list_active_for_groups(groups)
+            records = await uow.access.list_active_for_groups(groups)
     accounts = {r.dev_account_id: DevAccount(r.dev_account_id, r.dev_account_name) for r in records}
     return sorted(accounts.values(), key=lambda a: (a.account_name.lower(), a.account_id))
 

@@ -38,5 +38,7 @@ async def get_dev_accounts(
     accounts = await granted_dev_accounts(ctx)
     return GetDevAccountsResponse(
         effective_tier=ctx.principal.tier.value,
-        dev_accounts=[DevAccountItem(account_id=a.account_id, account_name=a.account_name) for a in accounts],
+        dev_accounts=[
+            DevAccountItem(account_id=a.account_id, account_name=a.account_name) for a in accounts
+        ],
     )

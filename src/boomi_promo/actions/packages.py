@@ -40,14 +40,16 @@ class ListDevPackagesResponse(ResponseProfile):
 async def component_names(
     ctx: ActionContext, component_ids: Iterable[str], *, account_id: str
 ) -> dict[str, str]:
-    """Names of components in a dev account; a component deleted since it was packaged keeps its id."""
+    """Names of components in a dev account; one deleted since it was packaged shows its id."""
     semaphore = asyncio.Semaphore(METADATA_CONCURRENCY)
     names: dict[str, str] = {}
 
     async def lookup(component_id: str) -> None:
         async with semaphore:
             try:
-                meta = await ctx.boomi.get_component_metadata(component_id, override_account=account_id)
+                meta = await ctx.boomi.get_component_metadata(
+                    component_id, override_account=account_id
+                )
             except BoomiNotFoundError:
                 names[component_id] = component_id
             else:

@@ -18,6 +18,8 @@ from boomi_promo.identity.principal import Tier
 
 if TYPE_CHECKING:
     from boomi_promo.actions.context import ActionContext
+    from boomi_promo.bootstrap import Container
+    from boomi_promo.store import Job
 
 
 class Profile(BaseModel):
@@ -39,6 +41,7 @@ class ResponseProfile(Profile):
 RequestT = TypeVar("RequestT", bound=Profile)
 ResponseT = TypeVar("ResponseT", bound=ResponseProfile)
 Handler = Callable[["ActionContext", Any], Awaitable[ResponseProfile]]
+Recovery = Callable[["Container", "Job"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class ActionSpec:
     response_model: type[ResponseProfile]
     handler: Handler
     long_running: bool = False
+    recover: Recovery | None = None
+    """Undo what an interrupted run of this action left behind (long-running actions only)."""
 
     @property
     def pascal_name(self) -> str:
@@ -77,6 +82,7 @@ def action(
     response: type[ResponseT],
     min_tier: Tier = Tier.CONTRIBUTOR,
     long_running: bool = False,
+    recover: Recovery | None = None,
 ) -> Callable[
     [Callable[[ActionContext, RequestT], Awaitable[ResponseT]]],
     Callable[[ActionContext, RequestT], Awaitable[ResponseT]],
@@ -97,6 +103,7 @@ def action(
             response_model=response,
             handler=handler,
             long_running=long_running,
+            recover=recover,
         )
         request.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Request"
         response.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Response"

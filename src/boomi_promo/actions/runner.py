@@ -14,16 +14,18 @@ import structlog
 from pydantic import ValidationError
 
 from boomi_promo.actions.context import ActionContext
-from boomi_promo.actions.registry import ActionSpec, ResponseProfile, get_action
+from boomi_promo.actions.registry import ActionSpec, Profile, ResponseProfile, get_action
 from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.errors import (
     IdentityMismatch,
     InsufficientTier,
     InvalidRequest,
     NotFound,
+    PromoError,
     from_boomi_error,
 )
 from boomi_promo.identity.principal import Principal, Tier, check_identity_fields
+from boomi_promo.store import JobState
 
 if TYPE_CHECKING:
     from boomi_promo.bootstrap import Container
@@ -47,7 +49,8 @@ def describe_validation_error(exc: ValidationError) -> InvalidRequest:
 def authorize(spec: ActionSpec, principal: Principal, payload: Mapping[str, Any]) -> None:
     if _TIER_RANK[principal.tier] < _TIER_RANK[spec.min_tier]:
         raise InsufficientTier(
-            f"{spec.name} needs the {spec.min_tier.value} tier; your groups give {principal.tier.value}."
+            f"{spec.name} needs the {spec.min_tier.value} tier; "
+            f"your groups give {principal.tier.value}."
         )
     mismatched = check_identity_fields(principal, payload)
     if mismatched is not None:
@@ -56,15 +59,22 @@ def authorize(spec: ActionSpec, principal: Principal, payload: Mapping[str, Any]
         )
 
 
-async def execute_action(
-    container: Container, name: str, payload: Mapping[str, Any], principal: Principal
-) -> ResponseProfile:
+def prepare_action(
+    name: str, payload: Mapping[str, Any], principal: Principal
+) -> tuple[ActionSpec, Profile]:
+    """Every check that must pass before an action may run, in order; the validated request."""
     spec = require_action(name)
     authorize(spec, principal, payload)
     try:
         request = spec.request_model.model_validate(dict(payload))
     except ValidationError as exc:
         raise describe_validation_error(exc) from exc
+    return spec, request
+
+
+async def run_handler(
+    container: Container, spec: ActionSpec, request: Profile, principal: Principal
+) -> ResponseProfile:
     log = structlog.get_logger("boomi_promo.actions").bind(
         action=spec.name, process=spec.process_name, user=principal.email
     )
@@ -74,6 +84,7 @@ async def execute_action(
         boomi=container.boomi,
         uow_factory=container.uow_factory,
         log=log,
+        process_name=spec.process_name,
     )
     try:
         response = await spec.handler(ctx, request)
@@ -82,3 +93,35 @@ async def execute_action(
         raise from_boomi_error(exc) from exc
     log.info("action completed")
     return response
+
+
+async def execute_action(
+    container: Container, name: str, payload: Mapping[str, Any], principal: Principal
+) -> ResponseProfile:
+    """Run an action to its end and return its response (long actions still run as a job)."""
+    spec, request = prepare_action(name, payload, principal)
+    if not spec.long_running:
+        return await run_handler(container, spec, request, principal)
+    job = await container.jobs.submit(spec, request, principal)
+    finished = await container.jobs.wait(job.id, principal)
+    response = finished.response or {}
+    if finished.state is not JobState.SUCCEEDED:
+        raise job_failure(response, finished.http_status or 500)
+    return spec.response_model.model_validate(response)
+
+
+def job_failure(envelope: Mapping[str, Any], status_code: int) -> PromoError:
+    """A finished job's failure envelope as the typed error it was."""
+    details = {
+        k: v
+        for k, v in envelope.items()
+        if k not in {"success", "errorCode", "errorMessage", "errorField"}
+    }
+    error = PromoError(
+        str(envelope.get("errorMessage", "")),
+        error_code=str(envelope.get("errorCode", "INTERNAL_ERROR")),
+        field=envelope.get("errorField"),
+        details=details,
+    )
+    error.status_code = status_code
+    return error

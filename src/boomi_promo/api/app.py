@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from boomi_promo import __version__
 from boomi_promo.actions.registry import all_actions
 from boomi_promo.api.endpoints import build_router, promo_error_response
-from boomi_promo.bootstrap import Container, bootstrap
+from boomi_promo.bootstrap import Container, bootstrap, resolve_session_secret
 from boomi_promo.config import Settings
 from boomi_promo.errors import InvalidRequest, PromoError
+from boomi_promo.web.routes import mount_dashboard
 
 log = structlog.get_logger("boomi_promo.api")
 
@@ -41,16 +42,28 @@ def _openapi_document(app: FastAPI) -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
-    """Build the service. Given a container (tests), it is used as is and not closed here."""
+    """Build the service. A given container (tests, the demo) is used as is, not closed here."""
+    if container is not None:
+        settings = container.settings
+        session_secret = container.session_secret
+    else:
+        settings = settings or Settings()
+        session_secret = resolve_session_secret(settings)
+    resolved_settings = settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if container is not None:
             app.state.container = container
-            yield
+            await container.jobs.start()
+            try:
+                yield
+            finally:
+                await container.jobs.aclose()
             return
-        owned = await bootstrap(settings or Settings())
+        owned = await bootstrap(resolved_settings)
         app.state.container = owned
+        await owned.jobs.start()
         try:
             yield
         finally:
@@ -71,7 +84,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": ("body",), "msg": "invalid"}
         field = ".".join(str(p) for p in first["loc"] if p != "body") or "body"
-        return promo_error_response(InvalidRequest(f"Field '{field}': {first['msg']}.", field=field))
+        return promo_error_response(
+            InvalidRequest(f"Field '{field}': {first['msg']}.", field=field)
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -94,8 +109,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         )
 
     app.include_router(build_router())
-    from boomi_promo.web.routes import mount_dashboard
-
-    mount_dashboard(app)
+    mount_dashboard(app, session_secret=session_secret, public_url=settings.public_url)
     app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
     return app

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from boomi_promo.errors import NotAuthenticated
-from boomi_promo.identity.principal import AuthenticationError, Principal
+from boomi_promo.errors import NotAuthenticated, UpstreamFailure
+from boomi_promo.identity.principal import Principal
+from boomi_promo.identity.verification import AuthenticationError, IdentityProviderError
 
 if TYPE_CHECKING:
     from boomi_promo.bootstrap import Container
@@ -28,4 +29,8 @@ async def api_principal(request: Request, container: Container) -> Principal:
     try:
         return await container.verifier.verify(token)
     except AuthenticationError as exc:
-        raise NotAuthenticated(str(exc)) from exc
+        raise NotAuthenticated(exc.message) from exc
+    except IdentityProviderError as exc:
+        raise UpstreamFailure(
+            exc.message, error_code="IDENTITY_PROVIDER_UNAVAILABLE", status_code=503
+        ) from exc

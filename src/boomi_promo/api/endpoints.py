@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy import text
 
 from boomi_promo.actions.registry import ActionSpec, all_actions
-from boomi_promo.actions.runner import execute_action, require_action
+from boomi_promo.actions.runner import prepare_action, require_action, run_handler
 from boomi_promo.api.auth import api_principal
 from boomi_promo.bootstrap import Container
 from boomi_promo.errors import InvalidRequest, PromoError
+from boomi_promo.jobs.runner import job_document
 
 
 def container_of(request: Request) -> Container:
@@ -34,13 +36,35 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return payload
 
 
+def wants_async(request: Request) -> bool:
+    """RFC 7240: ``Prefer: respond-async`` asks for 202 and a job URL instead of waiting."""
+    preferences = request.headers.get("prefer", "")
+    return any(p.strip().lower() == "respond-async" for p in preferences.split(","))
+
+
 async def run_action_endpoint(request: Request, name: str) -> JSONResponse:
     container = container_of(request)
     require_action(name)
     principal = await api_principal(request, container)
     payload = await read_json_object(request)
-    response = await execute_action(container, name, payload, principal)
-    return JSONResponse(response.model_dump(by_alias=True, mode="json"))
+    spec, action_request = prepare_action(name, payload, principal)
+    if not spec.long_running:
+        response = await run_handler(container, spec, action_request, principal)
+        return JSONResponse(response.model_dump(by_alias=True, mode="json"))
+    job = await container.jobs.submit(spec, action_request, principal)
+    if wants_async(request):
+        document = job_document(job)
+        return JSONResponse(
+            {"success": True, "errorCode": "", "errorMessage": "", **document},
+            status_code=202,
+            headers={"Location": document["jobUrl"], "Preference-Applied": "respond-async"},
+        )
+    finished = await container.jobs.wait(job.id, principal)
+    return JSONResponse(finished.response or {}, status_code=finished.http_status or 500)
+
+
+def sse_event(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
 def _route_for(spec: ActionSpec, router: APIRouter) -> None:
@@ -78,6 +102,35 @@ def build_router() -> APIRouter:
     @router.post("/api/v1/actions/{name}", include_in_schema=False)
     async def unknown_action(request: Request, name: str) -> JSONResponse:
         return await run_action_endpoint(request, name)
+
+    @router.get("/api/v1/jobs/{job_id}", tags=["jobs"], summary="A long action's job")
+    async def get_job(request: Request, job_id: str) -> JSONResponse:
+        container = container_of(request)
+        principal = await api_principal(request, container)
+        job = await container.jobs.get(job_id, principal)
+        return JSONResponse({"success": True, **job_document(job)})
+
+    @router.get(
+        "/api/v1/jobs/{job_id}/events",
+        tags=["jobs"],
+        summary="Server-sent events: the job's progress until it finishes",
+        response_class=StreamingResponse,
+    )
+    async def job_events(request: Request, job_id: str) -> StreamingResponse:
+        container = container_of(request)
+        principal = await api_principal(request, container)
+        await container.jobs.get(job_id, principal)
+
+        async def stream() -> AsyncIterator[str]:
+            async for job in container.jobs.watch(job_id, principal):
+                document = job_document(job)
+                yield sse_event("done" if job.state.finished else "progress", document)
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
     @router.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -292,7 +292,9 @@ def component_root(xml: bytes) -> etree._Element:
     """The parsed ``<bns:Component>`` root element; ``ValueError`` for anything else."""
     root = parse_xml(xml)
     if root.tag != COMPONENT_TAG:
-        raise ValueError(f"expected a <bns:Component> document in {BNS_NAMESPACE}, got <{root.tag}>")
+        raise ValueError(
+            f"expected a <bns:Component> document in {BNS_NAMESPACE}, got <{root.tag}>"
+        )
     return root
 
 
@@ -301,7 +303,8 @@ def with_root_attributes(xml: bytes, attributes: dict[str, str | None]) -> bytes
     root = component_root(xml)
     for name, value in attributes.items():
         if value is None:
-            root.attrib.pop(name, None)
+            if name in root.attrib:
+                del root.attrib[name]
         else:
             root.set(name, value)
     return to_bytes(root)

@@ -93,7 +93,9 @@ class QueryFilter:
         return cls()
 
     @classmethod
-    def where(cls, property_name: str, operator: Operator | str, *arguments: Argument) -> QueryFilter:
+    def where(
+        cls, property_name: str, operator: Operator | str, *arguments: Argument
+    ) -> QueryFilter:
         op = Operator(operator)
         if len(arguments) != op.argument_count:
             raise ValueError(
@@ -112,7 +114,9 @@ class QueryFilter:
         """This filter or any one of ``others`` must match."""
         return self._group("or", others)
 
-    def _group(self, operator: Literal["and", "or"], others: tuple[QueryFilter, ...]) -> QueryFilter:
+    def _group(
+        self, operator: Literal["and", "or"], others: tuple[QueryFilter, ...]
+    ) -> QueryFilter:
         filters = (self, *others)
         if operator == "or" and any(f.expression is None for f in filters):
             return QueryFilter.all()  # "everything" or anything is everything

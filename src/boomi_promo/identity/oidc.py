@@ -212,7 +212,13 @@ class OidcVerifier:
         if fetched_at is None or now - fetched_at >= self._jwks_cache_seconds:
             await self._refresh(seen_fetched_at=fetched_at)
         key = _select_key(self._keys, kid)
-        if key is None and kid is not None and self._may_refetch_for_unknown_kid(now):
+        just_fetched = self._fetched_at != fetched_at
+        if (
+            key is None
+            and kid is not None
+            and not just_fetched
+            and self._may_refetch_for_unknown_kid(now)
+        ):
             self._last_unknown_kid_refetch = now
             await self._refresh(seen_fetched_at=self._fetched_at)
             key = _select_key(self._keys, kid)
@@ -267,7 +273,7 @@ class OidcVerifier:
                 continue
             kid, declared = raw.get("kid"), raw.get("alg")
             try:
-                public_key = jwt.PyJWK(raw, algorithm="RS256" if raw["kty"] == "RSA" else None).key
+                public_key = jwt.PyJWK(raw).key
             except jwt.PyJWTError:
                 _log.warning("jwks key skipped: unusable", kid=kid)
                 continue

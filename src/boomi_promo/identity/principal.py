@@ -22,7 +22,7 @@ class Tier(StrEnum):
 
 
 def resolve_tier(groups: Iterable[str], group_settings: GroupSettings) -> Tier:
-    """ADMIN if the admin group is present, else CONTRIBUTOR if the contributor group is, else READONLY.
+    """ADMIN with the admin group, else CONTRIBUTOR with the contributor group, else READONLY.
 
     Group names are compared exactly: identity providers hand them out verbatim and a
     case-folded match could grant a tier to a differently named group.
@@ -42,7 +42,7 @@ def team_groups(groups: Iterable[str], settings: GroupSettings) -> list[str]:
 
 
 def same_person(email_a: str, email_b: str) -> bool:
-    """Whether two e-mail addresses name the same person (case-insensitive, outer spaces ignored)."""
+    """Whether two e-mail addresses name the same person (case and outer spaces ignored)."""
     return email_a.strip().casefold() == email_b.strip().casefold()
 
 

@@ -26,7 +26,7 @@ class AuthenticationError(IdentityError):
 
 
 class IdentityProviderError(IdentityError):
-    """The identity provider could not be reached or answered nonsense (503, not the caller's fault)."""
+    """The identity provider is unreachable or answered nonsense: 503, not the caller's fault."""
 
 
 class TokenVerifier(Protocol):

@@ -1,0 +1,41 @@
+"""The store: tables, repositories, the unit of work and migrations (SQLite or PostgreSQL)."""
+
+from boomi_promo.store.database import create_engine, session_factory
+from boomi_promo.store.errors import ConcurrentPromotionError, JobNotFoundError, StoreError
+from boomi_promo.store.migrate import current_revision, head_revision, upgrade_database
+from boomi_promo.store.repositories import Page
+from boomi_promo.store.tables import (
+    AuditEntry,
+    ClientAccountConfig,
+    ComponentMapping,
+    DevAccountAccess,
+    ExtensionAccessMapping,
+    Job,
+    JobState,
+    MappingSource,
+    PromotionLog,
+)
+from boomi_promo.store.uow import UnitOfWork, UnitOfWorkFactory
+
+__all__ = [
+    "AuditEntry",
+    "ClientAccountConfig",
+    "ComponentMapping",
+    "ConcurrentPromotionError",
+    "DevAccountAccess",
+    "ExtensionAccessMapping",
+    "Job",
+    "JobNotFoundError",
+    "JobState",
+    "MappingSource",
+    "Page",
+    "PromotionLog",
+    "StoreError",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "create_engine",
+    "current_revision",
+    "head_revision",
+    "session_factory",
+    "upgrade_database",
+]

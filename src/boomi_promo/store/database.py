@@ -48,10 +48,6 @@ def normalize_url(url: str | URL) -> URL:
     return parsed.set(drivername=driver)
 
 
-def is_sqlite(url: str | URL) -> bool:
-    return normalize_url(url).get_backend_name() == "sqlite"
-
-
 def create_engine(url: str | URL) -> AsyncEngine:
     """An async engine configured for the store; SQLite's parent directory is created if missing."""
     normalized = normalize_url(url)

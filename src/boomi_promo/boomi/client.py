@@ -1,0 +1,834 @@
+"""Async client for the Boomi Platform (Partner) REST API.
+
+One :class:`BoomiClient` per primary account. Every call:
+
+* goes to ``{base_url}/{api_prefix}/{account_id}/{Object}...`` with Basic auth
+  ``BOOMI_TOKEN.<username>:<api token>``, and ``?overrideAccount=`` when it runs as a
+  sub-account;
+* waits for the rate limiter first, on every attempt, keyed by the effective account;
+* retries 429, 5xx, timeouts and connection failures up to ``max_retries`` times with
+  exponential backoff (``Retry-After`` wins when Boomi sends it), never 401 or other 4xx;
+* raises a typed :mod:`boomi_promo.boomi.errors` exception when it finally fails;
+* is logged (method, path, status, attempt, elapsed) and reported to ``on_call``.
+
+Component is XML; everything else is JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import email.utils
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+import structlog
+from pydantic import BaseModel, ValidationError
+
+from boomi_promo.boomi.errors import (
+    BoomiError,
+    BoomiHTTPError,
+    BoomiNotFoundError,
+    BoomiResponseError,
+    BoomiTimeoutError,
+    BoomiTransportError,
+    BranchNotReadyError,
+    http_error_class,
+    parse_error_message,
+)
+from boomi_promo.boomi.limiter import LocalRateLimiter, RateLimiter
+from boomi_promo.boomi.models import (
+    Account,
+    Branch,
+    Component,
+    ComponentMetadata,
+    ComponentReference,
+    Folder,
+    MergeRequest,
+    MergeRequestAction,
+    MergeStrategy,
+    PackagedComponent,
+    PriorityBranch,
+    QueryResult,
+    with_root_attributes,
+)
+from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.config import BoomiSettings
+
+JSON = "application/json"
+XML = "application/xml"
+TEXT = "text/plain"
+
+MAX_RETRY_AFTER_SECONDS = 60.0
+"""A Retry-After longer than this is capped, so one answer cannot stall a job for hours."""
+
+_log = structlog.get_logger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class BoomiCall:
+    """One HTTP attempt, as reported to the ``on_call`` hook (for metrics)."""
+
+    method: str
+    path_template: str
+    """The path with ids replaced by placeholders, e.g. ``Branch/{id}``: low cardinality."""
+    account_id: str
+    status: int | None
+    """``None`` when no HTTP answer arrived (timeout, connection failure)."""
+    attempt: int
+    elapsed_seconds: float
+    limiter_wait_seconds: float
+    will_retry: bool
+
+
+CallHook = Callable[[BoomiCall], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    path: str
+    """Relative to the account, e.g. ``Component/abc~2``."""
+    template: str
+    override_account: str | None
+    accept: str = JSON
+    content: bytes | None = None
+    content_type: str | None = None
+    idempotent: bool = True
+    """False for creates: a request that may have reached Boomi is not resent after a read
+    timeout, since that could create a second object. Connection failures, 429 and 5xx
+    answers are still retried (Boomi did not act on them)."""
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _revision_suffix(version: int | None, branch_id: str | None) -> str:
+    if version is not None and branch_id is not None:
+        raise ValueError("give a version or a branch id, not both")
+    if version is not None:
+        return f"~{version}"
+    if branch_id is not None:
+        return f"~{_segment(branch_id)}"
+    return ""
+
+
+class BoomiClient:
+    """Typed async client for one primary account. Use as an async context manager."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        account_id: str,
+        username: str,
+        api_token: str,
+        limiter: RateLimiter | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 3,
+        backoff_seconds: float = 1.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        api_prefix: str = "partner/api/rest/v1",
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        on_call: CallHook | None = None,
+    ) -> None:
+        """``limiter=None`` sends without limiting (tests); :meth:`from_settings` always limits.
+
+        ``sleep`` and ``clock`` serve backoff and polling waits; tests inject fakes.
+        """
+        if not account_id:
+            raise ValueError("account_id is required")
+        if max_retries < 0:
+            raise ValueError("max_retries cannot be negative")
+        self.account_id = account_id
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self._root = "/".join(
+            part.strip("/") for part in (base_url, api_prefix, _segment(account_id)) if part
+        )
+        self._limiter = limiter
+        self._sleep = sleep
+        self._clock = clock
+        self._on_call = on_call
+        user = f"BOOMI_TOKEN.{username}"
+        credentials = base64.b64encode(f"{user}:{api_token}".encode()).decode("ascii")
+        # Kept only to scrub them from any text that ends up in an exception message.
+        self._secrets = tuple(secret for secret in (api_token, credentials) if secret)
+        self._http = httpx.AsyncClient(
+            auth=httpx.BasicAuth(user, api_token),
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: BoomiSettings,
+        limiter: RateLimiter | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        on_call: CallHook | None = None,
+    ) -> BoomiClient:
+        """A client for the configured primary account; an in-process limiter if none given."""
+        return cls(
+            base_url=settings.base_url,
+            account_id=settings.primary_account_id,
+            username=settings.username,
+            api_token=settings.api_token.get_secret_value(),
+            limiter=limiter or LocalRateLimiter(rate=settings.requests_per_second),
+            timeout=settings.timeout_seconds,
+            max_retries=settings.max_retries,
+            backoff_seconds=settings.backoff_seconds,
+            transport=transport,
+            on_call=on_call,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # ---------------------------------------------------------------- Account
+
+    async def get_account(self, account_id: str) -> Account:
+        request = _Request("GET", f"Account/{_segment(account_id)}", "Account/{id}", None)
+        return self._model(Account, request, await self._send(request))
+
+    def query_accounts(self, filter: QueryFilter) -> AsyncIterator[Account]:
+        """Accounts created by the primary account (its sub-accounts) matching ``filter``."""
+        return self._query_models(Account, "Account", filter, None)
+
+    # ---------------------------------------------------------------- queries
+
+    async def query(
+        self, object_type: str, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every result of a query, page after page (``queryMore`` until no token is left)."""
+        request = _Request(
+            "POST",
+            f"{object_type}/query",
+            f"{object_type}/query",
+            override_account,
+            content=_json_bytes(filter.to_json()),
+            content_type=JSON,
+        )
+        seen_tokens: set[str] = set()
+        while True:
+            page = self._model(QueryResult, request, await self._send(request))
+            for item in page.result:
+                yield item
+            if not page.query_token:
+                return
+            if page.query_token in seen_tokens:
+                raise self._bad_response(request, "Boomi returned the same queryToken twice")
+            seen_tokens.add(page.query_token)
+            request = _Request(
+                "POST",
+                f"{object_type}/queryMore",
+                f"{object_type}/queryMore",
+                override_account,
+                content=page.query_token.encode("utf-8"),
+                content_type=TEXT,
+            )
+
+    # ---------------------------------------------------------------- Folder
+
+    async def get_folder(self, folder_id: str, *, override_account: str | None = None) -> Folder:
+        request = _Request("GET", f"Folder/{_segment(folder_id)}", "Folder/{id}", override_account)
+        return self._model(Folder, request, await self._send(request))
+
+    def query_folders(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[Folder]:
+        return self._query_models(Folder, "Folder", filter, override_account)
+
+    async def create_folder(
+        self, name: str, parent_id: str | None = None, *, override_account: str | None = None
+    ) -> Folder:
+        body: dict[str, Any] = {"name": name}
+        if parent_id is not None:
+            body["parentId"] = parent_id
+        request = self._json_post("Folder", "Folder", body, override_account, idempotent=False)
+        return self._model(Folder, request, await self._send(request))
+
+    # ---------------------------------------------------------------- Component (XML)
+
+    async def get_component(
+        self,
+        component_id: str,
+        *,
+        version: int | None = None,
+        branch_id: str | None = None,
+        override_account: str | None = None,
+    ) -> Component:
+        """The latest revision, a given revision (``~version``) or as seen on a branch."""
+        suffix = _revision_suffix(version, branch_id)
+        request = _Request(
+            "GET",
+            f"Component/{_segment(component_id)}{suffix}",
+            "Component/{id}" + ("~{revision}" if suffix else ""),
+            override_account,
+            accept=XML,
+        )
+        return self._component(request, await self._send(request))
+
+    async def create_component(
+        self,
+        xml: bytes,
+        *,
+        branch_id: str | None = None,
+        folder_id: str | None = None,
+        override_account: str | None = None,
+    ) -> Component:
+        """Create a component from a ``<bns:Component>`` document; Boomi assigns the id.
+
+        The document's ``componentId`` is dropped. ``branch_id`` writes to that branch, else
+        to main (a ``branchId`` copied from another read is dropped, not followed);
+        ``folder_id`` places it, else the document's own ``folderId`` stands.
+        """
+        document = with_root_attributes(
+            xml, {"componentId": None, "branchId": branch_id, **_folder(folder_id)}
+        )
+        request = _Request(
+            "POST",
+            "Component",
+            "Component",
+            override_account,
+            accept=XML,
+            content=document,
+            content_type=XML,
+            idempotent=False,
+        )
+        return self._component(request, await self._send(request))
+
+    async def update_component(
+        self,
+        component_id: str,
+        xml: bytes,
+        *,
+        branch_id: str | None = None,
+        folder_id: str | None = None,
+        override_account: str | None = None,
+    ) -> Component:
+        """Replace a component with a new revision (same id, version + 1).
+
+        ``componentId`` in the document is set to ``component_id``; ``branch_id`` and
+        ``folder_id`` as for :meth:`create_component`.
+        """
+        document = with_root_attributes(
+            xml, {"componentId": component_id, "branchId": branch_id, **_folder(folder_id)}
+        )
+        request = _Request(
+            "POST",
+            f"Component/{_segment(component_id)}",
+            "Component/{id}",
+            override_account,
+            accept=XML,
+            content=document,
+            content_type=XML,
+        )
+        return self._component(request, await self._send(request))
+
+    # ---------------------------------------------------------------- ComponentMetadata
+
+    async def get_component_metadata(
+        self,
+        component_id: str,
+        *,
+        version: int | None = None,
+        branch_id: str | None = None,
+        override_account: str | None = None,
+    ) -> ComponentMetadata:
+        suffix = _revision_suffix(version, branch_id)
+        request = _Request(
+            "GET",
+            f"ComponentMetadata/{_segment(component_id)}{suffix}",
+            "ComponentMetadata/{id}" + ("~{revision}" if suffix else ""),
+            override_account,
+        )
+        return self._model(ComponentMetadata, request, await self._send(request))
+
+    def query_component_metadata(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[ComponentMetadata]:
+        """Matching revisions; old and deleted ones too unless ``filter`` excludes them."""
+        return self._query_models(ComponentMetadata, "ComponentMetadata", filter, override_account)
+
+    # ---------------------------------------------------------------- ComponentReference
+
+    async def get_component_references(
+        self,
+        component_id: str,
+        *,
+        branch_id: str | None = None,
+        override_account: str | None = None,
+    ) -> list[ComponentReference]:
+        """The components ``component_id`` references directly (one level)."""
+        suffix = _revision_suffix(None, branch_id)
+        request = _Request(
+            "GET",
+            f"ComponentReference/{_segment(component_id)}{suffix}",
+            "ComponentReference/{id}" + ("~{branch}" if suffix else ""),
+            override_account,
+        )
+        return self._references(request, self._json(request, await self._send(request)))
+
+    async def query_component_references(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[ComponentReference]:
+        """Reference edges matching ``filter`` (e.g. the parents of a ``componentId``)."""
+        request = _Request(
+            "POST", "ComponentReference/query", "ComponentReference/query", override_account
+        )
+        async for item in self.query(
+            "ComponentReference", filter, override_account=override_account
+        ):
+            for reference in self._references(request, item):
+                yield reference
+
+    # ---------------------------------------------------------------- PackagedComponent
+
+    def query_packaged_components(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[PackagedComponent]:
+        return self._query_models(PackagedComponent, "PackagedComponent", filter, override_account)
+
+    async def get_packaged_component(
+        self, package_id: str, *, override_account: str | None = None
+    ) -> PackagedComponent:
+        request = _Request(
+            "GET",
+            f"PackagedComponent/{_segment(package_id)}",
+            "PackagedComponent/{id}",
+            override_account,
+        )
+        return self._model(PackagedComponent, request, await self._send(request))
+
+    async def create_packaged_component(
+        self,
+        component_id: str,
+        *,
+        package_version: str | None = None,
+        notes: str | None = None,
+        branch_name: str | None = None,
+        shareable: bool | None = None,
+        component_type: str | None = None,
+        override_account: str | None = None,
+    ) -> PackagedComponent:
+        """Package a component; ``branch_name`` (a name, not an id) packages from a branch."""
+        body: dict[str, Any] = {"componentId": component_id}
+        optional = {
+            "packageVersion": package_version,
+            "notes": notes,
+            "branchName": branch_name,
+            "shareable": shareable,
+            "componentType": component_type,
+        }
+        body.update({key: value for key, value in optional.items() if value is not None})
+        request = self._json_post(
+            "PackagedComponent", "PackagedComponent", body, override_account, idempotent=False
+        )
+        return self._model(PackagedComponent, request, await self._send(request))
+
+    # ---------------------------------------------------------------- Branch
+
+    async def create_branch(
+        self,
+        name: str,
+        *,
+        parent_id: str | None = None,
+        package_id: str | None = None,
+        description: str | None = None,
+        override_account: str | None = None,
+    ) -> Branch:
+        """Start a branch from a parent branch (main's id) or from a package.
+
+        The branch comes back not ready; see :meth:`wait_for_branch_ready`.
+        """
+        body: dict[str, Any] = {"name": name}
+        optional = {"parentId": parent_id, "packageId": package_id, "description": description}
+        body.update({key: value for key, value in optional.items() if value is not None})
+        request = self._json_post("Branch", "Branch", body, override_account, idempotent=False)
+        return self._model(Branch, request, await self._send(request))
+
+    async def get_branch(self, branch_id: str, *, override_account: str | None = None) -> Branch:
+        request = _Request("GET", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account)
+        return self._model(Branch, request, await self._send(request))
+
+    def query_branches(
+        self, filter: QueryFilter | None = None, *, override_account: str | None = None
+    ) -> AsyncIterator[Branch]:
+        """Branches matching ``filter``; every branch when it is not given."""
+        return self._query_models(Branch, "Branch", filter or QueryFilter.all(), override_account)
+
+    async def find_branch_by_name(
+        self, name: str, *, override_account: str | None = None
+    ) -> Branch | None:
+        """The live branch named exactly ``name`` (e.g. ``main``), or ``None``."""
+        matches = self.query_branches(
+            QueryFilter.where("name", Operator.EQUALS, name), override_account=override_account
+        )
+        async for branch in matches:
+            if branch.name == name and not branch.deleted:
+                return branch
+        return None
+
+    async def delete_branch(self, branch_id: str, *, override_account: str | None = None) -> bool:
+        """Delete a branch; ``False`` when it was already gone (404), which is not an error."""
+        request = _Request(
+            "DELETE", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account
+        )
+        try:
+            await self._send(request)
+        except BoomiNotFoundError:
+            return False
+        return True
+
+    async def wait_for_branch_ready(
+        self,
+        branch_id: str,
+        *,
+        timeout_seconds: float = 120.0,
+        interval_seconds: float = 1.0,
+        override_account: str | None = None,
+    ) -> Branch:
+        """Poll the branch until ``ready``; :class:`BranchNotReadyError` after the timeout."""
+        deadline = self._clock() + timeout_seconds
+        while True:
+            branch = await self.get_branch(branch_id, override_account=override_account)
+            if branch.ready:
+                return branch
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise BranchNotReadyError(
+                    f"Boomi branch {branch_id} was not ready after {timeout_seconds:g} s "
+                    f"(stage {branch.stage or 'unknown'})",
+                    method="GET",
+                    path=f"/Branch/{branch_id}",
+                    branch_id=branch_id,
+                    stage=branch.stage,
+                )
+            await self._sleep(min(interval_seconds, remaining))
+
+    # ---------------------------------------------------------------- MergeRequest
+
+    async def create_merge_request(
+        self,
+        source_branch_id: str,
+        destination_branch_id: str,
+        *,
+        strategy: MergeStrategy | str = MergeStrategy.OVERRIDE,
+        priority_branch: PriorityBranch | str = PriorityBranch.SOURCE,
+        note: str | None = None,
+        override_account: str | None = None,
+    ) -> MergeRequest:
+        body: dict[str, Any] = {
+            "sourceBranchId": source_branch_id,
+            "destinationBranchId": destination_branch_id,
+            "strategy": str(MergeStrategy(strategy)),
+            "priorityBranch": str(PriorityBranch(priority_branch)),
+        }
+        if note is not None:
+            body["note"] = note
+        request = self._json_post(
+            "MergeRequest", "MergeRequest", body, override_account, idempotent=False
+        )
+        return self._model(MergeRequest, request, await self._send(request))
+
+    async def get_merge_request(
+        self, merge_request_id: str, *, override_account: str | None = None
+    ) -> MergeRequest:
+        request = _Request(
+            "GET",
+            f"MergeRequest/{_segment(merge_request_id)}",
+            "MergeRequest/{id}",
+            override_account,
+        )
+        return self._model(MergeRequest, request, await self._send(request))
+
+    async def execute_merge_request(
+        self,
+        merge_request_id: str,
+        action: MergeRequestAction | str = MergeRequestAction.MERGE,
+        *,
+        override_account: str | None = None,
+    ) -> MergeRequest:
+        """Start the merge (or revert / retry drafting); poll :meth:`get_merge_request`."""
+        body = {"id": merge_request_id, "mergeRequestAction": str(MergeRequestAction(action))}
+        request = self._json_post(
+            f"MergeRequest/execute/{_segment(merge_request_id)}",
+            "MergeRequest/execute/{id}",
+            body,
+            override_account,
+            idempotent=False,
+        )
+        return self._model(MergeRequest, request, await self._send(request))
+
+    # ---------------------------------------------------------------- transport
+
+    def _json_post(
+        self,
+        path: str,
+        template: str,
+        body: dict[str, Any],
+        override_account: str | None,
+        *,
+        idempotent: bool,
+    ) -> _Request:
+        return _Request(
+            "POST",
+            path,
+            template,
+            override_account,
+            content=_json_bytes(body),
+            content_type=JSON,
+            idempotent=idempotent,
+        )
+
+    async def _send(self, request: _Request) -> httpx.Response:
+        """One call with limiter, retries and error mapping; returns a 2xx response."""
+        account = request.override_account or self.account_id
+        url = f"{self._root}/{request.path}"
+        params = {"overrideAccount": request.override_account} if request.override_account else None
+        headers = {"Accept": request.accept}
+        if request.content_type:
+            headers["Content-Type"] = request.content_type
+        attempt = 0
+        while True:
+            attempt += 1
+            waited = await self._limiter.acquire(account) if self._limiter else 0.0
+            started = time.monotonic()
+            response: httpx.Response | None = None
+            cause: httpx.RequestError | None = None
+            failure: BoomiError
+            retryable: bool
+            try:
+                response = await self._http.request(
+                    request.method, url, params=params, headers=headers, content=request.content
+                )
+            except httpx.TimeoutException as exc:
+                cause = exc
+                failure = self._transport_failure(BoomiTimeoutError, request, exc)
+                retryable = request.idempotent or isinstance(
+                    exc, httpx.ConnectTimeout | httpx.PoolTimeout
+                )
+            except httpx.RequestError as exc:
+                cause = exc
+                failure = self._transport_failure(BoomiTransportError, request, exc)
+                retryable = request.idempotent or isinstance(exc, httpx.ConnectError)
+            else:
+                if response.is_success:
+                    self._report(
+                        request, account, response.status_code, attempt, started, waited, False
+                    )
+                    return response
+                failure = self._http_failure(request, response)
+                retryable = response.status_code == 429 or response.status_code >= 500
+            will_retry = retryable and attempt <= self.max_retries
+            self._report(
+                request,
+                account,
+                response.status_code if response is not None else None,
+                attempt,
+                started,
+                waited,
+                will_retry,
+            )
+            if not will_retry:
+                failure.attempts = attempt
+                raise failure from cause
+            delay = self._retry_delay(attempt, response)
+            _log.warning(
+                "boomi.retry",
+                method=request.method,
+                path=request.path,
+                account=account,
+                attempt=attempt,
+                error_code=failure.error_code,
+                status=failure.status_code,
+                delay_seconds=delay,
+            )
+            await self._sleep(delay)
+
+    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
+        backoff: float = self.backoff_seconds * 2 ** (attempt - 1)
+        if response is None:
+            return backoff
+        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+        if retry_after is None:
+            return backoff
+        return min(retry_after, MAX_RETRY_AFTER_SECONDS)
+
+    def _report(
+        self,
+        request: _Request,
+        account: str,
+        status: int | None,
+        attempt: int,
+        started: float,
+        waited: float,
+        will_retry: bool,
+    ) -> None:
+        elapsed = time.monotonic() - started
+        _log.info(
+            "boomi.call",
+            method=request.method,
+            path=request.path,
+            account=account,
+            status=status,
+            attempt=attempt,
+            elapsed_ms=round(elapsed * 1000, 1),
+            limiter_wait_ms=round(waited * 1000, 1),
+        )
+        if self._on_call is not None:
+            self._on_call(
+                BoomiCall(
+                    method=request.method,
+                    path_template=request.template,
+                    account_id=account,
+                    status=status,
+                    attempt=attempt,
+                    elapsed_seconds=elapsed,
+                    limiter_wait_seconds=waited,
+                    will_retry=will_retry,
+                )
+            )
+
+    # ---------------------------------------------------------------- errors and parsing
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _transport_failure(
+        self,
+        error_class: type[BoomiTransportError],
+        request: _Request,
+        exc: httpx.RequestError,
+    ) -> BoomiTransportError:
+        what = "timed out" if error_class is BoomiTimeoutError else "could not reach Boomi"
+        detail = str(exc) or type(exc).__name__
+        return error_class(
+            self._scrub(f"Boomi {request.method} /{request.path} {what}: {detail}"),
+            method=request.method,
+            path=f"/{request.path}",
+        )
+
+    def _http_failure(self, request: _Request, response: httpx.Response) -> BoomiHTTPError:
+        status = response.status_code
+        boomi_message = parse_error_message(response.content)
+        boomi_message = self._scrub(boomi_message) if boomi_message else None
+        reason = response.reason_phrase or "error"
+        message = f"Boomi {request.method} /{request.path} answered HTTP {status} {reason}"
+        if boomi_message:
+            message += f": {boomi_message}"
+        if status == 401:
+            message += " (the Boomi API token may be expired or revoked)"
+        return http_error_class(status)(
+            self._scrub(message),
+            method=request.method,
+            path=f"/{request.path}",
+            status_code=status,
+            boomi_message=boomi_message,
+        )
+
+    def _bad_response(self, request: _Request, problem: str) -> BoomiResponseError:
+        return BoomiResponseError(
+            self._scrub(f"Boomi {request.method} /{request.path}: {problem}"),
+            method=request.method,
+            path=f"/{request.path}",
+        )
+
+    def _json(self, request: _Request, response: httpx.Response) -> dict[str, Any]:
+        try:
+            document = response.json()
+        except ValueError:
+            raise self._bad_response(request, "the answer is not JSON") from None
+        if not isinstance(document, dict):
+            raise self._bad_response(request, "the answer is not a JSON object")
+        return document
+
+    def _model(self, model: type[ModelT], request: _Request, response: httpx.Response) -> ModelT:
+        return self._validate(model, request, self._json(request, response))
+
+    def _validate(self, model: type[ModelT], request: _Request, document: Any) -> ModelT:
+        try:
+            return model.model_validate(document)
+        except ValidationError as exc:
+            fields = ", ".join(".".join(map(str, error["loc"])) for error in exc.errors())
+            raise self._bad_response(
+                request, f"unexpected {model.__name__} (fields: {fields})"
+            ) from None
+
+    def _component(self, request: _Request, response: httpx.Response) -> Component:
+        try:
+            return Component.from_xml(response.content)
+        except (ValueError, ValidationError) as exc:
+            raise self._bad_response(
+                request, f"the answer is not a Component document: {exc}"
+            ) from None
+
+    def _references(self, request: _Request, document: dict[str, Any]) -> list[ComponentReference]:
+        items = document.get("references") or []
+        if not isinstance(items, list):
+            raise self._bad_response(request, "ComponentReference.references is not a list")
+        return [self._validate(ComponentReference, request, item) for item in items]
+
+    async def _query_models(
+        self,
+        model: type[ModelT],
+        object_type: str,
+        filter: QueryFilter,
+        override_account: str | None,
+    ) -> AsyncIterator[ModelT]:
+        request = _Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
+        async for item in self.query(object_type, filter, override_account=override_account):
+            yield self._validate(model, request, item)
+
+
+def _folder(folder_id: str | None) -> dict[str, str | None]:
+    # No folder given keeps the document's own folderId; a given one replaces it.
+    return {"folderId": folder_id} if folder_id is not None else {}
+
+
+def _json_bytes(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":")).encode("utf-8")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

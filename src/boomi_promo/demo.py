@@ -1,0 +1,157 @@
+"""``promo demo``: the emulator with its demo seed, the service on SQLite, the dashboard — one URL.
+
+The admin records a platform team would create by hand (team group → dev account grants,
+connection mappings, the mappings of the process promoted before) are written here from the
+seed's manifest, so the demo behaves like an installation that has been in use for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import structlog
+import uvicorn
+from pydantic import SecretStr
+
+from boomi_promo.api.app import create_app
+from boomi_promo.bootstrap import Container, bootstrap
+from boomi_promo.config import BoomiSettings, GroupSettings, Settings
+from boomi_promo.emulator.app import create_app as create_emulator_app
+from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.store import ComponentMapping, DevAccountAccess, MappingSource, UnitOfWorkFactory
+
+log = structlog.get_logger("boomi_promo.demo")
+
+DEMO_ADMIN = "demo-setup@example.com"
+
+
+def team_group_for(account_name: str, groups: GroupSettings) -> str:
+    """'Dev Team A' is granted to the team group ending in 'A' (``ABC_BOOMI_FLOW_DEVTEAMA``)."""
+    return f"{groups.team_prefix}{account_name.split()[-1].upper()}"
+
+
+async def seed_demo_records(
+    uow_factory: UnitOfWorkFactory, seed: DemoSeed, groups: GroupSettings
+) -> None:
+    """Write the demo's admin records; running it again changes nothing."""
+    now = datetime.now(UTC)
+    async with uow_factory() as uow:
+        for account_id, account_name in seed.dev_accounts:
+            group = team_group_for(account_name, groups)
+            await uow.access.upsert(
+                DevAccountAccess(
+                    sso_group_id=group,
+                    sso_group_name=group,
+                    dev_account_id=account_id,
+                    dev_account_name=account_name,
+                    is_active=True,
+                )
+            )
+        for connection in seed.connection_mappings:
+            await uow.mappings.upsert(
+                ComponentMapping(
+                    dev_component_id=connection.dev_component_id,
+                    dev_account_id=connection.dev_account_id,
+                    prod_component_id=connection.prod_component_id,
+                    component_name=connection.component_name,
+                    component_type=connection.component_type,
+                    prod_account_id=seed.primary_account_id,
+                    # Connections are never promoted: the mapping only points at the shared one.
+                    prod_latest_version=1,
+                    last_promoted_at=now,
+                    last_promoted_by=DEMO_ADMIN,
+                    mapping_source=MappingSource.ADMIN_SEEDING,
+                    on_main=True,
+                )
+            )
+        for promoted in seed.prior_promotion.components:
+            await uow.mappings.upsert(
+                ComponentMapping(
+                    dev_component_id=promoted.dev_component_id,
+                    dev_account_id=promoted.dev_account_id,
+                    prod_component_id=promoted.prod_component_id,
+                    component_name=promoted.component_name,
+                    component_type=promoted.component_type,
+                    prod_account_id=seed.primary_account_id,
+                    prod_latest_version=promoted.prod_version,
+                    last_promoted_at=now,
+                    last_promoted_by=DEMO_ADMIN,
+                    mapping_source=MappingSource.PROMOTION_ENGINE,
+                    on_main=True,
+                )
+            )
+        await uow.commit()
+
+
+def demo_settings(data_dir: Path, emulator_url: str, seed: DemoSeed) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        boomi=BoomiSettings(
+            base_url=emulator_url,
+            primary_account_id=seed.primary_account_id,
+            username=seed.username,
+            api_token=SecretStr(seed.api_token),
+        ),
+    )
+
+
+def demo_manifest(service_url: str, emulator_url: str, seed: DemoSeed) -> dict[str, Any]:
+    return {
+        "serviceUrl": service_url,
+        "emulatorUrl": emulator_url,
+        "primaryAccountId": seed.primary_account_id,
+        "boomiUsername": seed.username,
+        "boomiApiToken": seed.api_token,
+        "devAccounts": [{"id": i, "name": n} for i, n in seed.dev_accounts],
+    }
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def prepare_demo(data_dir: Path, emulator_url: str, seed: DemoSeed) -> Container:
+    container = await bootstrap(demo_settings(data_dir, emulator_url, seed))
+    await seed_demo_records(container.uow_factory, seed, container.settings.groups)
+    return container
+
+
+async def run_demo(*, host: str, port: int, data_dir: Path | None) -> None:
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="promo-demo-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    state, seed = build_demo_state()
+    emulator_port = free_port(host)
+    emulator_url = f"http://{host}:{emulator_port}"
+    service_url = f"http://{host}:{port}"
+    container = await prepare_demo(data_dir, emulator_url, seed)
+    (data_dir / "demo.json").write_text(
+        json.dumps(demo_manifest(service_url, emulator_url, seed), indent=2) + "\n"
+    )
+    emulator_server = uvicorn.Server(
+        uvicorn.Config(
+            create_emulator_app(state), host=host, port=emulator_port, log_level="warning"
+        )
+    )
+    service_server = uvicorn.Server(
+        uvicorn.Config(create_app(container=container), host=host, port=port, log_level="warning")
+    )
+    print(
+        "boomi-promo demo is running. Press Ctrl+C to stop.\n"
+        f"  Open:            {service_url}/  (sign in as alice, carol, ...)\n"
+        f"  Boomi emulator:  {emulator_url}\n"
+        f"  Data directory:  {data_dir}  (demo.json, promo.db)",
+        flush=True,
+    )
+    try:
+        await asyncio.gather(emulator_server.serve(), service_server.serve())
+    finally:
+        await container.aclose()

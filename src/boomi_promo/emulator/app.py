@@ -1,0 +1,584 @@
+"""The emulator's ASGI app: Boomi's REST paths over :class:`EmulatorState`, plus test controls.
+
+Boomi paths live under both ``/partner/api/rest/v1/{accountId}/`` and ``/api/rest/v1/{accountId}/``.
+Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
+
+* ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/{id}``) — injected
+  faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "count"?}``;
+* ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time);
+* ``GET|POST /__emulator__/settings`` — read or change delays, throttle rate, branch limit;
+* ``GET /__emulator__/state`` — the state document; ``POST /__emulator__/state/save`` writes it
+  to the state file the app was started with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import json
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from lxml import etree
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Message, Receive, Scope, Send
+
+from boomi_promo.emulator.component_xml import NSMAP, XSI, bns, parse_component_document
+from boomi_promo.emulator.control import LoggedRequest
+from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
+from boomi_promo.emulator.ids import is_branch_id
+from boomi_promo.emulator.queries import parse_query_filter, parse_query_token
+from boomi_promo.emulator.state import SCHEMAS, EmulatorSettings, EmulatorState, Row
+from boomi_promo.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_xml, to_bytes
+
+CONTROL_PREFIX = "/__emulator__"
+_API_PATH = re.compile(r"^/(?P<partner>partner/)?api/rest/v1/(?P<account>[^/]+)(?P<rest>/.*)?$")
+_APP_KEY = "boomi_promo.emulator"
+_XML = "application/xml"
+
+
+# ------------------------------------------------------------------------- representation
+
+
+def wants_xml(request: Request, *, default: bool) -> bool:
+    accept = request.headers.get("accept", "").lower()
+    json_at, xml_at = accept.find("json"), accept.find("xml")
+    if json_at >= 0 and (xml_at < 0 or json_at < xml_at):
+        return False
+    if xml_at >= 0:
+        return True
+    return default
+
+
+def _attribute(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _fill(element: etree._Element, row: Row) -> None:
+    """Scalars become attributes, objects and lists child elements (Boomi's XML layout)."""
+    for key, value in row.items():
+        if key == "@type" or value is None:
+            continue
+        if isinstance(value, dict):
+            _fill(etree.SubElement(element, bns(key)), value)
+        elif isinstance(value, list):
+            for item in value:
+                child = etree.SubElement(element, bns(key))
+                if isinstance(item, dict):
+                    _fill(child, item)
+                else:
+                    child.text = _attribute(item)
+        else:
+            element.set(key, _attribute(value))
+
+
+def to_xml(row: Row) -> bytes:
+    root = etree.Element(bns(str(row.get("@type", "Result"))), nsmap=NSMAP)
+    if row.get("@type") == "QueryResult":
+        root.set("numberOfResults", str(row["numberOfResults"]))
+        if "queryToken" in row:
+            etree.SubElement(root, bns("queryToken")).text = row["queryToken"]
+        for item in row["result"]:
+            result = etree.SubElement(root, bns("result"))
+            result.set(f"{{{XSI}}}type", f"bns:{item['@type']}")
+            _fill(result, item)
+    else:
+        _fill(root, row)
+    return to_bytes(root)
+
+
+def respond(request: Request, row: Row, *, status: int = 200) -> Response:
+    if wants_xml(request, default=False):
+        return Response(to_xml(row), status_code=status, media_type=_XML)
+    return JSONResponse(row, status_code=status)
+
+
+def error_response(
+    status: int, message: str, *, xml: bool, headers: dict[str, str] | None = None
+) -> Response:
+    if xml:
+        root = etree.Element("error")
+        etree.SubElement(root, "message").text = message
+        return Response(to_bytes(root), status_code=status, media_type=_XML, headers=headers)
+    return JSONResponse({"@type": "Error", "message": message}, status_code=status, headers=headers)
+
+
+# ------------------------------------------------------------------------- auth and dispatch
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authorised Boomi API call: the account it acts as, and who makes it."""
+
+    request: Request
+    state: EmulatorState
+    account_id: str
+    user: str
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def _credentials(request: Request, state: EmulatorState) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        raise ApiError(401, "Authentication is required (HTTP Basic with BOOMI_TOKEN.<user>).")
+    try:
+        username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ApiError(401, "The Authorization header is malformed.") from None
+    prefix = "BOOMI_TOKEN."
+    valid = (
+        username.startswith(prefix)
+        and username[len(prefix) :].lower() == state.username.lower()
+        and secrets.compare_digest(password.encode(), state.api_token.encode())
+    )
+    if not valid:
+        raise ApiError(401, "The user name or API token is not valid.")
+    return username[len(prefix) :]
+
+
+def _authorise(request: Request, state: EmulatorState) -> Call:
+    user = _credentials(request, state)
+    account_id = request.path_params["accountId"]
+    if account_id != state.primary_account_id:
+        raise forbidden(f"User {user} does not have access to account {account_id}.")
+    override = request.query_params.get("overrideAccount")
+    if override:
+        if not request.url.path.startswith("/partner/"):
+            raise forbidden("overrideAccount is only supported by the Partner API.")
+        if override != account_id and not state.is_descendant(override, account_id):
+            raise forbidden(f"Account {account_id} cannot act on behalf of account {override}.")
+        account_id = override
+    return Call(request, state, account_id, user)
+
+
+def boomi(handler: Handler, *, component: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap a handler with authentication, the clock, and Boomi's error format."""
+
+    async def endpoint(request: Request) -> Response:
+        state: EmulatorState = request.scope[_APP_KEY].emulator_state
+        try:
+            call = _authorise(request, state)
+            state.settle()
+            return await handler(call)
+        except ApiError as error:
+            headers = {"WWW-Authenticate": 'Basic realm="Boomi"'} if error.status == 401 else None
+            return error_response(
+                error.status,
+                error.message,
+                xml=wants_xml(request, default=component),
+                headers=headers,
+            )
+
+    return endpoint
+
+
+async def _json_body(request: Request) -> Row:
+    body = await request.body()
+    if "xml" in request.headers.get("content-type", ""):
+        try:
+            root = parse_xml(body)
+        except (UnsafeXmlError, XmlSyntaxError) as exc:
+            raise bad_request(str(exc)) from exc
+        flat: Row = {str(k): v for k, v in root.attrib.items()}
+        flat.update({etree.QName(c).localname: c.text or "" for c in root if len(c) == 0})
+        return flat
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise bad_request("The request body must be a JSON object.")
+    return document
+
+
+# ------------------------------------------------------------------------- Boomi handlers
+
+
+def _query(object_type: str) -> Handler:
+    async def handler(call: Call) -> Response:
+        expression = parse_query_filter(
+            await call.request.body(), call.request.headers.get("content-type", "")
+        )
+        return respond(call.request, call.state.query(object_type, call.account_id, expression))
+
+    return handler
+
+
+def _query_more(object_type: str) -> Handler:
+    async def handler(call: Call) -> Response:
+        token = parse_query_token(await call.request.body())
+        return respond(call.request, call.state.query_more(object_type, call.account_id, token))
+
+    return handler
+
+
+async def get_account(call: Call) -> Response:
+    row = call.state.get_account(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def create_folder(call: Call) -> Response:
+    row = call.state.create_folder(call.account_id, await _json_body(call.request))
+    return respond(call.request, row)
+
+
+async def get_folder(call: Call) -> Response:
+    return respond(
+        call.request, call.state.get_folder(call.account_id, call.request.path_params["id"])
+    )
+
+
+async def get_component(call: Call) -> Response:
+    xml = call.state.get_component_xml(call.account_id, call.request.path_params["ref"])
+    return Response(xml, media_type=_XML)
+
+
+async def write_component(call: Call) -> Response:
+    params = call.request.path_params
+    component_id, branch_id = EmulatorState.split_ref(params.get("ref", ""))
+    branch_id = branch_id or params.get("branch")
+    if branch_id is not None and not is_branch_id(branch_id):
+        raise bad_request(f"{branch_id!r} is not a branch id; components are written to branches.")
+    document = parse_component_document(await call.request.body())
+    xml = call.state.write_component(
+        call.account_id,
+        document,
+        path_component_id=component_id or None,
+        path_branch_id=branch_id,
+        user=call.user,
+    )
+    return Response(xml, media_type=_XML)
+
+
+async def get_component_metadata(call: Call) -> Response:
+    ref = call.request.path_params["ref"]
+    return respond(call.request, call.state.get_component_metadata(call.account_id, ref))
+
+
+async def delete_component_metadata(call: Call) -> Response:
+    call.state.delete_component(call.account_id, call.request.path_params["ref"], user=call.user)
+    return Response(status_code=200)
+
+
+async def get_component_reference(call: Call) -> Response:
+    ref = call.request.path_params["ref"]
+    return respond(call.request, call.state.get_references(call.account_id, ref))
+
+
+async def create_package(call: Call) -> Response:
+    body = await _json_body(call.request)
+    return respond(call.request, call.state.create_package(call.account_id, body, user=call.user))
+
+
+async def get_package(call: Call) -> Response:
+    package_id = call.request.path_params["id"]
+    return respond(call.request, call.state.get_package(call.account_id, package_id))
+
+
+async def create_branch(call: Call) -> Response:
+    body = await _json_body(call.request)
+    return respond(call.request, call.state.create_branch(call.account_id, body, user=call.user))
+
+
+async def get_branch(call: Call) -> Response:
+    return respond(
+        call.request, call.state.get_branch(call.account_id, call.request.path_params["id"])
+    )
+
+
+async def delete_branch(call: Call) -> Response:
+    call.state.delete_branch(call.account_id, call.request.path_params["id"], user=call.user)
+    return Response(status_code=200)
+
+
+async def create_merge_request(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.create_merge_request(call.account_id, body, user=call.user)
+    return respond(call.request, row)
+
+
+async def get_merge_request(call: Call) -> Response:
+    row = call.state.get_merge_request(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def execute_merge_request(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.execute_merge_request(
+        call.account_id, call.request.path_params["id"], body, user=call.user
+    )
+    return respond(call.request, row)
+
+
+async def unknown_path(call: Call) -> Response:
+    raise not_found(f"Unknown object or operation: {call.request.url.path}")
+
+
+def _api_routes() -> list[Route]:
+    """Each operation under both API prefixes; anything else answers Boomi's 404 error."""
+    writes_component = boomi(write_component, component=True)
+    operations: list[tuple[str, str, Callable[[Request], Awaitable[Response]]]] = [
+        ("GET", "/Account/{id}", boomi(get_account)),
+        ("POST", "/Folder", boomi(create_folder)),
+        ("GET", "/Folder/{id}", boomi(get_folder)),
+        ("POST", "/Component", writes_component),
+        ("POST", "/Component~{branch}", writes_component),
+        ("GET", "/Component/{ref}", boomi(get_component, component=True)),
+        ("POST", "/Component/{ref}", writes_component),
+        ("GET", "/ComponentMetadata/{ref}", boomi(get_component_metadata)),
+        ("DELETE", "/ComponentMetadata/{ref}", boomi(delete_component_metadata)),
+        ("GET", "/ComponentReference/{ref}", boomi(get_component_reference)),
+        ("POST", "/PackagedComponent", boomi(create_package)),
+        ("GET", "/PackagedComponent/{id}", boomi(get_package)),
+        ("POST", "/Branch", boomi(create_branch)),
+        ("GET", "/Branch/{id}", boomi(get_branch)),
+        ("DELETE", "/Branch/{id}", boomi(delete_branch)),
+        ("POST", "/MergeRequest", boomi(create_merge_request)),
+        ("POST", "/MergeRequest/execute/{id}", boomi(execute_merge_request)),
+        ("GET", "/MergeRequest/{id}", boomi(get_merge_request)),
+    ]
+    for object_type in SCHEMAS:
+        operations.insert(0, ("POST", f"/{object_type}/query", boomi(_query(object_type))))
+        operations.insert(0, ("POST", f"/{object_type}/queryMore", boomi(_query_more(object_type))))
+    routes: list[Route] = []
+    for prefix in ("/partner/api/rest/v1/{accountId}", "/api/rest/v1/{accountId}"):
+        routes += [Route(prefix + path, call, methods=[m]) for m, path, call in operations]
+        routes.append(
+            Route(
+                prefix + "/{rest:path}",
+                boomi(unknown_path),
+                methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+            )
+        )
+    return routes
+
+
+# ------------------------------------------------------------------------- control endpoints
+
+
+def _app(request: Request) -> EmulatorApp:
+    app: EmulatorApp = request.scope[_APP_KEY]
+    return app
+
+
+async def list_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.faults.active()
+    return JSONResponse({"faults": [f.describe() for f in faults]})
+
+
+async def add_fault(request: Request) -> Response:
+    try:
+        body = await _json_body(request)
+        path = body.get("path")
+        if not isinstance(path, str):
+            raise bad_request("A fault needs a 'path' (a regular expression).")
+        re.compile(path)
+        fault = _app(request).emulator_state.faults.add(
+            path,
+            method=body.get("method"),
+            status=body.get("status"),
+            latency=float(body.get("latency", 0.0)),
+            timeout=bool(body.get("timeout", False)),
+            count=body.get("count"),
+        )
+    except (ApiError, re.error, TypeError, ValueError) as exc:
+        return JSONResponse({"message": str(exc)}, status_code=400)
+    return JSONResponse(fault.describe(), status_code=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.faults
+    fault_id = request.path_params.get("id")
+    if fault_id is None:
+        faults.clear()
+    elif not faults.remove(fault_id):
+        return JSONResponse({"message": f"No fault {fault_id}."}, status_code=404)
+    return Response(status_code=204)
+
+
+async def list_requests(request: Request) -> Response:
+    entries = _app(request).emulator_state.request_log.entries()
+    return JSONResponse({"requests": [e.describe() for e in entries]})
+
+
+async def clear_requests(request: Request) -> Response:
+    _app(request).emulator_state.request_log.clear()
+    return Response(status_code=204)
+
+
+async def read_settings(request: Request) -> Response:
+    return JSONResponse(dataclasses.asdict(_app(request).emulator_state.settings))
+
+
+async def change_settings(request: Request) -> Response:
+    state = _app(request).emulator_state
+    try:
+        changes = await _json_body(request)
+        state.settings = dataclasses.replace(state.settings, **changes)
+    except (ApiError, TypeError) as exc:
+        return JSONResponse({"message": str(exc)}, status_code=400)
+    return JSONResponse(dataclasses.asdict(state.settings))
+
+
+async def dump_state(request: Request) -> Response:
+    return Response(_app(request).emulator_state.dump_json(), media_type="application/json")
+
+
+async def save_state(request: Request) -> Response:
+    app = _app(request)
+    if app.state_file is None:
+        return JSONResponse({"message": "The emulator was started without a state file."}, 400)
+    app.emulator_state.save(app.state_file)
+    return JSONResponse({"savedTo": str(app.state_file)})
+
+
+def _control_routes() -> list[Route]:
+    p = CONTROL_PREFIX
+    return [
+        Route(f"{p}/faults", list_faults, methods=["GET"]),
+        Route(f"{p}/faults", add_fault, methods=["POST"]),
+        Route(f"{p}/faults", clear_faults, methods=["DELETE"]),
+        Route(f"{p}/faults/{{id}}", clear_faults, methods=["DELETE"]),
+        Route(f"{p}/requests", list_requests, methods=["GET"]),
+        Route(f"{p}/requests", clear_requests, methods=["DELETE"]),
+        Route(f"{p}/settings", read_settings, methods=["GET"]),
+        Route(f"{p}/settings", change_settings, methods=["POST"]),
+        Route(f"{p}/state", dump_state, methods=["GET"]),
+        Route(f"{p}/state/save", save_state, methods=["POST"]),
+    ]
+
+
+# ------------------------------------------------------------------------- the app
+
+
+class EmulatorApp:
+    """ASGI app; ``emulator_state`` may be replaced between requests (tests reset it)."""
+
+    def __init__(self, state: EmulatorState, *, state_file: Path | None = None) -> None:
+        self.emulator_state = state
+        self.state_file = state_file
+        self._api = Starlette(routes=_api_routes(), lifespan=self._lifespan)
+        self._control = Starlette(routes=_control_routes())
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        yield
+        if self.state_file is not None:
+            self.emulator_state.save(self.state_file)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._api(scope, receive, send)
+            return
+        scope[_APP_KEY] = self
+        if scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX + "/"):
+            await self._control(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        await self._serve_api(scope, receive, send)
+
+    async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.emulator_state
+        arrived, started = time.time(), time.monotonic()
+        method, path = scope["method"], scope["path"]
+        status = 0
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        request = Request(scope)
+        xml = wants_xml(request, default="/Component/" in path or "/Component~" in path)
+        effect = state.faults.take(method, path)
+        try:
+            if effect.latency:
+                await asyncio.sleep(effect.latency)
+            if effect.timeout:
+                status = await self._hang(scope, receive, recording_send, state.settings, xml=xml)
+            elif effect.status is not None:
+                response = error_response(
+                    effect.status,
+                    f"Injected fault: HTTP {effect.status}.",
+                    xml=xml,
+                    headers=_fault_headers(effect.status),
+                )
+                await response(scope, receive, recording_send)
+            elif not state.throttle.allow(_effective_account(scope)):
+                response = error_response(
+                    429,
+                    "Rate limit exceeded: too many requests per second for this account.",
+                    xml=xml,
+                    headers={"Retry-After": "1"},
+                )
+                await response(scope, receive, recording_send)
+            else:
+                await self._api(scope, receive, recording_send)
+        finally:
+            state.request_log.append(
+                LoggedRequest(
+                    method=method,
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=status,
+                    time=arrived,
+                    duration=time.monotonic() - started,
+                )
+            )
+
+    @staticmethod
+    async def _hang(
+        scope: Scope, receive: Receive, send: Send, settings: EmulatorSettings, *, xml: bool
+    ) -> int:
+        """Hold the request until the client disconnects (logged 499) or ``hang_seconds`` pass."""
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        try:
+            await asyncio.wait_for(disconnected(), timeout=settings.hang_seconds)
+        except TimeoutError:
+            response = error_response(504, "Injected fault: the request timed out.", xml=xml)
+            await response(scope, receive, send)
+            return 504
+        return 499
+
+
+def _fault_headers(status: int) -> dict[str, str] | None:
+    if status == 429:
+        return {"Retry-After": "1"}
+    if status == 401:
+        return {"WWW-Authenticate": 'Basic realm="Boomi"'}
+    return None
+
+
+def _effective_account(scope: Scope) -> str:
+    match = _API_PATH.match(scope["path"])
+    account = match.group("account") if match else ""
+    override = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("overrideAccount")
+    return override[0] if override else account
+
+
+def create_app(state: EmulatorState, *, state_file: Path | None = None) -> EmulatorApp:
+    """The emulator over ``state``; with ``state_file`` it saves there on shutdown."""
+    return EmulatorApp(state, state_file=state_file)

@@ -1,0 +1,175 @@
+"""Test controls around the API: injected faults, the request log and the rate limiter.
+
+These are thread-safe on their own because tests drive them from the test thread while the
+server answers requests on its own event loop thread.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from boomi_promo.emulator.ids import new_uuid
+
+
+@dataclass
+class Fault:
+    """Applied to requests whose path matches ``path`` (a regular expression, searched)."""
+
+    path: str
+    method: str | None = None
+    status: int | None = None
+    """Answer with this status instead of running the request."""
+    latency: float = 0.0
+    """Seconds to wait before answering."""
+    timeout: bool = False
+    """Hang without answering until the client gives up."""
+    count: int | None = None
+    """Apply to the next ``count`` matching requests only; ``None`` = until cleared."""
+    fault_id: str = field(default_factory=new_uuid)
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.path)
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self._pattern.search(path) is not None
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FaultEffect:
+    """What the matching faults of one request add up to."""
+
+    latency: float = 0.0
+    timeout: bool = False
+    status: int | None = None
+
+
+class FaultInjector:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        latency: float = 0.0,
+        timeout: bool = False,
+        count: int | None = None,
+    ) -> Fault:
+        fault = Fault(
+            path=path, method=method, status=status, latency=latency, timeout=timeout, count=count
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def remove(self, fault_id: str) -> bool:
+        with self._lock:
+            before = len(self._faults)
+            self._faults = [f for f in self._faults if f.fault_id != fault_id]
+            return len(self._faults) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def take(self, method: str, path: str) -> FaultEffect:
+        """Combine every fault matching this request, using up one of each one's count."""
+        latency, timeout, status = 0.0, False, None
+        with self._lock:
+            for fault in list(self._faults):
+                if not fault.matches(method, path):
+                    continue
+                latency += fault.latency
+                timeout = timeout or fault.timeout
+                if status is None:
+                    status = fault.status
+                if fault.count is not None:
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+        return FaultEffect(latency=latency, timeout=timeout, status=status)
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+    time: float
+    """Epoch seconds when the request arrived."""
+    duration: float
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RequestLog:
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[LoggedRequest] = deque(maxlen=capacity)
+
+    def append(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        """Requests with this method whose path matches ``path`` (a regular expression)."""
+        pattern = re.compile(path) if path is not None else None
+        return sum(
+            1
+            for entry in self.entries()
+            if (method is None or entry.method == method.upper())
+            and (pattern is None or pattern.search(entry.path))
+        )
+
+
+class TokenBucket:
+    """Per-key token buckets refilled at ``rate()`` per second, holding one second's worth."""
+
+    def __init__(self, rate: Callable[[], float | None], clock: Callable[[], float]) -> None:
+        self._rate = rate
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str) -> bool:
+        rate = self._rate()
+        if not rate:
+            return True
+        now = self._clock()
+        with self._lock:
+            tokens, stamp = self._buckets.get(key, (rate, now))
+            tokens = min(rate, tokens + (now - stamp) * rate)
+            allowed = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+            return allowed
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()

@@ -1,0 +1,29 @@
+"""Boomi identifier formats: UUIDs, and base64 ``B:<n>`` / ``F:<n>`` for branches / folders."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+BRANCH_ID_PREFIX = "Qjo"
+"""base64 of ``B:`` and a digit always starts so; tooling detects branch ids by it."""
+
+
+def _encode(kind: str, number: int) -> str:
+    return base64.b64encode(f"{kind}:{number}".encode()).decode().rstrip("=")
+
+
+def branch_id(number: int) -> str:
+    return _encode("B", number)
+
+
+def folder_id(number: int) -> str:
+    return _encode("F", number)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def is_branch_id(value: str) -> bool:
+    return value.startswith(BRANCH_ID_PREFIX)

@@ -1,0 +1,292 @@
+"""Long actions as jobs: submitted, run, watched, and compensated when their process dies.
+
+A job row is written (QUEUED) and committed before its task starts, so a crash at any point
+leaves a trace. While it runs, the job heartbeats; every runner sweeps for jobs whose heartbeat
+went silent (their process died) and interrupts them atomically — exactly one runner wins —
+then lets the action compensate (a promotion deletes its branch and ends FAILED). A graceful
+shutdown compensates its own running jobs at once instead of waiting for the sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from boomi_promo.actions.context import ActionContext
+from boomi_promo.actions.registry import ActionSpec, Profile, get_action
+from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.errors import NotFound, PromoError, from_boomi_error
+from boomi_promo.identity.principal import Principal, Tier, same_person
+from boomi_promo.store import Job, JobState
+
+if TYPE_CHECKING:
+    from boomi_promo.bootstrap import Container
+
+log = structlog.get_logger("boomi_promo.jobs")
+
+INTERRUPTED_RESPONSE = {
+    "success": False,
+    "errorCode": "JOB_INTERRUPTED",
+    "errorMessage": "The service stopped while this ran; its work was undone (interrupted).",
+}
+INTERNAL_ERROR_RESPONSE = {
+    "success": False,
+    "errorCode": "INTERNAL_ERROR",
+    "errorMessage": "Something went wrong on our side; the error was logged.",
+}
+
+
+class JobProgress:
+    """Stores each reported step on the job row (visible to every replica and the event stream)."""
+
+    def __init__(self, container: Container, job_id: str) -> None:
+        self._container = container
+        self._job_id = job_id
+
+    async def report(
+        self,
+        *,
+        step: str,
+        current: int | None = None,
+        total: int | None = None,
+        message: str = "",
+    ) -> None:
+        async with self._container.uow_factory() as uow:
+            await uow.jobs.update_progress(
+                self._job_id, step=step, current=current, total=total, message=message
+            )
+            await uow.commit()
+
+    async def link_promotion(self, promotion_id: str) -> None:
+        async with self._container.uow_factory() as uow:
+            await uow.jobs.set_promotion(self._job_id, promotion_id)
+            await uow.commit()
+
+
+def job_document(job: Job) -> dict[str, Any]:
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "jobId": job.id,
+        "action": job.action,
+        "processName": job.process_name,
+        "state": job.state.value,
+        "progress": job.progress or {},
+        "promotionId": job.promotion_id,
+        "createdAt": iso(job.created_at),
+        "startedAt": iso(job.started_at),
+        "finishedAt": iso(job.finished_at),
+        "httpStatus": job.http_status,
+        "response": job.response,
+        "jobUrl": f"/api/v1/jobs/{job.id}",
+    }
+
+
+class JobRunner:
+    def __init__(self, container: Container) -> None:
+        self._container = container
+        self.timings = container.settings.jobs
+        self.owner = f"promo-{uuid.uuid4()}"
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.sweep()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="job-sweeper")
+
+    async def aclose(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+        running = list(self._tasks.values())
+        if running:
+            _done, pending = await asyncio.wait(
+                running, timeout=self.timings.shutdown_grace_seconds
+            )
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    # --- submit and watch ------------------------------------------------------------------
+
+    async def submit(self, spec: ActionSpec, request: Profile, principal: Principal) -> Job:
+        job = Job(
+            action=spec.name,
+            process_name=spec.process_name,
+            request=request.model_dump(by_alias=True, mode="json"),
+            principal_email=principal.email,
+            dev_account_id=getattr(request, "dev_account_id", None),
+        )
+        async with self._container.uow_factory() as uow:
+            await uow.jobs.add(job)
+            await uow.audit.append(
+                actor_email=principal.email,
+                action="job.submitted",
+                process_name=spec.process_name,
+                target_type="job",
+                target_id=job.id,
+                after_status=JobState.QUEUED.value,
+            )
+            await uow.commit()
+        task = asyncio.create_task(self._run(job.id, spec, request, principal), name=job.id)
+        self._tasks[job.id] = task
+        task.add_done_callback(lambda _t: self._tasks.pop(job.id, None))
+        return job
+
+    async def get(self, job_id: str, principal: Principal) -> Job:
+        async with self._container.uow_factory() as uow:
+            job = await uow.jobs.get(job_id)
+        visible = job is not None and (
+            principal.tier is Tier.ADMIN or same_person(job.principal_email, principal.email)
+        )
+        if job is None or not visible:
+            raise NotFound(
+                f"There is no job '{job_id}' visible to you.", error_code="JOB_NOT_FOUND"
+            )
+        return job
+
+    async def wait(self, job_id: str, principal: Principal, *, poll_seconds: float = 0.2) -> Job:
+        """The finished job; waits on the local task when it runs here, else polls the store."""
+        task = self._tasks.get(job_id)
+        if task is not None:
+            await asyncio.shield(task)
+        while True:
+            job = await self.get(job_id, principal)
+            if job.state.finished:
+                return job
+            await asyncio.sleep(poll_seconds)
+
+    async def watch(
+        self, job_id: str, principal: Principal, *, poll_seconds: float = 0.3
+    ) -> AsyncIterator[Job]:
+        """Each change of the job (state or progress) until it finishes."""
+        last: tuple[Any, ...] | None = None
+        while True:
+            job = await self.get(job_id, principal)
+            seen = (job.state, job.progress, job.http_status)
+            if seen != last:
+                last = seen
+                yield job
+            if job.state.finished:
+                return
+            await asyncio.sleep(poll_seconds)
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def _run(
+        self, job_id: str, spec: ActionSpec, request: Profile, principal: Principal
+    ) -> None:
+        bound = log.bind(job_id=job_id, action=spec.name, process=spec.process_name)
+        async with self._container.uow_factory() as uow:
+            claimed = await uow.jobs.claim(job_id, self.owner)
+            await uow.commit()
+        if not claimed:
+            bound.warning("job was claimed elsewhere")
+            return
+        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        ctx = ActionContext(
+            principal=principal,
+            settings=self._container.settings,
+            boomi=self._container.boomi,
+            uow_factory=self._container.uow_factory,
+            log=bound.bind(user=principal.email),
+            process_name=spec.process_name,
+            progress=JobProgress(self._container, job_id),
+        )
+        try:
+            response = await spec.handler(ctx, request)
+        except asyncio.CancelledError:
+            heartbeat.cancel()
+            right_now = datetime.now(UTC) + timedelta(seconds=1)
+            await asyncio.shield(self._interrupt(job_id, spec, stale_before=right_now))
+            raise
+        except PromoError as exc:
+            await self._finish(job_id, JobState.FAILED, exc.envelope(), exc.status_code)
+        except BoomiError as exc:
+            failure = from_boomi_error(exc)
+            await self._finish(job_id, JobState.FAILED, failure.envelope(), failure.status_code)
+        except Exception:
+            bound.exception("job failed unexpectedly")
+            await self._finish(job_id, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500)
+        else:
+            body = response.model_dump(by_alias=True, mode="json")
+            await self._finish(job_id, JobState.SUCCEEDED, body, 200)
+            bound.info("job succeeded")
+        finally:
+            heartbeat.cancel()
+
+    async def _heartbeat(self, job_id: str) -> None:
+        while True:
+            await asyncio.sleep(self.timings.heartbeat_seconds)
+            async with self._container.uow_factory() as uow:
+                await uow.jobs.heartbeat(job_id, self.owner)
+                await uow.commit()
+
+    async def _finish(
+        self, job_id: str, state: JobState, response: dict[str, Any], http_status: int
+    ) -> None:
+        async with self._container.uow_factory() as uow:
+            await uow.jobs.finish(job_id, state=state, response=response, http_status=http_status)
+            await uow.commit()
+
+    # --- recovery --------------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.timings.sweep_seconds)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("job sweep failed; trying again later")
+
+    async def sweep(self) -> list[str]:
+        """Interrupt and compensate jobs whose process stopped answering; their ids."""
+        stale_before = datetime.now(UTC) - timedelta(seconds=self.timings.stale_after_seconds)
+        async with self._container.uow_factory() as uow:
+            silent = await uow.jobs.list_silent_since(stale_before)
+        recovered = []
+        for job in silent:
+            if job.id in self._tasks:
+                continue
+            spec = get_action(job.action)
+            if spec is not None and await self._interrupt(job.id, spec, stale_before=stale_before):
+                recovered.append(job.id)
+        return recovered
+
+    async def _interrupt(self, job_id: str, spec: ActionSpec, *, stale_before: datetime) -> bool:
+        async with self._container.uow_factory() as uow:
+            won = await uow.jobs.interrupt_if_stale(
+                job_id, stale_before=stale_before, response=INTERRUPTED_RESPONSE, http_status=503
+            )
+            job = await uow.jobs.get(job_id)
+            if won:
+                await uow.audit.append(
+                    actor_email="system",
+                    action="job.interrupted",
+                    process_name=spec.process_name,
+                    target_type="job",
+                    target_id=job_id,
+                    before_status=JobState.RUNNING.value,
+                    after_status=JobState.INTERRUPTED.value,
+                )
+            await uow.commit()
+        if not won or job is None:
+            return False
+        log.warning("job interrupted", job_id=job_id, action=spec.name)
+        if spec.recover is not None:
+            try:
+                await spec.recover(self._container, job)
+            except Exception:
+                log.exception("compensating an interrupted job failed", job_id=job_id)
+        return True

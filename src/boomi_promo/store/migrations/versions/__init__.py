@@ -1,0 +1,1 @@
+"""Migration scripts, oldest first; each one is reviewed by hand, never edited once released."""

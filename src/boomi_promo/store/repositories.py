@@ -1,0 +1,724 @@
+"""Repositories: every query the product makes against the store, one class per table.
+
+They return the ORM rows of :mod:`boomi_promo.store.tables` (plain dataclasses with typed
+constructors), or a :class:`Page` of them, and never commit: the
+:class:`~boomi_promo.store.uow.UnitOfWork` that owns the session decides. JSON columns are
+not change-tracked in place; assign a new value to change one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Generic, NamedTuple, TypeVar, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Insert,
+    SQLColumnExpression,
+    delete,
+    func,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from boomi_promo.store.errors import ConcurrentPromotionError, JobNotFoundError
+from boomi_promo.store.tables import (
+    IN_PROGRESS_GUARD_INDEX,
+    AuditEntry,
+    Base,
+    ClientAccountConfig,
+    ComponentMapping,
+    DevAccountAccess,
+    ExtensionAccessMapping,
+    Job,
+    JobState,
+    PromotionLog,
+    utcnow,
+)
+
+RowT = TypeVar("RowT", bound=Base)
+ItemT = TypeVar("ItemT")
+
+MAX_PAGE_SIZE = 500
+
+
+class Page(NamedTuple, Generic[ItemT]):
+    """One page of a query and the number of rows matching it across all pages."""
+
+    items: list[ItemT]
+    total: int
+
+
+def _distinct(values: Iterable[str]) -> set[str]:
+    # A bare string is an iterable of strings too, and would quietly filter by its letters.
+    if isinstance(values, str):
+        raise TypeError(f"expected a collection of strings, got the string {values!r}")
+    return set(values)
+
+
+def _check_paging(page: int, page_size: int) -> None:
+    if page < 1:
+        raise ValueError(f"page must be 1 or more, not {page}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
+
+
+async def _page(
+    session: AsyncSession,
+    model: type[RowT],
+    conditions: Sequence[ColumnElement[bool]],
+    order_by: Sequence[SQLColumnExpression[Any]],
+    page: int,
+    page_size: int,
+) -> Page[RowT]:
+    _check_paging(page, page_size)
+    total = await session.scalar(select(func.count()).select_from(model).where(*conditions))
+    rows = await session.scalars(
+        select(model)
+        .where(*conditions)
+        .order_by(*order_by)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return Page(list(rows), total or 0)
+
+
+async def _upsert(session: AsyncSession, row: RowT, match_key: tuple[str, ...]) -> RowT:
+    """Insert ``row``, or update every other column of the row with the same match key.
+
+    One atomic ``INSERT ... ON CONFLICT DO UPDATE``, so concurrent upserts never duplicate. The
+    stored row is returned; the argument itself is not added to the session.
+    """
+    model = type(row)
+    values = {attr.key: getattr(row, attr.key) for attr in inspect(model).column_attrs}
+    kept = {*match_key, *(column.key for column in inspect(model).primary_key), "created_at"}
+    statement: Insert
+    if session.get_bind().dialect.name == "postgresql":
+        pg_statement = postgresql.insert(model).values(values)
+        statement = pg_statement.on_conflict_do_update(
+            index_elements=list(match_key),
+            set_={key: pg_statement.excluded[key] for key in values if key not in kept},
+        )
+    else:
+        lite_statement = sqlite.insert(model).values(values)
+        statement = lite_statement.on_conflict_do_update(
+            index_elements=list(match_key),
+            set_={key: lite_statement.excluded[key] for key in values if key not in kept},
+        )
+    stored = await session.scalars(
+        statement.returning(model), execution_options={"populate_existing": True}
+    )
+    return stored.one()
+
+
+def _rowcount(result: Any) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+class DevAccountAccessRepository:
+    """Which team SSO groups may promote from which dev accounts."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, sso_group_id: str, dev_account_id: str) -> DevAccountAccess | None:
+        return await self._session.scalar(
+            select(DevAccountAccess).where(
+                DevAccountAccess.sso_group_id == sso_group_id,
+                DevAccountAccess.dev_account_id == dev_account_id,
+            )
+        )
+
+    async def upsert(self, access: DevAccountAccess) -> DevAccountAccess:
+        return await _upsert(self._session, access, ("sso_group_id", "dev_account_id"))
+
+    async def list_active_for_groups(self, group_ids: Iterable[str]) -> list[DevAccountAccess]:
+        """Active grants of any of the groups; an account granted twice appears twice."""
+        groups = _distinct(group_ids)
+        if not groups:
+            return []
+        return await self._list(
+            DevAccountAccess.is_active.is_(True), DevAccountAccess.sso_group_id.in_(groups)
+        )
+
+    async def list_all_active(self) -> list[DevAccountAccess]:
+        return await self._list(DevAccountAccess.is_active.is_(True))
+
+    async def list_all(self) -> list[DevAccountAccess]:
+        return await self._list()
+
+    async def list_active_for_dev_account(self, dev_account_id: str) -> list[DevAccountAccess]:
+        """The groups that may work in a dev account (for extension access)."""
+        return await self._list(
+            DevAccountAccess.is_active.is_(True),
+            DevAccountAccess.dev_account_id == dev_account_id,
+        )
+
+    async def is_granted(self, group_ids: Iterable[str], dev_account_id: str) -> bool:
+        groups = _distinct(group_ids)
+        if not groups:
+            return False
+        found = await self._session.scalar(
+            select(DevAccountAccess.id)
+            .where(
+                DevAccountAccess.is_active.is_(True),
+                DevAccountAccess.dev_account_id == dev_account_id,
+                DevAccountAccess.sso_group_id.in_(groups),
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def _list(self, *conditions: ColumnElement[bool]) -> list[DevAccountAccess]:
+        rows = await self._session.scalars(
+            select(DevAccountAccess)
+            .where(*conditions)
+            .order_by(
+                DevAccountAccess.dev_account_name,
+                DevAccountAccess.dev_account_id,
+                DevAccountAccess.sso_group_id,
+            )
+        )
+        return list(rows)
+
+
+class ComponentMappingRepository:
+    """Dev component → prod component, one row per (dev component, dev account)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, dev_component_id: str, dev_account_id: str) -> ComponentMapping | None:
+        return await self._session.scalar(
+            select(ComponentMapping).where(
+                ComponentMapping.dev_component_id == dev_component_id,
+                ComponentMapping.dev_account_id == dev_account_id,
+            )
+        )
+
+    async def get_many(
+        self, dev_account_id: str, dev_component_ids: Iterable[str]
+    ) -> dict[str, ComponentMapping]:
+        """The mappings of these dev components that exist, by dev component id."""
+        ids = _distinct(dev_component_ids)
+        if not ids:
+            return {}
+        rows = await self._session.scalars(
+            select(ComponentMapping).where(
+                ComponentMapping.dev_account_id == dev_account_id,
+                ComponentMapping.dev_component_id.in_(ids),
+            )
+        )
+        return {row.dev_component_id: row for row in rows}
+
+    async def list_for_dev_account(self, dev_account_id: str) -> list[ComponentMapping]:
+        rows = await self._session.scalars(
+            select(ComponentMapping)
+            .where(ComponentMapping.dev_account_id == dev_account_id)
+            .order_by(ComponentMapping.component_name, ComponentMapping.dev_component_id)
+        )
+        return list(rows)
+
+    async def list_for_prod_component(self, prod_component_id: str) -> list[ComponentMapping]:
+        """Every dev component promoted into this prod component (several when shared)."""
+        rows = await self._session.scalars(
+            select(ComponentMapping)
+            .where(ComponentMapping.prod_component_id == prod_component_id)
+            .order_by(ComponentMapping.dev_account_id, ComponentMapping.dev_component_id)
+        )
+        return list(rows)
+
+    async def upsert(self, mapping: ComponentMapping) -> ComponentMapping:
+        """Insert, or update the mapping with the same (dev_component_id, dev_account_id)."""
+        return await _upsert(self._session, mapping, ("dev_component_id", "dev_account_id"))
+
+    async def mark_on_main(self, dev_account_id: str, dev_component_ids: Iterable[str]) -> int:
+        """Record that these components' prod versions reached main; returns rows changed."""
+        ids = _distinct(dev_component_ids)
+        if not ids:
+            return 0
+        result = await self._session.execute(
+            update(ComponentMapping)
+            .where(
+                ComponentMapping.dev_account_id == dev_account_id,
+                ComponentMapping.dev_component_id.in_(ids),
+            )
+            .values(on_main=True, updated_at=utcnow())
+        )
+        return _rowcount(result)
+
+    async def query(
+        self,
+        *,
+        dev_account_id: str | None = None,
+        component_type: str | None = None,
+        name_contains: str | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> Page[ComponentMapping]:
+        """Mappings by account and type, name matched case-insensitively, ordered by name."""
+        conditions: list[ColumnElement[bool]] = []
+        if dev_account_id is not None:
+            conditions.append(ComponentMapping.dev_account_id == dev_account_id)
+        if component_type is not None:
+            conditions.append(ComponentMapping.component_type == component_type)
+        if name_contains:
+            conditions.append(
+                func.lower(ComponentMapping.component_name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+            )
+        order = [ComponentMapping.component_name, ComponentMapping.id]
+        return await _page(self._session, ComponentMapping, conditions, order, page, page_size)
+
+    async def delete(self, dev_component_id: str, dev_account_id: str) -> bool:
+        """Remove a mapping; ``False`` when there was none."""
+        result = await self._session.execute(
+            delete(ComponentMapping).where(
+                ComponentMapping.dev_component_id == dev_component_id,
+                ComponentMapping.dev_account_id == dev_account_id,
+            )
+        )
+        return _rowcount(result) > 0
+
+
+class PromotionLogRepository:
+    """Promotion runs: created once, then moved through the status machine."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, log: PromotionLog) -> PromotionLog:
+        """Store a new promotion.
+
+        Raises :class:`ConcurrentPromotionError` when ``log`` is IN_PROGRESS and its dev account
+        already has an IN_PROGRESS promotion, even one still uncommitted in another transaction
+        (the database decides). The unit of work stays usable after that error.
+        """
+        try:
+            # Leaving the savepoint flushes the new row; a refusal rolls back only the savepoint.
+            async with self._session.begin_nested():
+                self._session.add(log)
+        except IntegrityError as error:
+            if _is_in_progress_guard(error):
+                raise ConcurrentPromotionError(log.dev_account_id) from error
+            raise
+        return log
+
+    async def get(self, promotion_id: str) -> PromotionLog | None:
+        return await self._session.get(PromotionLog, promotion_id)
+
+    async def get_for_update(self, promotion_id: str) -> PromotionLog | None:
+        """The promotion, locked until the unit of work ends, read fresh from the database."""
+        return await self._session.scalar(
+            select(PromotionLog)
+            .where(PromotionLog.promotion_id == promotion_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def update(self, log: PromotionLog) -> PromotionLog:
+        """Write the changes made to ``log`` now (``updated_at`` follows).
+
+        Raises :class:`ConcurrentPromotionError` if the change would make a second IN_PROGRESS
+        promotion for the dev account; the unit of work must then be abandoned.
+        """
+        try:
+            await self._session.flush()
+        except IntegrityError as error:
+            if _is_in_progress_guard(error):
+                raise ConcurrentPromotionError(log.dev_account_id) from error
+            raise
+        return log
+
+    async def query(
+        self,
+        *,
+        statuses: Collection[str] | None = None,
+        dev_account_id: str | None = None,
+        dev_account_ids: Collection[str] | None = None,
+        process_name: str | None = None,
+        root_component_id: str | None = None,
+        initiated_by: str | None = None,
+        exclude_initiated_by: str | None = None,
+        target_environment: str | None = None,
+        test_promotion_id: str | None = None,
+        initiated_from: datetime | None = None,
+        initiated_to: datetime | None = None,
+        without_linked_promotion_in: Collection[str] | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> Page[PromotionLog]:
+        """Promotions matching every given filter, newest first.
+
+        ``initiated_by`` / ``exclude_initiated_by`` compare e-mails case-insensitively.
+        ``initiated_from`` is inclusive, ``initiated_to`` exclusive. ``without_linked_promotion_in``
+        keeps only promotions that no other promotion links to (by ``test_promotion_id``) while
+        in one of those statuses: a test deployment with a live production promotion is hidden.
+        """
+        log = PromotionLog
+        conditions: list[ColumnElement[bool]] = []
+        if statuses is not None:
+            conditions.append(log.status.in_(_distinct(statuses)))
+        if dev_account_id is not None:
+            conditions.append(log.dev_account_id == dev_account_id)
+        if dev_account_ids is not None:
+            conditions.append(log.dev_account_id.in_(_distinct(dev_account_ids)))
+        if process_name is not None:
+            conditions.append(log.process_name == process_name)
+        if root_component_id is not None:
+            conditions.append(log.root_component_id == root_component_id)
+        if initiated_by is not None:
+            conditions.append(func.lower(log.initiated_by) == initiated_by.lower())
+        if exclude_initiated_by is not None:
+            conditions.append(func.lower(log.initiated_by) != exclude_initiated_by.lower())
+        if target_environment is not None:
+            conditions.append(log.target_environment == target_environment)
+        if test_promotion_id is not None:
+            conditions.append(log.test_promotion_id == test_promotion_id)
+        if initiated_from is not None:
+            conditions.append(log.initiated_at >= initiated_from)
+        if initiated_to is not None:
+            conditions.append(log.initiated_at < initiated_to)
+        if without_linked_promotion_in is not None:
+            linked = aliased(PromotionLog)
+            conditions.append(
+                ~select(linked.promotion_id)
+                .where(
+                    linked.test_promotion_id == log.promotion_id,
+                    linked.status.in_(_distinct(without_linked_promotion_in)),
+                )
+                .exists()
+            )
+        order = [log.initiated_at.desc(), log.promotion_id]
+        return await _page(self._session, log, conditions, order, page, page_size)
+
+    async def latest(
+        self, *, statuses: Collection[str], process_name: str, dev_account_id: str | None = None
+    ) -> PromotionLog | None:
+        """The newest promotion of a process in one of ``statuses`` (pack suggestions, history)."""
+        found = await self.query(
+            statuses=statuses, process_name=process_name, dev_account_id=dev_account_id, page_size=1
+        )
+        return found.items[0] if found.items else None
+
+
+def _is_in_progress_guard(error: IntegrityError) -> bool:
+    diagnostics = getattr(error.orig, "diag", None)
+    if diagnostics is not None:  # PostgreSQL names the violated index
+        return getattr(diagnostics, "constraint_name", None) == IN_PROGRESS_GUARD_INDEX
+    # SQLite names the columns: the guard is the only unique index on dev_account_id alone.
+    return str(error.orig).endswith("UNIQUE constraint failed: promotion_log.dev_account_id")
+
+
+class ClientAccountConfigRepository:
+    """Client sub-accounts, their environments and the SSO groups that manage them."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, client_account_id: str, sso_group_id: str) -> ClientAccountConfig | None:
+        return await self._session.scalar(
+            select(ClientAccountConfig).where(
+                ClientAccountConfig.client_account_id == client_account_id,
+                ClientAccountConfig.sso_group_id == sso_group_id,
+            )
+        )
+
+    async def upsert(self, config: ClientAccountConfig) -> ClientAccountConfig:
+        return await _upsert(self._session, config, ("client_account_id", "sso_group_id"))
+
+    async def list_active_for_groups(self, group_ids: Iterable[str]) -> list[ClientAccountConfig]:
+        groups = _distinct(group_ids)
+        if not groups:
+            return []
+        return await self._list(
+            ClientAccountConfig.is_active.is_(True), ClientAccountConfig.sso_group_id.in_(groups)
+        )
+
+    async def list_all_active(self) -> list[ClientAccountConfig]:
+        return await self._list(ClientAccountConfig.is_active.is_(True))
+
+    async def list_for_client_account(self, client_account_id: str) -> list[ClientAccountConfig]:
+        return await self._list(ClientAccountConfig.client_account_id == client_account_id)
+
+    async def find_by_environment(self, environment_id: str) -> list[ClientAccountConfig]:
+        """Active configs whose Test or Prod environment is ``environment_id``."""
+        return await self._list(
+            ClientAccountConfig.is_active.is_(True),
+            (ClientAccountConfig.test_environment_id == environment_id)
+            | (ClientAccountConfig.prod_environment_id == environment_id),
+        )
+
+    async def record_extension_sync(self, client_account_id: str, *, at: datetime, by: str) -> int:
+        """Stamp the last Test → Prod extension copy on every config of the client account."""
+        result = await self._session.execute(
+            update(ClientAccountConfig)
+            .where(ClientAccountConfig.client_account_id == client_account_id)
+            .values(last_extension_sync_at=at, last_extension_sync_by=by, updated_at=utcnow())
+        )
+        return _rowcount(result)
+
+    async def _list(self, *conditions: ColumnElement[bool]) -> list[ClientAccountConfig]:
+        rows = await self._session.scalars(
+            select(ClientAccountConfig)
+            .where(*conditions)
+            .order_by(
+                ClientAccountConfig.client_account_name,
+                ClientAccountConfig.client_account_id,
+                ClientAccountConfig.sso_group_id,
+            )
+        )
+        return list(rows)
+
+
+class ExtensionAccessMappingRepository:
+    """The extension-editing access cache, per environment and prod component."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(
+        self, environment_id: str, prod_component_id: str
+    ) -> ExtensionAccessMapping | None:
+        return await self._session.scalar(
+            select(ExtensionAccessMapping).where(
+                ExtensionAccessMapping.environment_id == environment_id,
+                ExtensionAccessMapping.prod_component_id == prod_component_id,
+            )
+        )
+
+    async def upsert(self, mapping: ExtensionAccessMapping) -> ExtensionAccessMapping:
+        return await _upsert(self._session, mapping, ("environment_id", "prod_component_id"))
+
+    async def list_for_environment(self, environment_id: str) -> list[ExtensionAccessMapping]:
+        rows = await self._session.scalars(
+            select(ExtensionAccessMapping)
+            .where(ExtensionAccessMapping.environment_id == environment_id)
+            .order_by(ExtensionAccessMapping.component_name, ExtensionAccessMapping.id)
+        )
+        return list(rows)
+
+    async def replace_for_environment(
+        self, environment_id: str, mappings: Iterable[ExtensionAccessMapping]
+    ) -> list[ExtensionAccessMapping]:
+        """Rebuild an environment's cache: exactly ``mappings`` remain for it afterwards."""
+        await self._session.execute(
+            delete(ExtensionAccessMapping).where(
+                ExtensionAccessMapping.environment_id == environment_id
+            )
+        )
+        stored = []
+        for mapping in mappings:
+            if mapping.environment_id != environment_id:
+                raise ValueError(
+                    f"mapping for environment {mapping.environment_id} "
+                    f"given when rebuilding {environment_id}"
+                )
+            stored.append(await self.upsert(mapping))
+        return stored
+
+
+class JobRepository:
+    """Long-running actions. A worker claims a QUEUED job, heartbeats while it runs, finishes it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, job: Job) -> Job:
+        self._session.add(job)
+        await self._session.flush()
+        return job
+
+    async def get(self, job_id: str) -> Job | None:
+        return await self._session.get(Job, job_id, populate_existing=True)
+
+    async def claim(self, job_id: str, owner: str) -> bool:
+        """QUEUED → RUNNING for ``owner``; ``False`` if another worker got there first."""
+        now = utcnow()
+        result = await self._session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.QUEUED)
+            .values(state=JobState.RUNNING, owner=owner, started_at=now, heartbeat_at=now)
+        )
+        return _rowcount(result) == 1
+
+    async def requeue(self, job_id: str) -> bool:
+        """A RUNNING job whose worker vanished goes back to QUEUED, to be claimed again."""
+        result = await self._session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == JobState.RUNNING)
+            .values(state=JobState.QUEUED, owner=None, heartbeat_at=None)
+        )
+        return _rowcount(result) == 1
+
+    async def heartbeat(self, job_id: str, owner: str) -> bool:
+        """Record that ``owner`` still runs the job; ``False`` when it no longer owns it."""
+        result = await self._session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.RUNNING)
+            .values(heartbeat_at=utcnow())
+        )
+        return _rowcount(result) == 1
+
+    async def update_progress(
+        self,
+        job_id: str,
+        *,
+        step: str,
+        current: int | None = None,
+        total: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        progress = {"step": step, "current": current, "total": total, "message": message}
+        result = await self._session.execute(
+            update(Job).where(Job.id == job_id).values(progress=progress, heartbeat_at=utcnow())
+        )
+        if _rowcount(result) == 0:
+            raise JobNotFoundError(job_id)
+
+    async def set_promotion(self, job_id: str, promotion_id: str) -> None:
+        """Link the job to the promotion it created, once that exists."""
+        result = await self._session.execute(
+            update(Job).where(Job.id == job_id).values(promotion_id=promotion_id)
+        )
+        if _rowcount(result) == 0:
+            raise JobNotFoundError(job_id)
+
+    async def finish(
+        self,
+        job_id: str,
+        *,
+        state: JobState,
+        response: dict[str, Any] | None,
+        http_status: int | None,
+    ) -> None:
+        if not state.finished:
+            raise ValueError(f"{state} is not a finished state")
+        result = await self._session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(state=state, response=response, http_status=http_status, finished_at=utcnow())
+        )
+        if _rowcount(result) == 0:
+            raise JobNotFoundError(job_id)
+
+    async def list_unfinished(self) -> list[Job]:
+        """QUEUED and RUNNING jobs, oldest first: what a restarted service must pick up."""
+        return await self._list(Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
+
+    async def list_stale(self, heartbeat_before: datetime) -> list[Job]:
+        """RUNNING jobs whose worker has not reported since ``heartbeat_before``."""
+        return await self._list(
+            Job.state == JobState.RUNNING,
+            (Job.heartbeat_at.is_(None)) | (Job.heartbeat_at < heartbeat_before),
+        )
+
+    async def interrupt_if_stale(
+        self,
+        job_id: str,
+        *,
+        stale_before: datetime,
+        response: dict[str, Any],
+        http_status: int,
+    ) -> bool:
+        """QUEUED or RUNNING with no sign of life since ``stale_before`` → INTERRUPTED.
+
+        Atomic, so when several replicas notice the same dead job exactly one compensates it.
+        """
+        last_seen = func.coalesce(Job.heartbeat_at, Job.created_at)
+        result = await self._session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.state.in_([JobState.QUEUED, JobState.RUNNING]),
+                last_seen < stale_before,
+            )
+            .values(
+                state=JobState.INTERRUPTED,
+                response=response,
+                http_status=http_status,
+                finished_at=utcnow(),
+            )
+        )
+        return _rowcount(result) == 1
+
+    async def list_silent_since(self, stale_before: datetime) -> list[Job]:
+        """Unfinished jobs (queued or running) with no sign of life since ``stale_before``."""
+        last_seen = func.coalesce(Job.heartbeat_at, Job.created_at)
+        return await self._list(
+            Job.state.in_([JobState.QUEUED, JobState.RUNNING]), last_seen < stale_before
+        )
+
+    async def list_for_promotion(self, promotion_id: str) -> list[Job]:
+        return await self._list(Job.promotion_id == promotion_id)
+
+    async def _list(self, *conditions: ColumnElement[bool]) -> list[Job]:
+        statement = (
+            select(Job)
+            .where(*conditions)
+            .order_by(Job.created_at, Job.id)
+            .execution_options(populate_existing=True)
+        )
+        return list(await self._session.scalars(statement))
+
+
+class AuditLogRepository:
+    """The append-only audit trail: entries can be added and read, never changed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(
+        self,
+        *,
+        actor_email: str,
+        action: str,
+        target_type: str,
+        target_id: str,
+        process_name: str | None = None,
+        before_status: str | None = None,
+        after_status: str | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            actor_email=actor_email,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            process_name=process_name,
+            before_status=before_status,
+            after_status=after_status,
+            detail=detail,
+            at=at or utcnow(),
+        )
+        self._session.add(entry)
+        await self._session.flush()
+        return entry
+
+    async def list_entries(
+        self,
+        *,
+        target_type: str | None = None,
+        target_id: str | None = None,
+        actor_email: str | None = None,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> Page[AuditEntry]:
+        """Entries matching the filters in the order they were written (actor case-insensitive)."""
+        conditions: list[ColumnElement[bool]] = []
+        if target_type is not None:
+            conditions.append(AuditEntry.target_type == target_type)
+        if target_id is not None:
+            conditions.append(AuditEntry.target_id == target_id)
+        if actor_email is not None:
+            conditions.append(func.lower(AuditEntry.actor_email) == actor_email.lower())
+        return await _page(self._session, AuditEntry, conditions, [AuditEntry.id], page, page_size)

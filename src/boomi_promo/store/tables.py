@@ -1,0 +1,360 @@
+"""The store's tables: the five records of the public design, plus jobs and the audit trail.
+
+Columns are the record fields in snake_case. Field types follow the record specs in
+``reference/datahub-models``: ``Date`` becomes a timezone-aware timestamp (always UTC in
+Python), ``Number`` an integer, the ``'true'``/``'false'`` strings booleans and JSON carried in
+strings (``resultDetail``, ``authorizedSsoGroups``) JSON columns. Required fields are NOT NULL
+and match keys are UNIQUE constraints. The schema itself is created by the Alembic migrations
+in ``migrations/``, which must stay in step with this module (a test compares them).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+ID = 100
+"""Boomi ids (UUIDs, account ids such as ``acme-A1B2C3``, base64 branch and folder ids)."""
+NAME = 255
+EMAIL = 320
+CODE = 32
+"""Statuses, component types, sources and similar upper-case codes."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored as UTC and always read back as an aware UTC datetime.
+
+    SQLite keeps no offset, so values are normalised to UTC before they are stored (which
+    also keeps its text comparisons correct); naive datetimes are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given; use an aware one")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(MappedAsDataclass, DeclarativeBase, kw_only=True, eq=False):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class TimestampedMixin(MappedAsDataclass, kw_only=True, eq=False):
+    created_at: Mapped[datetime] = mapped_column(default_factory=utcnow, init=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        default_factory=utcnow, onupdate=utcnow, init=False
+    )
+
+
+class MappingSource(StrEnum):
+    PROMOTION_ENGINE = "PROMOTION_ENGINE"
+    ADMIN_SEEDING = "ADMIN_SEEDING"
+
+
+class ComponentMapping(TimestampedMixin, Base, kw_only=True):
+    """A dev component and the one production component it is promoted into."""
+
+    __tablename__ = "component_mapping"
+    __table_args__ = (
+        UniqueConstraint("dev_component_id", "dev_account_id"),
+        Index("ix_component_mapping_dev_account_id", "dev_account_id"),
+        Index("ix_component_mapping_prod_component_id", "prod_component_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    dev_component_id: Mapped[str] = mapped_column(String(ID))
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    prod_component_id: Mapped[str] = mapped_column(String(ID))
+    component_name: Mapped[str] = mapped_column(String(NAME))
+    component_type: Mapped[str] = mapped_column(String(CODE * 2))
+    prod_account_id: Mapped[str] = mapped_column(String(ID))
+    prod_latest_version: Mapped[int] = mapped_column(Integer)
+    last_promoted_at: Mapped[datetime]
+    last_promoted_by: Mapped[str] = mapped_column(String(EMAIL))
+    mapping_source: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    on_main: Mapped[bool] = mapped_column(Boolean)
+    """Whether the prod component exists on main; when not, it lives only on a branch or package."""
+    last_promotion_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("promotion_log.promotion_id", ondelete="SET NULL"), default=None
+    )
+    """The promotion that last wrote the prod component (none for admin-seeded mappings)."""
+
+
+class DevAccountAccess(TimestampedMixin, Base, kw_only=True):
+    """A team SSO group granted a dev sub-account."""
+
+    __tablename__ = "dev_account_access"
+    __table_args__ = (
+        UniqueConstraint("sso_group_id", "dev_account_id"),
+        Index("ix_dev_account_access_dev_account_id", "dev_account_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    sso_group_id: Mapped[str] = mapped_column(String(NAME))
+    sso_group_name: Mapped[str] = mapped_column(String(NAME))
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    dev_account_name: Mapped[str] = mapped_column(String(NAME))
+    is_active: Mapped[bool] = mapped_column(Boolean)
+
+
+IN_PROGRESS = "IN_PROGRESS"
+"""The status guarded by the one-running-promotion-per-dev-account index."""
+IN_PROGRESS_GUARD_INDEX = "uq_promotion_log_in_progress_dev_account_id"
+
+
+class PromotionLog(Base, kw_only=True):
+    """One promotion run and everything that happens to it until a terminal status."""
+
+    __tablename__ = "promotion_log"
+    __table_args__ = (
+        # SPEC §5.2: at most one IN_PROGRESS promotion per dev account, decided by the database.
+        Index(
+            IN_PROGRESS_GUARD_INDEX,
+            "dev_account_id",
+            unique=True,
+            sqlite_where=text(f"status = '{IN_PROGRESS}'"),
+            postgresql_where=text(f"status = '{IN_PROGRESS}'"),
+        ),
+        Index("ix_promotion_log_dev_account_id", "dev_account_id"),
+        Index("ix_promotion_log_status", "status"),
+        Index("ix_promotion_log_process_name", "process_name"),
+        Index("ix_promotion_log_initiated_at", "initiated_at"),
+        Index("ix_promotion_log_initiated_by_lower", func.lower(text("initiated_by"))),
+        Index("ix_promotion_log_root_component_id", "root_component_id"),
+        Index("ix_promotion_log_test_promotion_id", "test_promotion_id"),
+    )
+
+    promotion_id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    dev_account_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    prod_account_id: Mapped[str] = mapped_column(String(ID))
+    dev_package_id: Mapped[str] = mapped_column(String(ID))
+    prod_package_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    package_version: Mapped[str | None] = mapped_column(String(CODE * 2), default=None)
+    root_component_id: Mapped[str] = mapped_column(String(ID))
+    """The dev account's root process component that was promoted."""
+    process_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    initiated_by: Mapped[str] = mapped_column(String(EMAIL))
+    initiated_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    status: Mapped[str] = mapped_column(String(CODE))
+    target_environment: Mapped[str] = mapped_column(String(16))
+    components_total: Mapped[int] = mapped_column(Integer, default=0)
+    components_created: Mapped[int] = mapped_column(Integer, default=0)
+    components_updated: Mapped[int] = mapped_column(Integer, default=0)
+    components_failed: Mapped[int] = mapped_column(Integer, default=0)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+    result_detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    branch_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    branch_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    is_hotfix: Mapped[bool] = mapped_column(Boolean, default=False)
+    hotfix_justification: Mapped[str | None] = mapped_column(Text, default=None)
+    submitted_for_review_by: Mapped[str | None] = mapped_column(String(EMAIL), default=None)
+    submitted_for_review_at: Mapped[datetime | None] = mapped_column(default=None)
+    peer_review_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    peer_reviewed_by: Mapped[str | None] = mapped_column(String(EMAIL), default=None)
+    peer_reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    peer_review_comments: Mapped[str | None] = mapped_column(Text, default=None)
+    admin_review_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    admin_approved_by: Mapped[str | None] = mapped_column(String(EMAIL), default=None)
+    admin_approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    admin_comments: Mapped[str | None] = mapped_column(Text, default=None)
+    integration_pack_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    integration_pack_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    release_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    test_release_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    test_promotion_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("promotion_log.promotion_id"), default=None
+    )
+    """On a PRODUCTION record: the TEST promotion it was promoted from."""
+    test_deployed_at: Mapped[datetime | None] = mapped_column(default=None)
+    test_integration_pack_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    test_integration_pack_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    promoted_from_test_by: Mapped[str | None] = mapped_column(String(EMAIL), default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    superseded_by: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("promotion_log.promotion_id"), default=None
+    )
+    """The later promotion of the same root process that replaced this one (status SUPERSEDED)."""
+    updated_at: Mapped[datetime] = mapped_column(
+        default_factory=utcnow, onupdate=utcnow, init=False
+    )
+
+
+class ExtensionAccessMapping(Base, kw_only=True):
+    """Per environment and prod component: who may edit its extensions (a rebuildable cache)."""
+
+    __tablename__ = "extension_access_mapping"
+    __table_args__ = (
+        UniqueConstraint("environment_id", "prod_component_id"),
+        Index("ix_extension_access_mapping_dev_account_id", "dev_account_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    environment_id: Mapped[str] = mapped_column(String(ID))
+    prod_component_id: Mapped[str] = mapped_column(String(ID))
+    component_name: Mapped[str] = mapped_column(String(NAME))
+    component_type: Mapped[str] = mapped_column(String(CODE * 2))
+    owner_process_id: Mapped[str] = mapped_column(String(ID))
+    owner_process_name: Mapped[str] = mapped_column(String(NAME))
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    dev_account_name: Mapped[str] = mapped_column(String(NAME))
+    authorized_sso_groups: Mapped[list[str]]
+    is_connection_extension: Mapped[bool] = mapped_column(Boolean)
+    is_shared_component: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_group_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    last_updated_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    last_updated_by: Mapped[str] = mapped_column(String(NAME))
+
+
+class ClientAccountConfig(TimestampedMixin, Base, kw_only=True):
+    """A client sub-account, its Test and Prod environments, and one SSO group that manages it."""
+
+    __tablename__ = "client_account_config"
+    __table_args__ = (
+        UniqueConstraint("client_account_id", "sso_group_id"),
+        Index("ix_client_account_config_sso_group_id", "sso_group_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    client_account_id: Mapped[str] = mapped_column(String(ID))
+    client_account_name: Mapped[str] = mapped_column(String(NAME))
+    test_environment_id: Mapped[str] = mapped_column(String(ID))
+    test_environment_name: Mapped[str] = mapped_column(String(NAME))
+    prod_environment_id: Mapped[str] = mapped_column(String(ID))
+    prod_environment_name: Mapped[str] = mapped_column(String(NAME))
+    sso_group_id: Mapped[str] = mapped_column(String(NAME))
+    sso_group_name: Mapped[str] = mapped_column(String(NAME))
+    integration_pack_instance_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    last_extension_sync_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_extension_sync_by: Mapped[str | None] = mapped_column(String(EMAIL), default=None)
+
+
+class JobState(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    INTERRUPTED = "INTERRUPTED"
+
+    @property
+    def finished(self) -> bool:
+        return self in _FINISHED_JOB_STATES
+
+
+_FINISHED_JOB_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.INTERRUPTED})
+
+
+class Job(Base, kw_only=True):
+    """A long-running action: its request, progress and final response, surviving restarts."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_state", "state"),
+        Index("ix_jobs_promotion_id", "promotion_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    action: Mapped[str] = mapped_column(String(64))
+    process_name: Mapped[str] = mapped_column(String(NAME))
+    state: Mapped[JobState] = mapped_column(
+        Enum(
+            JobState,
+            name="job_state",
+            native_enum=False,
+            length=16,
+            values_callable=lambda states: [state.value for state in states],
+        ),
+        default=JobState.QUEUED,
+    )
+    progress: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """``{"step", "current", "total", "message"}``; see ``JobRepository.update_progress``."""
+    request: Mapped[dict[str, Any]]
+    response: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    http_status: Mapped[int | None] = mapped_column(Integer, default=None)
+    principal_email: Mapped[str] = mapped_column(String(EMAIL))
+    promotion_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    dev_account_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    created_at: Mapped[datetime] = mapped_column(default_factory=utcnow, init=False)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    owner: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    """The worker that runs the job; set when it is claimed."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuditEntry(Base, kw_only=True):
+    """One line of the append-only audit trail (the database refuses UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_target_type_target_id", "target_type", "target_id"),
+        Index("ix_audit_log_actor_email", "actor_email"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, init=False)
+    at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    actor_email: Mapped[str] = mapped_column(String(EMAIL))
+    action: Mapped[str] = mapped_column(String(64))
+    process_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    target_type: Mapped[str] = mapped_column(String(CODE * 2))
+    target_id: Mapped[str] = mapped_column(String(NAME))
+    before_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    after_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)

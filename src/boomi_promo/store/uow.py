@@ -1,0 +1,101 @@
+"""The unit of work: one session, one transaction, all repositories.
+
+    async with uow_factory() as uow:
+        log = await uow.promotions.get_for_update(promotion_id)
+        ...
+        uow.on_commit(lambda: jobs.start(job_id))
+        await uow.commit()
+
+Nothing is written unless ``commit()`` is awaited: leaving the block without it (normally or
+by an exception) rolls everything back and drops the ``on_commit`` callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from inspect import isawaitable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from boomi_promo.store.database import session_factory
+from boomi_promo.store.repositories import (
+    AuditLogRepository,
+    ClientAccountConfigRepository,
+    ComponentMappingRepository,
+    DevAccountAccessRepository,
+    ExtensionAccessMappingRepository,
+    JobRepository,
+    PromotionLogRepository,
+)
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.access = DevAccountAccessRepository(session)
+        self.mappings = ComponentMappingRepository(session)
+        self.promotions = PromotionLogRepository(session)
+        self.client_accounts = ClientAccountConfigRepository(session)
+        self.extension_access = ExtensionAccessMappingRepository(session)
+        self.jobs = JobRepository(session)
+        self.audit = AuditLogRepository(session)
+        self._after_commit: list[AfterCommit] = []
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._after_commit.clear()
+        # Closing rolls back whatever was not committed.
+        await self.session.close()
+
+    def on_commit(self, callback: AfterCommit) -> None:
+        """Run ``callback`` (sync or async) once the next ``commit()`` has succeeded."""
+        self._after_commit.append(callback)
+
+    async def commit(self) -> None:
+        """Commit, then run the ``on_commit`` callbacks in the order they were registered.
+
+        Every callback runs even if an earlier one fails; the first failure is raised afterwards
+        (the transaction stays committed).
+        """
+        await self.session.commit()
+        callbacks, self._after_commit = self._after_commit, []
+        failures: list[Exception] = []
+        for callback in callbacks:
+            try:
+                result = callback()
+                if isawaitable(result):
+                    await result
+            except Exception as error:
+                failures.append(error)
+        if failures:
+            first = failures[0]
+            for other in failures[1:]:
+                first.add_note(f"another on_commit callback also failed: {other!r}")
+            raise first
+
+    async def rollback(self) -> None:
+        """Discard the changes so far and the ``on_commit`` callbacks; the unit stays usable."""
+        self._after_commit.clear()
+        await self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh :class:`UnitOfWork` per call; build one per engine and share it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self._sessions())

@@ -1,0 +1,61 @@
+"""The dashboard's swimlanes and who may use them.
+
+A lane groups the pages one kind of work needs. The navigation shows only the lanes the
+signed-in user's tier may use, and every page of a lane refuses everybody else (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from boomi_promo.identity.principal import Tier
+
+_TIER_RANK = {Tier.READONLY: 0, Tier.CONTRIBUTOR: 1, Tier.ADMIN: 2}
+
+
+def tier_at_least(tier: Tier, minimum: Tier) -> bool:
+    return _TIER_RANK[tier] >= _TIER_RANK[minimum]
+
+
+@dataclass(frozen=True)
+class LanePage:
+    key: str
+    """Names the page for the navigation's "you are here" mark."""
+    title: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    key: str
+    title: str
+    min_tier: Tier
+    pages: tuple[LanePage, ...]
+
+    def open_to(self, tier: Tier) -> bool:
+        return tier_at_least(tier, self.min_tier)
+
+
+DEVELOPER = Lane(
+    key="developer",
+    title="Developer",
+    min_tier=Tier.CONTRIBUTOR,
+    pages=(LanePage("packages", "Package Browser", "/packages"),),
+)
+PEER_REVIEW = Lane(
+    key="peer-review",
+    title="Peer Review",
+    min_tier=Tier.CONTRIBUTOR,
+    pages=(LanePage("peer-review-queue", "Peer Review Queue", "/reviews"),),
+)
+ADMIN = Lane(
+    key="admin",
+    title="Admin",
+    min_tier=Tier.ADMIN,
+    pages=(LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),),
+)
+LANES: tuple[Lane, ...] = (DEVELOPER, PEER_REVIEW, ADMIN)
+
+
+def lanes_for(tier: Tier) -> list[Lane]:
+    return [lane for lane in LANES if lane.open_to(tier)]

@@ -1,0 +1,82 @@
+"""What the dashboard keeps in its signed session cookie: the signed-in user and a CSRF token.
+
+The cookie holds the principal's e-mail, name and groups, never a tier: the tier is resolved
+from the groups on every request with the configured group names, so changing those names
+takes effect without signing anybody out.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+
+from boomi_promo.config import GroupSettings
+from boomi_promo.identity.principal import Principal
+
+USER_KEY = "user"
+CSRF_KEY = "csrf"
+SIGN_IN_KEY = "sign_in"
+"""OIDC state, nonce and where to go afterwards, for the one sign-in in flight."""
+CSRF_FORM_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_TOKEN_BYTES = 32
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token, created on first use."""
+    token = request.session.get(CSRF_KEY)
+    if not isinstance(token, str) or not token:
+        token = new_token()
+        request.session[CSRF_KEY] = token
+    return token
+
+
+def csrf_matches(request: Request, submitted: str | None) -> bool:
+    expected = request.session.get(CSRF_KEY)
+    if not isinstance(expected, str) or not expected or not submitted:
+        return False
+    return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def sign_in(request: Request, principal: Principal) -> None:
+    """Start a fresh session for ``principal``; nothing from before sign-in carries over."""
+    request.session.clear()
+    request.session[USER_KEY] = {
+        "email": principal.email,
+        "name": principal.name,
+        "groups": list(principal.groups),
+    }
+    request.session[CSRF_KEY] = new_token()
+
+
+def sign_out(request: Request) -> None:
+    request.session.clear()
+
+
+def session_principal(request: Request, groups: GroupSettings) -> Principal | None:
+    """The signed-in principal, or None when nobody is (or the stored record is unusable)."""
+    stored: Any = request.session.get(USER_KEY)
+    if not isinstance(stored, dict):
+        return None
+    email, name, user_groups = stored.get("email"), stored.get("name"), stored.get("groups")
+    if not isinstance(email, str) or not email or not isinstance(name, str):
+        return None
+    if not isinstance(user_groups, list) or not all(isinstance(g, str) for g in user_groups):
+        return None
+    return Principal.from_groups(
+        email=email, name=name or email, groups=user_groups, settings=groups
+    )
+
+
+def safe_next_path(value: str | None) -> str:
+    """A local path to return to after sign-in; anything else (other hosts, schemes) goes home."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value

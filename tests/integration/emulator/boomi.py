@@ -1,0 +1,81 @@
+"""Small helpers the emulator tests share: component XML in and out, paging through queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from lxml import etree
+
+BNS = "http://api.platform.boomi.com/"
+XML = {"Accept": "application/xml", "Content-Type": "application/xml"}
+
+
+def component_xml(
+    *,
+    name: str,
+    type_: str,
+    content: str,
+    component_id: str = "",
+    folder_id: str = "",
+    branch_id: str = "",
+) -> str:
+    attributes = f'name="{name}" type="{type_}"'
+    for attribute, value in (
+        ("componentId", component_id),
+        ("folderId", folder_id),
+        ("branchId", branch_id),
+    ):
+        if value:
+            attributes += f' {attribute}="{value}"'
+    return (
+        f'<bns:Component xmlns:bns="{BNS}" {attributes}>'
+        "<bns:encryptedValues/><bns:description>test</bns:description>"
+        f"<bns:object>{content}</bns:object></bns:Component>"
+    )
+
+
+def profile(name: str = "Order") -> str:
+    return f'<JSONProfile xmlns="" strict="false"><DataElements name="{name}"/></JSONProfile>'
+
+
+def process_using(*component_ids: str, text: str = "") -> str:
+    shapes = "".join(
+        f'<shape name="shape{i}"><configuration><map mapId="{cid}"/></configuration></shape>'
+        for i, cid in enumerate(component_ids)
+    )
+    return f'<process xmlns=""><shapes>{shapes}</shapes><note>{text}</note></process>'
+
+
+def parse(response: httpx.Response) -> etree._Element:
+    assert response.headers["content-type"].startswith("application/xml"), response.text
+    return etree.fromstring(response.content)
+
+
+def create(client: httpx.Client, body: str, path: str = "/Component", **params: str) -> etree._Element:
+    response = client.post(path, content=body, headers=XML, params=params)
+    assert response.status_code == 200, response.text
+    return parse(response)
+
+
+def query_all(
+    client: httpx.Client, object_type: str, body: dict[str, Any], **params: str
+) -> list[dict[str, Any]]:
+    """Every result of a query, following queryMore tokens."""
+    page = client.post(f"/{object_type}/query", json=body, params=params)
+    assert page.status_code == 200, page.text
+    results: list[dict[str, Any]] = list(page.json()["result"])
+    while "queryToken" in page.json():
+        page = client.post(
+            f"/{object_type}/queryMore",
+            content=page.json()["queryToken"],
+            headers={"Content-Type": "text/plain"},
+            params=params,
+        )
+        assert page.status_code == 200, page.text
+        results.extend(page.json()["result"])
+    return results
+
+
+def eq(prop: str, *values: str) -> dict[str, Any]:
+    return {"QueryFilter": {"expression": {"operator": "EQUALS", "property": prop, "argument": list(values)}}}

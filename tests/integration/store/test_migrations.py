@@ -1,0 +1,157 @@
+"""The migrations build exactly the schema of ``tables.py``, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import warnings
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from boomi_promo.store.database import create_engine
+from boomi_promo.store.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    upgrade_database,
+)
+from boomi_promo.store.tables import IN_PROGRESS_GUARD_INDEX, Base
+
+EXPECTED_TABLES = {
+    "component_mapping",
+    "dev_account_access",
+    "promotion_log",
+    "extension_access_mapping",
+    "client_account_config",
+    "jobs",
+    "audit_log",
+}
+
+
+def _schema_diff(connection: Connection) -> Any:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    with warnings.catch_warnings():
+        # SQLite cannot reflect expression indexes; that index is checked on its own below.
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        return compare_metadata(context, Base.metadata)
+
+
+def _tables_and_indexes(connection: Connection) -> tuple[set[str], set[str]]:
+    inspector = inspect(connection)
+    tables = set(inspector.get_table_names())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expression-based index")
+        indexes = {
+            index["name"]
+            for table in tables
+            for index in inspector.get_indexes(table)
+            if index["name"] is not None
+        }
+    return tables, indexes
+
+
+async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_url):
+    assert await current_revision(database_url) is None
+
+    await upgrade_database(database_url)
+
+    assert await current_revision(database_url) == head_revision() == "0001"
+
+
+async def test_migrated_schema_matches_the_table_definitions(database_url):
+    await upgrade_database(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(_schema_diff)
+            tables, indexes = await connection.run_sync(_tables_and_indexes)
+            if engine.dialect.name == "sqlite":
+                expression_index = await connection.scalar(
+                    text("SELECT sql FROM sqlite_master WHERE name = :name"),
+                    {"name": "ix_promotion_log_initiated_by_lower"},
+                )
+                assert "lower(initiated_by)" in expression_index
+            else:
+                assert "ix_promotion_log_initiated_by_lower" in indexes
+    finally:
+        await engine.dispose()
+
+    assert diff == []
+    assert tables == EXPECTED_TABLES | {"alembic_version"}
+    assert set(Base.metadata.tables) == EXPECTED_TABLES
+    assert IN_PROGRESS_GUARD_INDEX in indexes
+
+
+async def test_upgrade_again_is_a_no_op_that_keeps_data(database_url):
+    await upgrade_database(database_url)
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO jobs (id, action, process_name, state, request, principal_email,"
+                    " created_at) VALUES ('job-1', 'executePromotion', 'C', 'QUEUED', '{}',"
+                    " 'alice@example.com', CURRENT_TIMESTAMP)"
+                )
+            )
+
+        await upgrade_database(database_url)
+        await upgrade_database(database_url)
+
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM jobs")) == 1
+    finally:
+        await engine.dispose()
+    assert await current_revision(database_url) == "0001"
+
+
+async def test_sqlite_parent_directory_is_created(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'deep' / 'er' / 'promo.db'}"
+
+    await upgrade_database(url)
+
+    assert (tmp_path / "deep" / "er" / "promo.db").is_file()
+
+
+async def test_alembic_command_line_path_opens_its_own_async_engine(database_url):
+    # Alembic's own commands (no connection handed in) run env.py with asyncio.run; a thread
+    # keeps that loop apart from the test's.
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), "head")
+
+    assert await current_revision(database_url) == "0001"
+
+
+def test_offline_mode_prints_the_sql_for_a_dba():
+    config = alembic_config("postgresql+psycopg://promo@db.example/promo")
+    config.output_buffer = io.StringIO()
+
+    command.upgrade(config, "head", sql=True)
+
+    script = config.output_buffer.getvalue()
+    assert "CREATE TABLE promotion_log" in script
+    assert "WHERE status = 'IN_PROGRESS'" in script
+    assert "CREATE TRIGGER audit_log_append_only" in script
+
+
+async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url):
+    await upgrade_database(database_url)
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "base")
+
+    assert await current_revision(database_url) is None
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            tables, _ = await connection.run_sync(_tables_and_indexes)
+        assert tables == {"alembic_version"}
+        await upgrade_database(database_url)
+        async with engine.connect() as connection:
+            tables, _ = await connection.run_sync(_tables_and_indexes)
+        assert tables == EXPECTED_TABLES | {"alembic_version"}
+    finally:
+        await engine.dispose()

@@ -1,0 +1,242 @@
+"""PromotionLog: the one-IN_PROGRESS-per-dev-account guard and the status queries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from boomi_promo.store.errors import ConcurrentPromotionError
+from boomi_promo.store.repositories import Page
+from boomi_promo.store.tables import PromotionLog
+
+from .records import T0, promotion
+
+
+async def _start(uow_factory, log: PromotionLog, barrier: asyncio.Barrier):
+    await barrier.wait()
+    async with uow_factory() as uow:
+        stored = await uow.promotions.add(log)
+        await uow.commit()
+        return stored
+
+
+async def test_simultaneous_starts_for_one_dev_account_let_exactly_one_through(uow_factory):
+    attempts = [promotion(dev_account_id="dev-team-a") for _ in range(5)]
+    barrier = asyncio.Barrier(len(attempts))
+
+    outcomes = await asyncio.gather(
+        *(_start(uow_factory, log, barrier) for log in attempts), return_exceptions=True
+    )
+
+    started = [outcome for outcome in outcomes if isinstance(outcome, PromotionLog)]
+    refused = [o for o in outcomes if isinstance(o, ConcurrentPromotionError)]
+    assert len(started) == 1, outcomes
+    assert len(refused) == 4, outcomes
+    assert all(error.dev_account_id == "dev-team-a" for error in refused)
+    async with uow_factory() as uow:
+        in_progress = await uow.promotions.query(statuses=["IN_PROGRESS"])
+    assert [log.promotion_id for log in in_progress.items] == [started[0].promotion_id]
+
+
+async def test_a_start_waits_for_an_uncommitted_one_and_is_then_refused(uow_factory):
+    async with uow_factory() as first:
+        await first.promotions.add(promotion())
+        second = asyncio.create_task(_start(uow_factory, promotion(), asyncio.Barrier(1)))
+        await asyncio.sleep(0.3)
+        # The database holds the second insert until it knows the fate of the first.
+        assert not second.done()
+        await first.commit()
+
+    with pytest.raises(ConcurrentPromotionError):
+        await second
+
+
+async def test_different_dev_accounts_start_at_the_same_time(uow_factory):
+    attempts = [promotion(dev_account_id=f"dev-team-{n}") for n in range(3)]
+    barrier = asyncio.Barrier(len(attempts))
+
+    outcomes = await asyncio.gather(*(_start(uow_factory, log, barrier) for log in attempts))
+
+    assert {log.dev_account_id for log in outcomes} == {"dev-team-0", "dev-team-1", "dev-team-2"}
+
+
+async def test_a_new_promotion_may_start_once_the_previous_one_completed(uow_factory):
+    async with uow_factory() as uow:
+        first = await uow.promotions.add(promotion())
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        with pytest.raises(ConcurrentPromotionError):
+            await uow.promotions.add(promotion())
+        # The refusal leaves the unit of work usable: the first promotion can still finish.
+        running = await uow.promotions.get_for_update(first.promotion_id)
+        assert running is not None
+        running.status = "COMPLETED"
+        await uow.promotions.update(running)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        second = await uow.promotions.add(promotion())
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        statuses = {log.promotion_id: log.status for log in (await uow.promotions.query()).items}
+    assert statuses == {first.promotion_id: "COMPLETED", second.promotion_id: "IN_PROGRESS"}
+
+
+async def test_non_running_promotions_of_one_account_coexist(uow_factory):
+    async with uow_factory() as uow:
+        for status in ("COMPLETED", "FAILED", "TEST_DEPLOYED", "IN_PROGRESS"):
+            await uow.promotions.add(promotion(status=status))
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        assert (await uow.promotions.query(dev_account_id="dev-team-a")).total == 4
+
+
+async def test_update_keeps_changes_and_moves_updated_at(uow_factory):
+    async with uow_factory() as uow:
+        log = await uow.promotions.add(promotion())
+        await uow.commit()
+    created_updated_at = log.updated_at
+
+    async with uow_factory() as uow:
+        locked = await uow.promotions.get_for_update(log.promotion_id)
+        assert locked is not None
+        locked.status = "COMPLETED"
+        locked.components_total = 7
+        locked.result_detail = {"components": [{"devComponentId": "c1", "action": "CREATE"}]}
+        await uow.promotions.update(locked)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        stored = await uow.promotions.get(log.promotion_id)
+    assert stored is not None
+    assert stored.status == "COMPLETED"
+    assert stored.components_total == 7
+    assert stored.result_detail == {"components": [{"devComponentId": "c1", "action": "CREATE"}]}
+    assert stored.initiated_at == T0
+    assert stored.initiated_at.tzinfo is not None
+    assert stored.updated_at > created_updated_at
+
+
+async def _seed(uow_factory, logs: list[PromotionLog]) -> None:
+    async with uow_factory() as uow:
+        for log in logs:
+            await uow.promotions.add(log)
+        await uow.commit()
+
+
+async def test_query_filters_by_status_account_process_and_dates(uow_factory):
+    day = timedelta(days=1)
+    logs = [
+        promotion(status="COMPLETED", initiated_at=T0, process_name="Orders Sync"),
+        promotion(status="TEST_DEPLOYED", initiated_at=T0 + day, process_name="Orders Sync"),
+        promotion(status="FAILED", initiated_at=T0 + 2 * day, process_name="Invoices"),
+        promotion(
+            status="COMPLETED",
+            initiated_at=T0 + 3 * day,
+            dev_account_id="dev-team-b",
+            process_name="Orders Sync",
+        ),
+    ]
+    await _seed(uow_factory, logs)
+
+    async with uow_factory() as uow:
+        completed = await uow.promotions.query(statuses=["COMPLETED", "TEST_DEPLOYED"])
+        team_a_orders = await uow.promotions.query(
+            dev_account_id="dev-team-a", process_name="Orders Sync"
+        )
+        window = await uow.promotions.query(initiated_from=T0 + day, initiated_to=T0 + 3 * day)
+        in_team_b = await uow.promotions.query(dev_account_ids=["dev-team-b"])
+        latest_tested = await uow.promotions.latest(
+            statuses=["TEST_DEPLOYED"], process_name="Orders Sync"
+        )
+
+    def ids(page: Page[PromotionLog]) -> list[str]:
+        return [log.promotion_id for log in page.items]
+
+    assert ids(completed) == [logs[3].promotion_id, logs[1].promotion_id, logs[0].promotion_id]
+    assert ids(team_a_orders) == [logs[1].promotion_id, logs[0].promotion_id]
+    assert ids(window) == [logs[2].promotion_id, logs[1].promotion_id]
+    assert ids(in_team_b) == [logs[3].promotion_id]
+    assert latest_tested is not None
+    assert latest_tested.promotion_id == logs[1].promotion_id
+
+
+async def test_query_pages_newest_first_with_the_total(uow_factory):
+    logs = [promotion(status="COMPLETED", initiated_at=T0 + timedelta(hours=n)) for n in range(7)]
+    await _seed(uow_factory, logs)
+    newest_first = [log.promotion_id for log in reversed(logs)]
+
+    async with uow_factory() as uow:
+        pages = [await uow.promotions.query(page=n, page_size=3) for n in (1, 2, 3, 4)]
+
+    assert [page.total for page in pages] == [7, 7, 7, 7]
+    assert [log.promotion_id for page in pages for log in page.items] == newest_first
+    assert [len(page.items) for page in pages] == [3, 3, 1, 0]
+
+
+async def test_query_rejects_bad_paging(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(ValueError, match="page must be"):
+            await uow.promotions.query(page=0)
+        with pytest.raises(ValueError, match="page_size"):
+            await uow.promotions.query(page_size=10_000)
+
+
+async def test_initiator_matches_case_insensitively(uow_factory):
+    logs = [
+        promotion(status="COMPLETED", initiated_by="Alice@Example.com"),
+        promotion(status="COMPLETED", initiated_by="bob@example.com", initiated_at=T0),
+    ]
+    await _seed(uow_factory, logs)
+
+    async with uow_factory() as uow:
+        mine = await uow.promotions.query(initiated_by="ALICE@example.COM")
+        others = await uow.promotions.query(exclude_initiated_by="alice@EXAMPLE.com")
+
+    assert [log.initiated_by for log in mine.items] == ["Alice@Example.com"]
+    assert [log.initiated_by for log in others.items] == ["bob@example.com"]
+
+
+async def test_test_deployment_hidden_while_a_linked_production_promotion_is_live(uow_factory):
+    tested = promotion(status="TEST_DEPLOYED")
+    other_tested = promotion(status="TEST_DEPLOYED", initiated_at=T0 - timedelta(days=1))
+    await _seed(uow_factory, [tested, other_tested])
+    live = {"PENDING_PEER_REVIEW", "PENDING_ADMIN_REVIEW", "DEPLOYING", "DEPLOYED"}
+
+    async def visible() -> list[str]:
+        async with uow_factory() as uow:
+            page = await uow.promotions.query(
+                statuses=["TEST_DEPLOYED"], without_linked_promotion_in=live
+            )
+        return [log.promotion_id for log in page.items]
+
+    assert await visible() == [tested.promotion_id, other_tested.promotion_id]
+
+    production = promotion(
+        status="PENDING_PEER_REVIEW",
+        target_environment="PRODUCTION",
+        test_promotion_id=tested.promotion_id,
+    )
+    await _seed(uow_factory, [production])
+    assert await visible() == [other_tested.promotion_id]
+
+    async with uow_factory() as uow:
+        linked = await uow.promotions.query(test_promotion_id=tested.promotion_id)
+        assert [log.promotion_id for log in linked.items] == [production.promotion_id]
+        withdrawn = await uow.promotions.get_for_update(production.promotion_id)
+        assert withdrawn is not None
+        withdrawn.status = "WITHDRAWN"
+        await uow.promotions.update(withdrawn)
+        await uow.commit()
+    assert await visible() == [tested.promotion_id, other_tested.promotion_id]
+
+
+async def test_a_single_status_string_is_refused_rather_than_read_as_letters(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(TypeError, match="IN_PROGRESS"):
+            await uow.promotions.query(statuses="IN_PROGRESS")

@@ -1,0 +1,121 @@
+"""Fixtures: the product's service over real HTTP, against the emulator over real HTTP.
+
+``demo_service`` is what ``promo demo`` runs — the emulator with its demo seed, the service on
+SQLite with the demo's admin records — started once per session on loopback ports. Each test
+gets a fresh emulator state (the ``emulator`` fixture) so faults and writes do not leak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from boomi_promo.api.app import create_app
+from boomi_promo.config import BoomiSettings, JobSettings, Settings
+from boomi_promo.demo import demo_settings, seed_demo_records
+from boomi_promo.emulator.app import EmulatorApp
+from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.identity.local import LocalIdentity, demo_users
+from boomi_promo.store import UnitOfWorkFactory, create_engine, upgrade_database
+from tests.support.servers import EmulatorHandle, start_server
+
+# Retries keep their 1 s / 2 s / 4 s shape in production; tests shrink the base so a
+# four-attempt failure takes well under a second.
+TEST_BACKOFF_SECONDS = 0.05
+# Dead jobs are found within a fraction of a second instead of half a minute.
+TEST_JOB_SETTINGS = JobSettings(heartbeat_seconds=0.5, stale_after_seconds=5, sweep_seconds=0.2)
+
+
+def run_in_fresh_loop(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run set-up work on its own loop and thread, away from the test loop."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+async def prepare_database(settings: Settings, seed: DemoSeed) -> None:
+    url = settings.resolved_database_url()
+    await upgrade_database(url)
+    engine = create_engine(url)
+    try:
+        await seed_demo_records(UnitOfWorkFactory(engine), seed, settings.groups)
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class DemoService:
+    base_url: str
+    emulator: EmulatorHandle
+    data_dir: Path
+    settings: Settings
+
+    @property
+    def emulator_url(self) -> str:
+        return self.emulator.base_url
+
+    @property
+    def seed(self) -> DemoSeed:
+        return self.emulator.seed
+
+    def token_for(self, email: str) -> str:
+        user = next(u for u in demo_users(self.settings.groups) if u.email == email)
+        identity = LocalIdentity(self.data_dir, groups=self.settings.groups)
+        return identity.issue_token(user.email, user.name, list(user.groups))
+
+    def api(self, email: str | None = None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.token_for(email)}"} if email else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
+
+    async def call(
+        self, email: str | None, action: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        async with self.api(email) as client:
+            return await client.post(f"/api/v1/actions/{action}", json=body or {})
+
+
+@pytest.fixture(scope="session")
+def demo_service_server(
+    emulator_server: tuple[str, EmulatorApp], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path, Settings]]:
+    emulator_url, _app = emulator_server
+    _state, seed = build_demo_state()
+    data_dir = tmp_path_factory.mktemp("promo-service")
+    base = demo_settings(data_dir, emulator_url, seed)
+    settings = base.model_copy(
+        update={
+            "boomi": BoomiSettings(
+                **base.boomi.model_dump(exclude={"backoff_seconds"}),
+                backoff_seconds=TEST_BACKOFF_SECONDS,
+            ),
+            "jobs": TEST_JOB_SETTINGS,
+        }
+    )
+    run_in_fresh_loop(prepare_database(settings, seed))
+    with start_server(create_app(settings)) as running:
+        yield running.base_url, data_dir, settings
+
+
+@pytest.fixture
+def demo_service(
+    demo_service_server: tuple[str, Path, Settings], emulator: EmulatorHandle
+) -> DemoService:
+    base_url, data_dir, settings = demo_service_server
+    return DemoService(base_url=base_url, emulator=emulator, data_dir=data_dir, settings=settings)
