@@ -127,4 +127,4 @@ def all_actions() -> list[ActionSpec]:
 
 def load_actions() -> None:
     """Import every action module so that its ``@action`` registrations run."""
-    from boomi_promo.actions import accounts, packages  # noqa: F401
+    from boomi_promo.actions import accounts, dependencies, mappings, packages, promotion  # noqa: F401

@@ -45,6 +45,7 @@ from boomi_promo.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_xml, to_by
 
 CONTROL_PREFIX = "/__emulator__"
 _API_PATH = re.compile(r"^/(?P<partner>partner/)?api/rest/v1/(?P<account>[^/]+)(?P<rest>/.*)?$")
+_COMPONENT_PATH = re.compile(r"/Component($|/|~)")
 _APP_KEY = "boomi_promo.emulator"
 _XML = "application/xml"
 
@@ -386,17 +387,22 @@ async def list_faults(request: Request) -> Response:
 async def add_fault(request: Request) -> Response:
     try:
         body = await _json_body(request)
-        path = body.get("path")
+        path, method = body.get("path"), body.get("method")
+        status, count = body.get("status"), body.get("count")
         if not isinstance(path, str):
             raise bad_request("A fault needs a 'path' (a regular expression).")
+        if not all(isinstance(v, int | None) for v in (status, count)) or not isinstance(
+            method, str | None
+        ):
+            raise bad_request("status and count are integers, method is a string.")
         re.compile(path)
         fault = _app(request).emulator_state.faults.add(
             path,
-            method=body.get("method"),
-            status=body.get("status"),
+            method=method,
+            status=status,
             latency=float(body.get("latency", 0.0)),
             timeout=bool(body.get("timeout", False)),
-            count=body.get("count"),
+            count=count,
         )
     except (ApiError, re.error, TypeError, ValueError) as exc:
         return JSONResponse({"message": str(exc)}, status_code=400)
@@ -508,7 +514,7 @@ class EmulatorApp:
             await send(message)
 
         request = Request(scope)
-        xml = wants_xml(request, default="/Component/" in path or "/Component~" in path)
+        xml = wants_xml(request, default=_COMPONENT_PATH.search(path) is not None)
         effect = state.faults.take(method, path)
         try:
             if effect.latency:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import random
 import uuid
+from collections.abc import Callable
 
 BRANCH_ID_PREFIX = "Qjo"
 """base64 of ``B:`` and a digit always starts so; tooling detects branch ids by it."""
@@ -23,6 +25,17 @@ def folder_id(number: int) -> str:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def seeded_uuids(seed: int) -> Callable[[], str]:
+    """Version-4 UUIDs from a fixed seed: the demo seed gets the same ids on every build, so a
+    database seeded from one build matches the emulator state of another."""
+    generator = random.Random(seed)
+
+    def next_uuid() -> str:
+        return str(uuid.UUID(int=generator.getrandbits(128), version=4))
+
+    return next_uuid
 
 
 def is_branch_id(value: str) -> bool:

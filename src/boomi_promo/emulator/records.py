@@ -138,8 +138,8 @@ class MergeRequest:
     created_date: str
     stage: str
     previous_stage: str
-    next_stage_at: float
-    """Epoch seconds at which the next automatic stage change happens."""
+    next_stage_at: float | None
+    """Epoch seconds of the next automatic stage change; ``None`` when none is due."""
     modified_by: str = ""
     modified_date: str = ""
     details: list[MergeDetail] = field(default_factory=list)

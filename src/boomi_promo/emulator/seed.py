@@ -33,6 +33,8 @@ from boomi_promo.emulator.state import EmulatorState
 
 DEMO_USERNAME = "demo@example.com"
 DEMO_API_TOKEN = "demo-boomi-api-token-7f3c9a"  # noqa: S105 - the emulator's fixed demo credential
+DEMO_ID_SEED = 20_241_104
+"""Every build of the demo seed gets the same component, package and merge ids."""
 PRIMARY_ACCOUNT_ID = "primaryaccount-PRM001"
 PRIMARY_ACCOUNT_NAME = "Primary Account"
 TEAM_A_ID = "devteama-DVA001"
@@ -957,6 +959,7 @@ def build_demo_state(
         primary_account_name=PRIMARY_ACCOUNT_NAME,
         username=username,
         api_token=api_token,
+        id_seed=DEMO_ID_SEED,
     )
     origin = _when("2024-11-04T09:00:00")
     state.add_account(TEAM_A_ID, "Dev Team A", parent_account_id=PRIMARY_ACCOUNT_ID, at=origin)

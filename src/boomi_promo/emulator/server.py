@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import uvicorn
@@ -40,4 +41,8 @@ async def serve(
 
 def run_emulator(host: str, port: int, state_file: Path | None) -> None:
     """Blocking: load ``state_file`` (or the demo seed), serve, save on shutdown."""
-    uvicorn.Server(_config(load_or_seed(state_file), host, port, state_file)).run()
+    server = uvicorn.Server(_config(load_or_seed(state_file), host, port, state_file))
+    # uvicorn re-raises Ctrl-C after its graceful shutdown (which saved the state); as
+    # uvicorn.run does, treat it as a normal stop.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()

@@ -69,7 +69,6 @@ PACKAGEABLE_TYPES = frozenset(
 )
 MERGE_STRATEGIES = frozenset({"OVERRIDE", "CONFLICT_RESOLVE"})
 PRIORITY_BRANCHES = frozenset({"SOURCE", "DESTINATION"})
-_FOREVER = float("inf")
 _STATE_ADAPTER = TypeAdapter(StateDocument)
 
 
@@ -217,6 +216,7 @@ class EmulatorState:
         self.request_log = RequestLog()
         self.throttle = TokenBucket(lambda: self.settings.requests_per_second, time.monotonic)
         self._cursors: dict[str, _Cursor] = {}
+        self.new_uuid: Callable[[], str] = ids.new_uuid
 
     # ---------------------------------------------------------------- construction, files
 
@@ -229,6 +229,7 @@ class EmulatorState:
         username: str,
         api_token: str,
         settings: EmulatorSettings | None = None,
+        id_seed: int | None = None,
     ) -> EmulatorState:
         state = cls(
             primary_account_id=primary_account_id,
@@ -236,6 +237,8 @@ class EmulatorState:
             api_token=api_token,
             settings=settings,
         )
+        if id_seed is not None:
+            state.new_uuid = ids.seeded_uuids(id_seed)
         state.add_account(primary_account_id, primary_account_name)
         return state
 
@@ -295,8 +298,8 @@ class EmulatorState:
         """Advance merge requests whose next stage is due."""
         now = self.clock()
         for request in self.merge_requests.values():
-            while request.next_stage_at <= now:
-                self._advance_merge(request)
+            while request.next_stage_at is not None and request.next_stage_at <= now:
+                self._advance_merge(request, request.next_stage_at)
 
     # ---------------------------------------------------------------- accounts
 
@@ -609,7 +612,6 @@ class EmulatorState:
         shown_branch = self._live_branch(revision.account_id, revision.branch_id) or view.branch
         row: Row = {
             "@type": "ComponentMetadata",
-            "accountId": revision.account_id,
             "componentId": revision.component_id,
             "version": revision.version,
             "name": revision.name,
@@ -639,19 +641,13 @@ class EmulatorState:
 
     def _component_xml(self, view: ComponentView) -> bytes:
         row = self._metadata_row(view)
-        attributes = {
-            key: _attribute(value)
-            for key, value in row.items()
-            if key not in ("@type", "accountId")
-        }
+        attributes = {key: _attribute(value) for key, value in row.items() if key != "@type"}
         attributes["folderFullPath"] = self.folder_path(self.folders[view.revision.folder_id])
         return render_component(view.revision, attributes)
 
     @_locked
     def get_component_metadata(self, account_id: str, ref: str) -> Row:
-        row = self._metadata_row(self._read(account_id, ref))
-        row.pop("accountId")
-        return row
+        return self._metadata_row(self._read(account_id, ref))
 
     # ---------------------------------------------------------------- components: writing
 
@@ -715,7 +711,7 @@ class EmulatorState:
             raise bad_request("A component needs a name.")
         if document.type not in COMPONENT_TYPES:
             raise bad_request(f"Component type {document.type!r} is not valid.")
-        record = ComponentRecord(ids.new_uuid(), account_id, user, moment)
+        record = ComponentRecord(self.new_uuid(), account_id, user, moment)
         self.components[record.component_id] = record
         revision = self._revision(
             record,
@@ -969,7 +965,7 @@ class EmulatorState:
         if not isinstance(shareable, bool):
             raise bad_request("shareable must be true or false.")
         package = PackagedComponent(
-            package_id=ids.new_uuid(),
+            package_id=self.new_uuid(),
             account_id=account_id,
             component_id=component_id,
             component_version=root.version,
@@ -1065,7 +1061,7 @@ class EmulatorState:
         if priority not in PRIORITY_BRANCHES:
             raise bad_request("priorityBranch must be SOURCE or DESTINATION.")
         request = MergeRequest(
-            merge_request_id=ids.new_uuid(),
+            merge_request_id=self.new_uuid(),
             account_id=account_id,
             source_branch_id=source.branch_id,
             destination_branch_id=destination.branch_id,
@@ -1112,13 +1108,13 @@ class EmulatorState:
         return self._merge_row(request)
 
     def _set_stage(
-        self, request: MergeRequest, stage: str, next_stage_at: float = _FOREVER
+        self, request: MergeRequest, stage: str, next_stage_at: float | None = None
     ) -> None:
         request.previous_stage = request.stage
         request.stage = stage
         request.next_stage_at = next_stage_at
 
-    def _advance_merge(self, request: MergeRequest) -> None:
+    def _advance_merge(self, request: MergeRequest, due: float) -> None:
         source = self._live_branch(request.account_id, request.source_branch_id)
         destination = self._live_branch(request.account_id, request.destination_branch_id)
         if request.stage == "DRAFTING":
@@ -1126,9 +1122,7 @@ class EmulatorState:
                 self._set_stage(request, "FAILED_TO_DRAFT")
                 return
             request.details = self._draft(source, destination)
-            self._set_stage(
-                request, "DRAFTED", request.next_stage_at + self.settings.merge_review_seconds
-            )
+            self._set_stage(request, "DRAFTED", due + self.settings.merge_review_seconds)
         elif request.stage == "DRAFTED":
             self._set_stage(request, "REVIEWING")
         elif request.stage == "MERGING":
@@ -1138,7 +1132,7 @@ class EmulatorState:
             self._merge(request, source, destination)
             self._set_stage(request, "MERGED")
         else:
-            request.next_stage_at = _FOREVER
+            request.next_stage_at = None
 
     def _draft(self, source: Branch, destination: Branch) -> list[MergeDetail]:
         """Components whose source view is newer than the destination's (versions only grow)."""
@@ -1183,47 +1177,41 @@ class EmulatorState:
 
     # ---------------------------------------------------------------- queries
 
-    def _rows(self, object_type: str, account_id: str, expression: Expression | None) -> list[Row]:
-        if object_type == "Account":
-            return [
+    def _row_sources(self) -> dict[str, Callable[[str, Expression | None], list[Row]]]:
+        """Per queryable object: its rows (API representations) for an account and a filter."""
+        return {
+            "Account": lambda account_id, _: [
                 self._account_row(a)
                 for a in self.accounts.values()
                 if a.parent_account_id == account_id
-            ]
-        if object_type == "Folder":
-            return [
-                {**self._folder_row(f), "accountId": account_id}
-                for f in self.folders.values()
-                if f.account_id == account_id
-            ]
-        if object_type == "ComponentMetadata":
-            return self._metadata_rows(account_id, expression)
-        if object_type == "ComponentReference":
-            return self._reference_rows(account_id, expression)
-        if object_type == "PackagedComponent":
-            return [
+            ],
+            "Folder": lambda account_id, _: [
+                self._folder_row(f) for f in self.folders.values() if f.account_id == account_id
+            ],
+            "ComponentMetadata": self._metadata_rows,
+            "ComponentReference": self._reference_rows,
+            "PackagedComponent": lambda account_id, _: [
                 self._package_row(p) for p in self.packages.values() if p.account_id == account_id
-            ]
-        if object_type == "Branch":
-            return [
+            ],
+            "Branch": lambda account_id, _: [
                 self._branch_row(b)
                 for b in self.branches.values()
                 if b.account_id == account_id and not b.deleted
-            ]
-        if object_type == "MergeRequest":
-            if not (
-                equality_arguments(expression, "sourceBranchId")
-                or equality_arguments(expression, "destinationBranchId")
-            ):
-                raise bad_request(
-                    "A MergeRequest query needs sourceBranchId or destinationBranchId (EQUALS)."
-                )
-            return [
-                self._merge_row(m)
-                for m in self.merge_requests.values()
-                if m.account_id == account_id
-            ]
-        raise not_found(f"{object_type} cannot be queried.")
+            ],
+            "MergeRequest": self._merge_request_rows,
+        }
+
+    def _merge_request_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
+        if not (
+            equality_arguments(expression, "sourceBranchId")
+            or equality_arguments(expression, "destinationBranchId")
+        ):
+            raise bad_request(
+                "A MergeRequest query needs sourceBranchId or destinationBranchId (EQUALS)."
+            )
+        return [
+            self._merge_row(m) for m in self.merge_requests.values() if m.account_id == account_id
+        ]
 
     def _metadata_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
         """History of one branch (main unless the filter names one): its writes and its base."""
@@ -1246,16 +1234,17 @@ class EmulatorState:
 
     @_locked
     def query(self, object_type: str, account_id: str, expression: Expression | None) -> Row:
-        schema = SCHEMAS.get(object_type)
-        if schema is None:
+        schema, source = SCHEMAS.get(object_type), self._row_sources().get(object_type)
+        if schema is None or source is None:
             raise not_found(f"{object_type} cannot be queried.")
         matches = schema.compile(expression)
-        rows = [row for row in self._rows(object_type, account_id, expression) if matches(row)]
+        rows = [
+            row
+            for row in source(account_id, expression)
+            if matches({"accountId": account_id, **row})
+        ]
         if object_type == "ComponentReference":
             rows = self._group_references(rows)
-        for row in rows:
-            if object_type in ("Folder", "ComponentMetadata"):
-                row.pop("accountId", None)
         return self._page(_Cursor(object_type, account_id, rows, self.clock()))
 
     @_locked

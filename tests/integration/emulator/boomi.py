@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -47,12 +49,39 @@ def process_using(*component_ids: str, text: str = "") -> str:
     return f'<process xmlns=""><shapes>{shapes}</shapes><note>{text}</note></process>'
 
 
-def parse(response: httpx.Response) -> etree._Element:
+@dataclass(frozen=True)
+class Xml:
+    """An element whose lookups fail the test when something is missing."""
+
+    element: etree._Element
+
+    @property
+    def tag(self) -> str:
+        return str(self.element.tag)
+
+    def get(self, name: str) -> str:
+        value = self.element.get(name)
+        assert value is not None, f"<{self.tag}> has no attribute {name}"
+        return str(value)
+
+    def find(self, path: str) -> Xml:
+        found = self.element.find(path)
+        assert found is not None, f"<{self.tag}> has no {path}"
+        return Xml(found)
+
+    def findtext(self, path: str) -> str:
+        return self.find(path).element.text or ""
+
+    def __iter__(self) -> Iterator[Xml]:
+        return (Xml(child) for child in self.element)
+
+
+def parse(response: httpx.Response) -> Xml:
     assert response.headers["content-type"].startswith("application/xml"), response.text
-    return etree.fromstring(response.content)
+    return Xml(etree.fromstring(response.content))
 
 
-def create(client: httpx.Client, body: str, path: str = "/Component", **params: str) -> etree._Element:
+def create(client: httpx.Client, body: str, path: str = "/Component", **params: str) -> Xml:
     response = client.post(path, content=body, headers=XML, params=params)
     assert response.status_code == 200, response.text
     return parse(response)
@@ -78,4 +107,8 @@ def query_all(
 
 
 def eq(prop: str, *values: str) -> dict[str, Any]:
-    return {"QueryFilter": {"expression": {"operator": "EQUALS", "property": prop, "argument": list(values)}}}
+    return {
+        "QueryFilter": {
+            "expression": {"operator": "EQUALS", "property": prop, "argument": list(values)}
+        }
+    }

@@ -9,9 +9,13 @@ from tests.integration.emulator.boomi import eq
 from tests.support.servers import EmulatorHandle
 
 
-def test_missing_or_wrong_credentials_are_refused_with_boomi_error(emulator: EmulatorHandle) -> None:
+def test_missing_or_wrong_credentials_are_refused_with_boomi_error(
+    emulator: EmulatorHandle,
+) -> None:
     account = emulator.seed.primary_account_id
-    anonymous = httpx.get(f"{emulator.api_url}/Account/{account}", headers={"Accept": "application/json"})
+    anonymous = httpx.get(
+        f"{emulator.api_url}/Account/{account}", headers={"Accept": "application/json"}
+    )
     assert anonymous.status_code == 401
     assert anonymous.json()["@type"] == "Error"
     assert anonymous.headers["WWW-Authenticate"].startswith("Basic")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 
@@ -10,10 +11,12 @@ from tests.integration.emulator.boomi import component_xml, create, eq, parse, p
 from tests.support.servers import EmulatorHandle
 
 
-def _wait_for(client: httpx.Client, path: str, key: str, value: object, seconds: float = 5) -> dict:
+def _wait_for(
+    client: httpx.Client, path: str, key: str, value: object, seconds: float = 5
+) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while True:
-        body = client.get(path).json()
+        body: dict[str, Any] = client.get(path).json()
         if body[key] == value or time.monotonic() > deadline:
             return body
         time.sleep(0.05)
@@ -108,7 +111,10 @@ def test_merge_request_drafts_reviews_and_merges_the_source_view(emulator: Emula
             d["componentGuid"]: d for d in reviewing["MergeRequestDetails"]["MergeRequestDetail"]
         }
         assert details[existing_id]["changeType"] == "MODIFIED"
-        assert (details[existing_id]["sourceRevision"], details[existing_id]["destinationRevision"]) == (2, 1)
+        assert (
+            details[existing_id]["sourceRevision"],
+            details[existing_id]["destinationRevision"],
+        ) == (2, 1)
         assert details[added_id]["changeType"] == "ADDED"
         assert "destinationRevision" not in details[added_id]
         assert set(details) == {existing_id, added_id}
@@ -147,7 +153,11 @@ def test_merge_request_validates_its_branches_and_options(emulator: EmulatorHand
         bodies = [
             {"sourceBranchId": branch_id, "destinationBranchId": "main"},
             {"sourceBranchId": branch_id, "destinationBranchId": branch_id},
-            {"sourceBranchId": branch_id, "destinationBranchId": main_id, "priorityBranch": branch_id},
+            {
+                "sourceBranchId": branch_id,
+                "destinationBranchId": main_id,
+                "priorityBranch": branch_id,
+            },
             {"sourceBranchId": branch_id, "destinationBranchId": main_id, "strategy": "MAGIC"},
         ]
         for body in bodies:

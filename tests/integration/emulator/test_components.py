@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.integration.emulator.boomi import (
@@ -16,17 +18,18 @@ from tests.integration.emulator.boomi import (
 from tests.support.servers import EmulatorHandle
 
 
-def _folder(client: httpx.Client, name: str, parent_id: str | None = None, **params: str) -> dict:
+def _folder(client: httpx.Client, name: str, parent_id: str | None = None) -> dict[str, Any]:
     body = {"name": name, **({"parentId": parent_id} if parent_id else {})}
-    response = client.post("/Folder", json=body, params=params)
+    response = client.post("/Folder", json=body)
     assert response.status_code == 200, response.text
-    return response.json()
+    folder: dict[str, Any] = response.json()
+    return folder
 
 
-def _branch(client: httpx.Client, name: str, **extra: str) -> str:
-    response = client.post("/Branch", json={"name": name, **extra})
+def _branch(client: httpx.Client, name: str) -> str:
+    response = client.post("/Branch", json={"name": name})
     assert response.status_code == 200, response.text
-    return response.json()["id"]
+    return str(response.json()["id"])
 
 
 def test_dev_component_reads_as_boomi_xml_through_override(emulator: EmulatorHandle) -> None:
@@ -46,9 +49,9 @@ def test_dev_component_reads_as_boomi_xml_through_override(emulator: EmulatorHan
     assert root.get("currentVersion") == "true"
     assert root.get("folderFullPath") == "Dev Team A/DevTeamA/Orders"
     assert root.get("folderName") == "Orders"
-    assert root.get("folderId", "").startswith("Rjo")
+    assert root.get("folderId").startswith("Rjo")
     assert root.get("branchName") == "main"
-    assert root.get("branchId", "").startswith("Qjo")
+    assert root.get("branchId").startswith("Qjo")
     children = [child.tag for child in root]
     assert children == [
         f"{{{BNS}}}encryptedValues",
@@ -56,7 +59,7 @@ def test_dev_component_reads_as_boomi_xml_through_override(emulator: EmulatorHan
         f"{{{BNS}}}object",
         f"{{{BNS}}}processOverrides",
     ]
-    assert root.find(f"{{{BNS}}}object/process") is not None
+    root.find(f"{{{BNS}}}object/process")
 
 
 def test_create_and_update_on_main_add_versions(emulator: EmulatorHandle) -> None:
@@ -67,12 +70,22 @@ def test_create_and_update_on_main_add_versions(emulator: EmulatorHandle) -> Non
         created = create(
             client,
             component_xml(
-                name="Scratch Profile", type_="profile.json", content=profile(), folder_id=folder["id"]
+                name="Scratch Profile",
+                type_="profile.json",
+                content=profile(),
+                folder_id=folder["id"],
             ),
         )
         component_id = created.get("componentId")
         assert created.get("version") == "1"
         assert created.get("folderFullPath") == "Primary Account/Scratch"
+        by_path = create(
+            client,
+            component_xml(name="By Path", type_="profile.json", content=profile()).replace(
+                'type="profile.json"', 'type="profile.json" folderFullPath="Scratch/Elsewhere"'
+            ),
+        )
+        assert by_path.get("folderFullPath") == "Primary Account", "folderFullPath is read-only"
 
         updated = create(
             client,
@@ -101,7 +114,9 @@ def test_create_and_update_on_main_add_versions(emulator: EmulatorHandle) -> Non
         assert metadata["currentVersion"] is True
         assert metadata["folderName"] == "Scratch"
         metadata_xml = parse(
-            client.get(f"/ComponentMetadata/{component_id}~1", headers={"Accept": "application/xml"})
+            client.get(
+                f"/ComponentMetadata/{component_id}~1", headers={"Accept": "application/xml"}
+            )
         )
         assert metadata_xml.tag == f"{{{BNS}}}ComponentMetadata"
         assert metadata_xml.get("version") == "1"
@@ -114,7 +129,9 @@ def test_component_writes_are_validated(emulator: EmulatorHandle) -> None:
         cases = {
             "id on create": (
                 "/Component",
-                component_xml(name="P", type_="profile.json", content=profile(), component_id=component_id),
+                component_xml(
+                    name="P", type_="profile.json", content=profile(), component_id=component_id
+                ),
             ),
             "id mismatch": (
                 f"/Component/{component_id}",
@@ -124,7 +141,9 @@ def test_component_writes_are_validated(emulator: EmulatorHandle) -> None:
             ),
             "unknown folder": (
                 "/Component",
-                component_xml(name="P", type_="profile.json", content=profile(), folder_id="RjoxMjM0NTY3"),
+                component_xml(
+                    name="P", type_="profile.json", content=profile(), folder_id="RjoxMjM0NTY3"
+                ),
             ),
             "bad type": ("/Component", component_xml(name="P", type_="profile", content=profile())),
             "type change": (
@@ -149,7 +168,9 @@ def test_component_writes_are_validated(emulator: EmulatorHandle) -> None:
 
 def test_branch_writes_are_visible_only_on_the_branch(emulator: EmulatorHandle) -> None:
     with emulator.client() as client:
-        on_main = create(client, component_xml(name="Shared", type_="profile.json", content=profile()))
+        on_main = create(
+            client, component_xml(name="Shared", type_="profile.json", content=profile())
+        )
         shared_id = on_main.get("componentId")
         branch_id = _branch(client, "feature/one")
         assert branch_id.startswith("Qjo")
@@ -237,7 +258,15 @@ def test_folders_nest_and_can_be_found_by_full_path(emulator: EmulatorHandle) ->
 
         dev_orders = client.post(
             "/Folder/query",
-            json={"QueryFilter": {"expression": {"operator": "LIKE", "property": "fullPath", "argument": ["%/DevTeamA/Orders"]}}},
+            json={
+                "QueryFilter": {
+                    "expression": {
+                        "operator": "LIKE",
+                        "property": "fullPath",
+                        "argument": ["%/DevTeamA/Orders"],
+                    }
+                }
+            },
             params={"overrideAccount": team_a},
         ).json()["result"]
         assert [f["fullPath"] for f in dev_orders] == ["Dev Team A/DevTeamA/Orders"]

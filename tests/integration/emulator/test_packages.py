@@ -58,11 +58,14 @@ def test_package_from_a_branch_survives_the_branch(emulator: EmulatorHandle) -> 
         main_id = client.post("/Branch/query", json=eq("name", "main")).json()["result"][0]["id"]
         promo = client.post("/Branch", json={"name": "promo-1"}).json()["id"]
         child_id = create(
-            client, component_xml(name="C", type_="profile.json", content=profile(), branch_id=promo)
+            client,
+            component_xml(name="C", type_="profile.json", content=profile(), branch_id=promo),
         ).get("componentId")
         root_id = create(
             client,
-            component_xml(name="Root", type_="process", content=_process([child_id]), branch_id=promo),
+            component_xml(
+                name="Root", type_="process", content=_process([child_id]), branch_id=promo
+            ),
         ).get("componentId")
         package = client.post(
             "/PackagedComponent",
@@ -120,3 +123,29 @@ def test_seeded_full_tree_package_holds_its_dependencies(emulator: EmulatorHandl
         branch = client.post("/Branch", json={"name": "dev-review", "packageId": package_id}).json()
         assert branch["ready"] is True
         assert client.get(f"/Component/{package['componentId']}~{branch['id']}").status_code == 200
+
+
+def test_override_account_writes_land_in_the_dev_account(emulator: EmulatorHandle) -> None:
+    team_b = emulator.seed.dev_accounts[1].account_id
+    with emulator.client(params={"overrideAccount": team_b}) as dev:
+        profile_id = create(
+            dev,
+            component_xml(name="Dev Profile", type_="profile.json", content=profile()),
+            overrideAccount=team_b,
+        ).get("componentId")
+        process = create(
+            dev,
+            component_xml(name="Dev Process", type_="process", content=_process([profile_id])),
+            overrideAccount=team_b,
+        )
+        assert process.get("folderFullPath") == "Dev Team B"
+        package = dev.post(
+            "/PackagedComponent", json={"componentId": process.get("componentId")}
+        ).json()
+        listed = dev.post(
+            "/PackagedComponent/query", json=eq("componentId", process.get("componentId"))
+        ).json()
+        assert [p["packageId"] for p in listed["result"]] == [package["packageId"]]
+    with emulator.client() as primary:
+        assert primary.get(f"/Component/{profile_id}").status_code == 404
+        assert primary.get(f"/PackagedComponent/{package['packageId']}").status_code == 404

@@ -51,7 +51,11 @@ def test_references_are_the_ids_standing_alone_in_the_content(emulator: Emulator
                     "expression": {
                         "operator": "and",
                         "nestedExpression": [
-                            {"operator": "EQUALS", "property": "parentComponentId", "argument": [parent_id]},
+                            {
+                                "operator": "EQUALS",
+                                "property": "parentComponentId",
+                                "argument": [parent_id],
+                            },
                             {"operator": "EQUALS", "property": "parentVersion", "argument": ["1"]},
                         ],
                     }
@@ -73,7 +77,10 @@ def test_process_route_targets_are_independent(emulator: EmulatorHandle) -> None
             component_xml(
                 name="R",
                 type_="processroute",
-                content=f'<processRoute xmlns=""><routes><route processId="{target}"/></routes></processRoute>',
+                content=(
+                    f'<processRoute xmlns=""><routes><route processId="{target}"/></routes>'
+                    "</processRoute>"
+                ),
             ),
         ).get("componentId")
         references = client.get(f"/ComponentReference/{route}").json()["references"]

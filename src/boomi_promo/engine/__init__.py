@@ -1,0 +1,1 @@
+"""The promotion engine: dependency walk, continuity, folder mirroring and the promotion run."""

@@ -1,0 +1,59 @@
+"""Refusals and failures of the promotion engine, as the product reports them.
+
+Each is a :class:`~boomi_promo.errors.PromoError`; data a caller needs to act on (the
+unmapped connections, the promotion id, per-component results) travels in ``details`` with
+camelCase keys and is merged into the response envelope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boomi_promo.errors import Conflict, NotFound, PromoError
+
+
+class ComponentNotFound(NotFound):
+    error_code = "COMPONENT_NOT_FOUND"
+
+
+class PackageNotFound(NotFound):
+    error_code = "PACKAGE_NOT_FOUND"
+
+
+class DependencyTreeTooLarge(PromoError):
+    status_code = 422
+    error_code = "DEPENDENCY_TREE_TOO_LARGE"
+
+
+class DependenciesChanged(Conflict):
+    error_code = "DEPENDENCIES_CHANGED"
+
+
+class ConcurrentPromotion(Conflict):
+    error_code = "CONCURRENT_PROMOTION"
+
+
+class BranchLimitReached(Conflict):
+    error_code = "BRANCH_LIMIT_REACHED"
+
+
+class MissingConnectionMappings(Conflict):
+    error_code = "MISSING_CONNECTION_MAPPINGS"
+
+
+class DependencyCycle(Conflict):
+    error_code = "DEPENDENCY_CYCLE"
+
+
+class PromotionFailed(PromoError):
+    """A component could not be promoted (or the run broke); the promotion ended FAILED.
+
+    The HTTP status follows the cause: a Boomi failure keeps Boomi's product status (502, 503,
+    504), a component the engine refused to write is 422.
+    """
+
+    error_code = "PROMOTION_FAILED"
+
+    def __init__(self, message: str, *, status_code: int, details: dict[str, Any]) -> None:
+        super().__init__(message, details=details)
+        self.status_code = status_code

@@ -1,0 +1,652 @@
+"""executePromotion (SPEC §5): one dev package's tree written on a new branch of the primary.
+
+The run, in order:
+
+1. the package is checked and its tree resolved again on the server (a reviewed component
+   list that differs is refused: review again);
+2. the PromotionLog is written IN_PROGRESS — the database lets one per dev account through;
+3. the write order is computed (a reference cycle fails), every connection must have a
+   mapping (all missing ones are listed) — nothing has been written to Boomi yet;
+4. an earlier COMPLETED promotion of the same root process is superseded (branch deleted);
+5. continuity decides update-in-place or create for each mapped component, and the branch
+   source (main or a test package);
+6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited;
+7. each component is stripped of environment values, its references rewritten to prod ids,
+   placed in its mirrored folder and created or updated on the branch;
+8. success upserts the mappings and ends COMPLETED; the first failure skips the rest, deletes
+   the branch, writes no mapping and ends FAILED — as does any unexpected error.
+
+Database units of work stay short and are never held across a Boomi call.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from boomi_promo.actions.context import ActionContext
+from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
+from boomi_promo.domain.component_xml import prepare_for_write
+from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
+from boomi_promo.domain.references import remaining_ids, rewrite_references
+from boomi_promo.domain.secrets import strip_secrets
+from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
+from boomi_promo.engine.errors import (
+    BranchLimitReached,
+    ConcurrentPromotion,
+    DependenciesChanged,
+    DependencyCycle,
+    MissingConnectionMappings,
+    PackageNotFound,
+    PromotionFailed,
+)
+from boomi_promo.engine.folders import BoomiFolders, FolderMirror
+from boomi_promo.engine.recovery import (
+    FailureRecord,
+    branch_name_for,
+    delete_promotion_branch,
+    record_failure,
+)
+from boomi_promo.engine.tree import DependencyTree, TreeComponent, resolve_tree
+from boomi_promo.errors import InvalidRequest, PromoError, from_boomi_error
+from boomi_promo.store import (
+    ComponentMapping,
+    ConcurrentPromotionError,
+    MappingSource,
+    PromotionLog,
+)
+
+TARGET_ENVIRONMENT = "TEST"
+MAIN_BRANCH = "main"
+
+
+class ComponentAction:
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    SKIPPED = "SKIPPED"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True)
+class PromotionRequest:
+    dev_account_id: str
+    dev_account_name: str
+    dev_package_id: str
+    root_component_id: str | None = None
+    reviewed_component_ids: frozenset[str] | None = None
+    """The ids the caller reviewed (``components``); ``None`` when not given."""
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    dev_component_id: str
+    prod_component_id: str
+    component_name: str
+    component_type: str
+    action: str
+    version: int
+    error: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "devComponentId": self.dev_component_id,
+            "prodComponentId": self.prod_component_id,
+            "componentName": self.component_name,
+            "componentType": self.component_type,
+            "action": self.action,
+            "version": self.version,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class MissingConnection:
+    dev_component_id: str
+    name: str
+    type: str
+    dev_account_id: str
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "devComponentId": self.dev_component_id,
+            "name": self.name,
+            "type": self.type,
+            "devAccountId": self.dev_account_id,
+        }
+
+
+@dataclass(frozen=True)
+class PromotionOutcome:
+    promotion_id: str
+    branch_id: str
+    branch_name: str
+    connections_skipped: int
+    results: list[ComponentResult]
+
+
+class _RunFailed(Exception):
+    """Ends the run FAILED: ``error`` is what the caller gets, ``results`` go on the log."""
+
+    def __init__(self, error: PromoError, results: list[ComponentResult] | None = None) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.results = results or []
+
+
+async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> PromotionOutcome:
+    """Run a promotion for the (already authorised) caller; see the module docstring."""
+    root_id = await _package_root(ctx, request)
+    await ctx.progress.report(step="resolve", message="Resolving the dependency tree")
+    tree = await resolve_tree(ctx.boomi, request.dev_account_id, root_id)
+    _check_reviewed(tree, request.reviewed_component_ids)
+    run = _PromotionRun(ctx, request, tree)
+    await run.start()
+    return await run.run()
+
+
+async def _package_root(ctx: ActionContext, request: PromotionRequest) -> str:
+    try:
+        package = await ctx.boomi.get_packaged_component(
+            request.dev_package_id, override_account=request.dev_account_id
+        )
+    except BoomiNotFoundError:
+        package = None
+    if package is None or package.deleted:
+        raise PackageNotFound(
+            f"Package {request.dev_package_id} does not exist in dev account "
+            f"{request.dev_account_id}.",
+            field="devPackageId",
+        )
+    if request.root_component_id and request.root_component_id != package.component_id:
+        raise InvalidRequest(
+            f"rootComponentId {request.root_component_id} is not the component of package "
+            f"{request.dev_package_id} ({package.component_id}).",
+            field="rootComponentId",
+        )
+    return package.component_id
+
+
+def _check_reviewed(tree: DependencyTree, reviewed: Collection[str] | None) -> None:
+    if reviewed is None:
+        return
+    added, removed = tree.ids - set(reviewed), set(reviewed) - tree.ids
+    if added or removed:
+        raise DependenciesChanged(
+            "The dependency tree changed since it was reviewed; review it again before promoting.",
+            details={
+                "addedComponentIds": sorted(added),
+                "removedComponentIds": sorted(removed),
+            },
+        )
+
+
+class _PromotionRun:
+    def __init__(self, ctx: ActionContext, request: PromotionRequest, tree: DependencyTree) -> None:
+        self.ctx = ctx
+        self.request = request
+        self.tree = tree
+        self.promotion_id = str(uuid.uuid4())
+        self.branch_name = branch_name_for(self.promotion_id)
+        self.branch_id: str | None = None
+        self.branch_requested = False
+        """Set once the branch create is sent: from then on a failure must look for the branch."""
+        self.results: dict[str, ComponentResult] = {}
+        self.log = ctx.log.bind(promotion_id=self.promotion_id)
+
+    @property
+    def actor(self) -> str:
+        return self.ctx.principal.email
+
+    # ------------------------------------------------------------------ start
+
+    async def start(self) -> None:
+        """Write the IN_PROGRESS log; the database refuses a second one for the dev account."""
+        root = self.tree.root
+        promotion = PromotionLog(
+            promotion_id=self.promotion_id,
+            dev_account_id=self.request.dev_account_id,
+            dev_account_name=self.request.dev_account_name,
+            prod_account_id=self.ctx.settings.boomi.primary_account_id,
+            dev_package_id=self.request.dev_package_id,
+            root_component_id=root.component_id,
+            process_name=root.name,
+            initiated_by=self.actor,
+            initiated_at=datetime.now(UTC),
+            status=PromotionStatus.IN_PROGRESS,
+            target_environment=TARGET_ENVIRONMENT,
+            components_total=len(self.tree.components),
+        )
+        async with self.ctx.unit_of_work() as uow:
+            try:
+                await uow.promotions.add(promotion)
+            except ConcurrentPromotionError as exc:
+                raise ConcurrentPromotion(str(exc), field="devAccountId") from exc
+            await uow.audit.append(
+                actor_email=self.actor,
+                action="promotion.started",
+                process_name=self.ctx.process_name,
+                target_type="promotion",
+                target_id=self.promotion_id,
+                after_status=PromotionStatus.IN_PROGRESS,
+                detail={"devPackageId": self.request.dev_package_id, "processName": root.name},
+            )
+            await uow.commit()
+        await self.ctx.progress.link_promotion(self.promotion_id)
+        self.log.info("promotion started", components=len(self.tree.components))
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> PromotionOutcome:
+        try:
+            return await self._run()
+        except _RunFailed as failed:
+            await self._fail(failed.error.message, failed.results)
+            failed.error.details.setdefault("promotionId", self.promotion_id)
+            failed.error.details.setdefault(
+                "promotionResults", [r.to_json() for r in failed.results]
+            )
+            raise failed.error from None
+        except BoomiError as exc:
+            await self._fail(f"{exc.message}.", list(self.results.values()))
+            error = from_boomi_error(exc)
+            error.details.setdefault("promotionId", self.promotion_id)
+            raise error from exc
+        except Exception as exc:
+            reason = _describe_unexpected(exc)
+            await self._fail(reason, list(self.results.values()))
+            if isinstance(exc, PromoError):
+                exc.details.setdefault("promotionId", self.promotion_id)
+            raise
+
+    async def _run(self) -> PromotionOutcome:
+        await self.ctx.progress.report(step="validate", message="Checking order and connections")
+        order = self._write_order()
+        connection_ids = await self._check_connections()
+        await self.ctx.progress.report(step="supersede", message="Superseding earlier promotions")
+        await self._supersede_earlier()
+        mappings, plan = await self._plan()
+        await self.ctx.progress.report(step="branch", message=f"Creating {self.branch_name}")
+        await self._check_branch_limit()
+        await self._create_branch(plan.branch_package_id)
+        await self._write_components(order, connection_ids, mappings, plan)
+        await self.ctx.progress.report(step="finish", message="Recording mappings")
+        await self._complete(mappings, plan)
+        return PromotionOutcome(
+            promotion_id=self.promotion_id,
+            branch_id=self.branch_id or "",
+            branch_name=self.branch_name,
+            connections_skipped=len(connection_ids),
+            results=list(self.results.values()),
+        )
+
+    def _write_order(self) -> list[str]:
+        try:
+            return self.tree.write_order()
+        except ReferenceCycleError as exc:
+            names = [self.tree.components[cid].name for cid in exc.cycle]
+            raise _RunFailed(
+                DependencyCycle(
+                    "Components reference each other in a circle: "
+                    + " → ".join([*names, names[0]])
+                    + ". Break the cycle in the dev account and promote again.",
+                    details={"cycle": exc.cycle},
+                )
+            ) from exc
+
+    async def _check_connections(self) -> dict[str, str]:
+        """Dev connection id → prod id; every connection must be mapped, else all are listed."""
+        connections = self.tree.connections
+        async with self.ctx.unit_of_work() as uow:
+            found = await uow.mappings.get_many(
+                self.request.dev_account_id, (c.component_id for c in connections)
+            )
+        missing = [
+            MissingConnection(c.component_id, c.name, c.type, self.request.dev_account_id)
+            for c in connections
+            if c.component_id not in found
+        ]
+        if missing:
+            names = ", ".join(m.name for m in missing)
+            raise _RunFailed(
+                MissingConnectionMappings(
+                    f"{len(missing)} connection(s) have no mapping to a shared connection in the "
+                    f"primary account: {names}. An admin must map them before this promotes.",
+                    details={"missingConnectionMappings": [m.to_json() for m in missing]},
+                )
+            )
+        return {cid: found[cid].prod_component_id for cid in sorted(found)}
+
+    async def _supersede_earlier(self) -> None:
+        """COMPLETED promotions of the same root from the same dev account become SUPERSEDED."""
+        async with self.ctx.unit_of_work() as uow:
+            earlier = await uow.promotions.query(
+                statuses=[PromotionStatus.COMPLETED],
+                dev_account_id=self.request.dev_account_id,
+                root_component_id=self.tree.root_id,
+                page_size=500,
+            )
+        for promotion in earlier.items:
+            branch_id = await self._mark_superseded(promotion.promotion_id)
+            if not branch_id:
+                continue
+            # Marked first, then deleted: a deployment that started meanwhile keeps its branch.
+            await delete_promotion_branch(self.ctx.boomi, promotion.promotion_id, branch_id)
+            async with self.ctx.unit_of_work() as uow:
+                superseded = await uow.promotions.get_for_update(promotion.promotion_id)
+                if superseded is not None and superseded.branch_id == branch_id:
+                    superseded.branch_id = None
+                    await uow.promotions.update(superseded)
+                    await uow.commit()
+
+    async def _mark_superseded(self, promotion_id: str) -> str | None:
+        """Mark one promotion SUPERSEDED; the branch id it held (``None``: nothing to delete)."""
+        async with self.ctx.unit_of_work() as uow:
+            promotion = await uow.promotions.get_for_update(promotion_id)
+            if promotion is None or promotion.status != PromotionStatus.COMPLETED:
+                return None
+            require_transition(PromotionStatus.COMPLETED, PromotionStatus.SUPERSEDED)
+            promotion.status = PromotionStatus.SUPERSEDED
+            promotion.superseded_by = self.promotion_id
+            await uow.promotions.update(promotion)
+            await uow.audit.append(
+                actor_email=self.actor,
+                action="promotion.superseded",
+                process_name=self.ctx.process_name,
+                target_type="promotion",
+                target_id=promotion_id,
+                before_status=PromotionStatus.COMPLETED,
+                after_status=PromotionStatus.SUPERSEDED,
+                detail={"supersededBy": self.promotion_id, "supersededByUser": self.actor},
+            )
+            await uow.commit()
+            branch_id = promotion.branch_id
+        self.log.info("earlier promotion superseded", superseded=promotion_id)
+        return branch_id
+
+    async def _plan(self) -> tuple[dict[str, ComponentMapping], ContinuityPlan]:
+        promoted = [c.component_id for c in self.tree.components.values() if not c.is_connection]
+        async with self.ctx.unit_of_work() as uow:
+            mappings = await uow.mappings.get_many(self.request.dev_account_id, promoted)
+            packaged = await packaged_promotions(uow, self.request.dev_account_id)
+        plan = plan_continuity(mappings, packaged, root_component_id=self.tree.root_id)
+        if plan.stale:
+            self.log.info("stale mappings will be replaced", count=len(plan.stale))
+        return mappings, plan
+
+    async def _check_branch_limit(self) -> None:
+        limit = self.ctx.settings.boomi.branch_soft_limit
+        count = 0
+        async for _branch in self.ctx.boomi.query_branches():
+            count += 1
+        if count >= limit:
+            raise _RunFailed(
+                BranchLimitReached(
+                    f"The primary account has {count} branches (the limit is {limit}); "
+                    "finish or withdraw pending promotions before starting another.",
+                    details={"branchCount": count, "branchLimit": limit},
+                )
+            )
+
+    async def _create_branch(self, package_id: str | None) -> None:
+        main = await self.ctx.boomi.find_branch_by_name(MAIN_BRANCH)
+        if main is None:
+            raise LookupError("the primary account has no main branch")
+        self.branch_requested = True
+        branch = await self.ctx.boomi.create_branch(
+            self.branch_name,
+            parent_id=main.id,
+            package_id=package_id,
+            description=f"Promotion {self.promotion_id} of {self.tree.root.name}",
+        )
+        self.branch_id = branch.id
+        # Recorded before waiting, so a crash from here on finds the branch to delete.
+        async with self.ctx.unit_of_work() as uow:
+            promotion = await uow.promotions.get_for_update(self.promotion_id)
+            if promotion is not None:
+                promotion.branch_id = branch.id
+                promotion.branch_name = branch.name
+                await uow.promotions.update(promotion)
+                await uow.commit()
+        settings = self.ctx.settings.boomi
+        await self.ctx.boomi.wait_for_branch_ready(
+            branch.id,
+            timeout_seconds=settings.branch_ready_timeout_seconds,
+            interval_seconds=settings.poll_interval_seconds,
+        )
+        self.log.info("branch ready", branch_id=branch.id, from_package=package_id)
+
+    # ------------------------------------------------------------------ writing
+
+    async def _write_components(
+        self,
+        order: list[str],
+        connection_ids: dict[str, str],
+        mappings: dict[str, ComponentMapping],
+        plan: ContinuityPlan,
+    ) -> None:
+        to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
+        id_map = dict(connection_ids)
+        mirror = FolderMirror(BoomiFolders(self.ctx.boomi))
+        for position, dev_id in enumerate(to_write, start=1):
+            component = self.tree.components[dev_id]
+            await self.ctx.progress.report(
+                step="promote", current=position, total=len(to_write), message=component.name
+            )
+            prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
+            try:
+                result = await self._write_one(component, prod_id, id_map, mirror)
+            except (BoomiError, ValueError, LookupError) as exc:
+                raise self._component_failed(component, exc, to_write[position:]) from exc
+            self.results[dev_id] = result
+            id_map[dev_id] = result.prod_component_id
+
+    async def _write_one(
+        self,
+        component: TreeComponent,
+        prod_id: str | None,
+        id_map: dict[str, str],
+        mirror: FolderMirror,
+    ) -> ComponentResult:
+        stripped = strip_secrets(component.xml).xml
+        rewritten = rewrite_references(stripped, id_map).xml
+        left = remaining_ids(rewritten, set(self.tree.ids))
+        if left:
+            names = ", ".join(sorted(self.tree.components[cid].name for cid in left))
+            raise ValueError(f"it still mentions dev components after rewriting: {names}")
+        folder_id = await mirror.folder_for(component.folder_full_path)
+        body = prepare_for_write(
+            rewritten, component_id=prod_id, folder_id=folder_id, branch_id=self.branch_id
+        )
+        if prod_id is None:
+            written = await self.ctx.boomi.create_component(
+                body, branch_id=self.branch_id, folder_id=folder_id
+            )
+            action = ComponentAction.CREATED
+        else:
+            written = await self.ctx.boomi.update_component(
+                prod_id, body, branch_id=self.branch_id, folder_id=folder_id
+            )
+            action = ComponentAction.UPDATED
+        if not written.component_id:
+            raise ValueError("Boomi answered the write without a component id")
+        return ComponentResult(
+            dev_component_id=component.component_id,
+            prod_component_id=written.component_id,
+            component_name=component.name,
+            component_type=component.type,
+            action=action,
+            version=written.version or 0,
+        )
+
+    def _component_failed(
+        self, component: TreeComponent, exc: Exception, not_written: list[str]
+    ) -> _RunFailed:
+        reason = str(exc) or type(exc).__name__
+        self.results[component.component_id] = ComponentResult(
+            dev_component_id=component.component_id,
+            prod_component_id="",
+            component_name=component.name,
+            component_type=component.type,
+            action=ComponentAction.FAILED,
+            version=0,
+            error=reason,
+        )
+        dependents = dependents_of(component.component_id, self.tree.references)
+        for dev_id in not_written:
+            skipped = self.tree.components[dev_id]
+            why = (
+                f"depends on {component.name}, which failed"
+                if dev_id in dependents
+                else f"not written: the promotion stopped at {component.name}"
+            )
+            self.results[dev_id] = ComponentResult(
+                dev_component_id=dev_id,
+                prod_component_id="",
+                component_name=skipped.name,
+                component_type=skipped.type,
+                action=ComponentAction.SKIPPED,
+                version=0,
+                error=why,
+            )
+        message = (
+            f"Component '{component.name}' ({component.type}) could not be promoted: {reason}. "
+            "The branch was deleted and no mapping was written."
+        )
+        details: dict[str, Any] = {"failedComponentId": component.component_id}
+        if isinstance(exc, BoomiError):
+            details["causeErrorCode"] = exc.error_code
+            status = exc.http_status
+        else:
+            status = 422
+        return _RunFailed(
+            PromotionFailed(message, status_code=status, details=details),
+            list(self.results.values()),
+        )
+
+    # ------------------------------------------------------------------ endings
+
+    async def _complete(self, mappings: dict[str, ComponentMapping], plan: ContinuityPlan) -> None:
+        now = datetime.now(UTC)
+        results = list(self.results.values())
+        async with self.ctx.unit_of_work() as uow:
+            promotion = await uow.promotions.get_for_update(self.promotion_id)
+            if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
+                raise LookupError(f"promotion {self.promotion_id} is no longer IN_PROGRESS")
+            for result in results:
+                previous = mappings.get(result.dev_component_id)
+                kept_on_main = (
+                    previous is not None
+                    and previous.on_main
+                    and result.dev_component_id in plan.usable
+                )
+                await uow.mappings.upsert(
+                    ComponentMapping(
+                        dev_component_id=result.dev_component_id,
+                        dev_account_id=self.request.dev_account_id,
+                        prod_component_id=result.prod_component_id,
+                        component_name=result.component_name,
+                        component_type=result.component_type,
+                        prod_account_id=self.ctx.settings.boomi.primary_account_id,
+                        prod_latest_version=result.version,
+                        last_promoted_at=now,
+                        last_promoted_by=self.actor,
+                        mapping_source=MappingSource.PROMOTION_ENGINE,
+                        # An update leaves the earlier version on main; a new one is not there.
+                        on_main=kept_on_main,
+                        last_promotion_id=self.promotion_id,
+                    )
+                )
+            require_transition(PromotionStatus.IN_PROGRESS, PromotionStatus.COMPLETED)
+            promotion.status = PromotionStatus.COMPLETED
+            promotion.components_created = _count(results, ComponentAction.CREATED)
+            promotion.components_updated = _count(results, ComponentAction.UPDATED)
+            promotion.components_failed = 0
+            promotion.result_detail = self._result_detail(results, plan.branch_package_id)
+            await uow.promotions.update(promotion)
+            await uow.audit.append(
+                actor_email=self.actor,
+                action="promotion.completed",
+                process_name=self.ctx.process_name,
+                target_type="promotion",
+                target_id=self.promotion_id,
+                before_status=PromotionStatus.IN_PROGRESS,
+                after_status=PromotionStatus.COMPLETED,
+                detail={
+                    "branchId": self.branch_id,
+                    "created": promotion.components_created,
+                    "updated": promotion.components_updated,
+                },
+            )
+            await uow.commit()
+        self.log.info(
+            "promotion completed",
+            created=_count(results, ComponentAction.CREATED),
+            updated=_count(results, ComponentAction.UPDATED),
+        )
+
+    async def _fail(self, reason: str, results: list[ComponentResult]) -> None:
+        """Delete the branch (if any) and end FAILED; a failure here is logged, not raised."""
+        branch_deleted = True
+        if self.branch_requested:
+            try:
+                await delete_promotion_branch(self.ctx.boomi, self.promotion_id, self.branch_id)
+            except BoomiError as exc:
+                branch_deleted = False
+                self.log.error("could not delete the promotion branch", error=str(exc))
+        failure = FailureRecord(
+            reason=reason,
+            result_detail=self._result_detail(results, None),
+            counts={
+                "components_created": _count(results, ComponentAction.CREATED),
+                "components_updated": _count(results, ComponentAction.UPDATED),
+                "components_failed": _count(results, ComponentAction.FAILED),
+            },
+        )
+        try:
+            await record_failure(
+                self.ctx.uow_factory,
+                self.promotion_id,
+                failure,
+                actor=self.actor,
+                process_name=self.ctx.process_name,
+            )
+            if not branch_deleted and self.branch_id is not None:
+                await self._keep_branch_for_cleanup(self.branch_id)
+        except Exception:
+            self.log.exception("could not record the failed promotion")
+        self.log.warning("promotion failed", reason=reason)
+
+    async def _keep_branch_for_cleanup(self, branch_id: str) -> None:
+        # The branch could not be deleted: keep its id on the log for the reconciler.
+        async with self.ctx.unit_of_work() as uow:
+            promotion = await uow.promotions.get_for_update(self.promotion_id)
+            if promotion is not None:
+                promotion.branch_id = branch_id
+                await uow.promotions.update(promotion)
+                await uow.commit()
+
+    def _result_detail(
+        self, results: list[ComponentResult], branch_package_id: str | None
+    ) -> dict[str, Any]:
+        return {
+            "promotionResults": [r.to_json() for r in results],
+            "connections": [
+                {"devComponentId": c.component_id, "componentName": c.name}
+                for c in self.tree.connections
+            ],
+            "branchPackageId": branch_package_id,
+        }
+
+
+def _count(results: list[ComponentResult], action: str) -> int:
+    return sum(1 for r in results if r.action == action)
+
+
+def _describe_unexpected(exc: Exception) -> str:
+    if isinstance(exc, PromoError):
+        return exc.message
+    return f"The promotion stopped on an unexpected error ({type(exc).__name__})."

@@ -1,0 +1,124 @@
+"""Helpers for the promotion tests: the demo's people, ids, and reads of Boomi and the store."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from boomi_promo.boomi.models import Component
+from boomi_promo.store import UnitOfWork, UnitOfWorkFactory, create_engine
+from tests.support.service import DemoService
+
+ALICE = "alice@example.com"  # CONTRIBUTOR, team A
+BOB = "bob@example.com"  # CONTRIBUTOR, team A
+DAVE = "dave@example.com"  # CONTRIBUTOR, team B
+CAROL = "carol@example.com"  # ADMIN
+
+
+def team_a(service: DemoService) -> str:
+    return next(a.account_id for a in service.seed.dev_accounts if a.name == "Dev Team A")
+
+
+@asynccontextmanager
+async def store_of(service: DemoService) -> AsyncIterator[UnitOfWork]:
+    """A unit of work on the service's own database (to read what the service recorded)."""
+    engine = create_engine(service.settings.resolved_database_url())
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            yield uow
+    finally:
+        await engine.dispose()
+
+
+def package_root(service: DemoService, package_id: str) -> str:
+    return service.emulator.state.packages[package_id].component_id
+
+
+async def promote(
+    service: DemoService, package_id: str, email: str = ALICE, **extra: Any
+) -> httpx.Response:
+    body = {"devAccountId": team_a(service), "devPackageId": package_id, **extra}
+    return await service.call(email, "executePromotion", body)
+
+
+def primary_revisions(service: DemoService) -> set[tuple[str, int]]:
+    """Every (component id, version) the primary account holds, on any branch."""
+    state = service.emulator.state
+    with state.lock:
+        return {
+            (record.component_id, version)
+            for record in state.components.values()
+            if record.account_id == service.seed.primary_account_id
+            for version in record.revisions
+        }
+
+
+def revision_xml(service: DemoService, component_id: str, version: int) -> str:
+    state = service.emulator.state
+    with state.lock:
+        record = state.components[component_id]
+        revision = record.revisions[version]
+        return " ".join(
+            [
+                revision.name,
+                revision.description,
+                revision.object_xml,
+                revision.process_overrides_xml,
+                *(value.path for value in revision.encrypted_values),
+            ]
+        )
+
+
+def dev_component_ids(service: DemoService) -> set[str]:
+    state = service.emulator.state
+    with state.lock:
+        return {
+            r.component_id for r in state.components.values() if r.account_id == team_a(service)
+        }
+
+
+def read_on_branch(service: DemoService, component_id: str, branch_id: str) -> Component:
+    """A prod component as the branch sees it, read through the emulator's API."""
+    with service.emulator.client(headers={"Accept": "application/xml"}) as boomi:
+        response = boomi.get(f"/Component/{component_id}~{branch_id}")
+    response.raise_for_status()
+    return Component.from_xml(response.content)
+
+
+def read_on_main(service: DemoService, component_id: str) -> Component:
+    with service.emulator.client(headers={"Accept": "application/xml"}) as boomi:
+        response = boomi.get(f"/Component/{component_id}")
+    response.raise_for_status()
+    return Component.from_xml(response.content)
+
+
+def live_branch_ids(service: DemoService) -> set[str]:
+    state = service.emulator.state
+    with state.lock:
+        return {
+            b.branch_id
+            for b in state.branches.values()
+            if b.account_id == service.seed.primary_account_id and not b.deleted
+        }
+
+
+def writes_to_boomi(service: DemoService) -> list[str]:
+    """Requests that change something in Boomi (queries are reads, even though they POST)."""
+    return [
+        f"{entry.method} {entry.path}"
+        for entry in service.emulator.state.request_log.entries()
+        if entry.method in ("POST", "DELETE") and not entry.path.endswith(("/query", "/queryMore"))
+    ]
+
+
+def folder_of(service: DemoService, component_id: str, branch_id: str) -> str:
+    """Full path of the folder a prod component sits in on a branch (Folder API)."""
+    component = read_on_branch(service, component_id, branch_id)
+    with service.emulator.client() as boomi:
+        response = boomi.get(f"/Folder/{component.folder_id}")
+    response.raise_for_status()
+    path: str = response.json()["fullPath"]
+    return path

@@ -1,0 +1,121 @@
+"""The dependency walk: breadth-first, each component read once, cycles reported not looped."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from boomi_promo.boomi.errors import BoomiNotFoundError
+from boomi_promo.boomi.models import Component, ComponentReference, Folder
+from boomi_promo.domain.graph import ReferenceCycleError
+from boomi_promo.engine.errors import ComponentNotFound, DependencyTreeTooLarge
+from boomi_promo.engine.tree import find_cycles, resolve_tree
+
+ACCOUNT = "dev-account"
+
+
+class FakeDevAccount:
+    """Components with types and references; counts every read."""
+
+    def __init__(self, components: dict[str, tuple[str, list[tuple[str, str]]]]) -> None:
+        self.components = components
+        self.reads: Counter[str] = Counter()
+
+    async def get_component(
+        self, component_id: str, *, override_account: str | None = None
+    ) -> Component:
+        assert override_account == ACCOUNT
+        self.reads[f"component {component_id}"] += 1
+        if component_id not in self.components:
+            raise BoomiNotFoundError("no such component", method="GET", path="/", status_code=404)
+        component_type = self.components[component_id][0]
+        return Component(
+            component_id=component_id,
+            name=component_id.title(),
+            type=component_type,
+            folder_id=f"folder-{component_type}",
+            xml=b"<x/>",
+        )
+
+    async def get_component_references(
+        self, component_id: str, *, override_account: str | None = None
+    ) -> list[ComponentReference]:
+        self.reads[f"references {component_id}"] += 1
+        return [
+            ComponentReference(parent_component_id=component_id, component_id=child, type=kind)
+            for child, kind in self.components[component_id][1]
+        ]
+
+    async def get_folder(self, folder_id: str, *, override_account: str | None = None) -> Folder:
+        self.reads[f"folder {folder_id}"] += 1
+        return Folder(id=folder_id, name=folder_id, full_path=f"Dev/{folder_id}")
+
+
+D, IND = "DEPENDENT", "INDEPENDENT"
+TREE = {
+    "root": ("process", [("sub", D), ("router", D), ("profile", D)]),
+    "sub": ("process", [("profile", D), ("connection", D)]),
+    "router": ("processroute", [("routed", IND)]),
+    "routed": ("process", [("connection", D)]),
+    "profile": ("profile.json", []),
+    "connection": ("connector-settings", []),
+}
+
+
+async def test_walk_gives_shortest_depths_and_reads_each_component_once() -> None:
+    account = FakeDevAccount(TREE)
+
+    tree = await resolve_tree(account, ACCOUNT, "root")
+
+    depths = {cid: c.depth for cid, c in tree.components.items()}
+    assert depths == {
+        "root": 0,
+        "sub": 1,
+        "router": 1,
+        "profile": 1,
+        "connection": 2,
+        "routed": 2,
+    }
+    assert tree.components["routed"].dependency_type == "INDEPENDENT"
+    assert tree.components["root"].dependency_type == "ROOT"
+    assert tree.components["profile"].folder_full_path == "Dev/folder-profile.json"
+    assert max(account.reads.values()) == 1, "no component, reference list or folder read twice"
+    assert [c.component_id for c in tree.connections] == ["connection"]
+    order = tree.write_order()
+    assert order.index("connection") < order.index("sub") < order.index("root")
+
+
+async def test_cycles_are_reported_and_refused_as_an_order() -> None:
+    account = FakeDevAccount(
+        {
+            "root": ("process", [("a", D)]),
+            "a": ("process", [("b", D)]),
+            "b": ("process", [("a", D)]),
+        }
+    )
+
+    tree = await resolve_tree(account, ACCOUNT, "root")
+
+    assert tree.cycles() == [["a", "b"]]
+    with pytest.raises(ReferenceCycleError):
+        tree.write_order()
+
+
+async def test_a_tree_over_the_limit_is_refused() -> None:
+    with pytest.raises(DependencyTreeTooLarge):
+        await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "root", max_components=5)
+
+
+async def test_an_unknown_root_is_component_not_found() -> None:
+    with pytest.raises(ComponentNotFound) as caught:
+        await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "missing")
+
+    assert caught.value.status_code == 404
+    assert caught.value.details == {"componentId": "missing"}
+
+
+def test_find_cycles_names_self_references_and_circles() -> None:
+    references = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"d"}, "e": {"a"}}
+
+    assert find_cycles(references) == [["a", "b", "c"], ["d"]]
