@@ -1,8 +1,8 @@
 """Fixtures: the product's service over real HTTP, against the emulator over real HTTP.
 
 ``demo_service`` is what ``promo demo`` runs — the emulator with its demo seed, the service on
-SQLite with the demo's admin records — started once per session on loopback ports. Each test
-gets a fresh emulator state (the ``emulator`` fixture) so faults and writes do not leak.
+SQLite with the demo's admin records. Every test gets a fresh emulator state (the ``emulator``
+fixture) and a fresh database, so nothing one test writes or injects reaches another.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,7 @@ import pytest
 from boomi_promo.api.app import create_app
 from boomi_promo.config import BoomiSettings, JobSettings, Settings
 from boomi_promo.demo import demo_settings, seed_demo_records
-from boomi_promo.emulator.app import EmulatorApp
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.seed import DemoSeed
 from boomi_promo.identity.local import LocalIdentity, demo_users
 from boomi_promo.store import UnitOfWorkFactory, create_engine, upgrade_database
 from tests.support.servers import EmulatorHandle, start_server
@@ -29,6 +29,9 @@ from tests.support.servers import EmulatorHandle, start_server
 # Retries keep their 1 s / 2 s / 4 s shape in production; tests shrink the base so a
 # four-attempt failure takes well under a second.
 TEST_BACKOFF_SECONDS = 0.05
+# The product's limiter keeps to 10 requests/second against real Boomi; the emulator's own
+# throttle is off in tests unless a test turns it on, so a higher rate only saves time.
+TEST_REQUESTS_PER_SECOND = 500.0
 # Dead jobs are found within a fraction of a second instead of half a minute.
 TEST_JOB_SETTINGS = JobSettings(heartbeat_seconds=0.5, stale_after_seconds=5, sweep_seconds=0.2)
 
@@ -91,31 +94,35 @@ class DemoService:
             return await client.post(f"/api/v1/actions/{action}", json=body or {})
 
 
-@pytest.fixture(scope="session")
-def demo_service_server(
-    emulator_server: tuple[str, EmulatorApp], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Path, Settings]]:
-    emulator_url, _app = emulator_server
-    _state, seed = build_demo_state()
-    data_dir = tmp_path_factory.mktemp("promo-service")
-    base = demo_settings(data_dir, emulator_url, seed)
+@contextmanager
+def fresh_service(
+    emulator: EmulatorHandle, data_dir: Path, database_url: str | None = None
+) -> Iterator[DemoService]:
+    """The service on its own database, seeded with the demo records of this emulator state."""
+    base = demo_settings(data_dir, emulator.base_url, emulator.seed)
     settings = base.model_copy(
         update={
+            "database_url": database_url or "",
             "boomi": BoomiSettings(
-                **base.boomi.model_dump(exclude={"backoff_seconds"}),
+                **base.boomi.model_dump(
+                    exclude={"backoff_seconds", "requests_per_second", "poll_interval_seconds"}
+                ),
                 backoff_seconds=TEST_BACKOFF_SECONDS,
+                requests_per_second=TEST_REQUESTS_PER_SECOND,
+                poll_interval_seconds=0.05,
             ),
             "jobs": TEST_JOB_SETTINGS,
         }
     )
-    run_in_fresh_loop(prepare_database(settings, seed))
+    run_in_fresh_loop(prepare_database(settings, emulator.seed))
     with start_server(create_app(settings)) as running:
-        yield running.base_url, data_dir, settings
+        yield DemoService(
+            base_url=running.base_url, emulator=emulator, data_dir=data_dir, settings=settings
+        )
 
 
 @pytest.fixture
-def demo_service(
-    demo_service_server: tuple[str, Path, Settings], emulator: EmulatorHandle
-) -> DemoService:
-    base_url, data_dir, settings = demo_service_server
-    return DemoService(base_url=base_url, emulator=emulator, data_dir=data_dir, settings=settings)
+def demo_service(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[DemoService]:
+    """What `promo demo` runs, fresh for this test: SQLite in tmp_path, demo records seeded."""
+    with fresh_service(emulator, tmp_path) as service:
+        yield service

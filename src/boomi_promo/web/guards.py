@@ -8,15 +8,15 @@ tier, a 403 for a lane above the user's tier, a 403 for a form without a valid C
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.identity.principal import Principal, Tier
-from boomi_promo.web.lanes import Lane
+from boomi_promo.web.lanes import ADMIN, DEVELOPER, PEER_REVIEW, Lane
 from boomi_promo.web.session import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches, session_principal
 from boomi_promo.web.templating import render, wants_fragment
 
@@ -80,6 +80,11 @@ def lane_member(lane: Lane) -> Callable[[Request], Principal]:
         return principal
 
     return dependency
+
+
+Developer = Annotated[Principal, Depends(lane_member(DEVELOPER))]
+PeerReviewer = Annotated[Principal, Depends(lane_member(PEER_REVIEW))]
+Admin = Annotated[Principal, Depends(lane_member(ADMIN))]
 
 
 async def verified_csrf(request: Request) -> None:

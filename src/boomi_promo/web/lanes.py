@@ -52,7 +52,10 @@ ADMIN = Lane(
     key="admin",
     title="Admin",
     min_tier=Tier.ADMIN,
-    pages=(LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),),
+    pages=(
+        LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),
+        LanePage("admin-mappings", "Mappings", "/admin/mappings"),
+    ),
 )
 LANES: tuple[Lane, ...] = (DEVELOPER, PEER_REVIEW, ADMIN)
 

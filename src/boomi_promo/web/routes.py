@@ -2,6 +2,8 @@
 
 Every page works without script except for htmx's loading of the package list, and the
 list's own URL (``/packages/list``) answers a full page when the browser asks for it directly.
+The Promotion Review and Status pages live in :mod:`boomi_promo.web.promotion_pages`, the
+Mapping Viewer in :mod:`boomi_promo.web.mapping_pages`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,15 @@ from boomi_promo.actions.accounts import DevAccountItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
-from boomi_promo.web.guards import container_of, install_refusal_handlers, lane_member, product_user
-from boomi_promo.web.lanes import ADMIN, DEVELOPER, PEER_REVIEW
+from boomi_promo.web.guards import (
+    Admin,
+    Developer,
+    PeerReviewer,
+    container_of,
+    install_refusal_handlers,
+    product_user,
+)
+from boomi_promo.web.mapping_pages import router as mapping_router
 from boomi_promo.web.package_list import (
     PackageListCache,
     PackagePage,
@@ -30,6 +39,7 @@ from boomi_promo.web.package_list import (
     parse_page,
     search,
 )
+from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.reviews import pending_peer_reviews
 from boomi_promo.web.security import SecurityHeadersMiddleware
 from boomi_promo.web.signin import router as signin_router
@@ -41,10 +51,6 @@ PACKAGES_PATH = "/packages"
 PACKAGE_LIST_PATH = "/packages/list"
 
 router = APIRouter(include_in_schema=False)
-
-Developer = Annotated[Principal, Depends(lane_member(DEVELOPER))]
-PeerReviewer = Annotated[Principal, Depends(lane_member(PEER_REVIEW))]
-Admin = Annotated[Principal, Depends(lane_member(ADMIN))]
 
 
 def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") -> None:
@@ -66,6 +72,8 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     install_refusal_handlers(app)
     app.include_router(signin_router)
     app.include_router(router)
+    app.include_router(promotion_router)
+    app.include_router(mapping_router)
 
 
 @router.get("/", name="home")

@@ -18,6 +18,8 @@ from boomi_promo.identity.principal import Principal
 
 USER_KEY = "user"
 CSRF_KEY = "csrf"
+FLASH_KEY = "flash"
+"""One sentence for the next page shown: what a form that redirected has done."""
 SIGN_IN_KEY = "sign_in"
 """OIDC state, nonce and where to go afterwards, for the one sign-in in flight."""
 CSRF_FORM_FIELD = "csrf_token"
@@ -43,6 +45,15 @@ def csrf_matches(request: Request, submitted: str | None) -> bool:
     if not isinstance(expected, str) or not expected or not submitted:
         return False
     return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def flash(request: Request, message: str) -> None:
+    request.session[FLASH_KEY] = message
+
+
+def take_flash(request: Request) -> str:
+    message = request.session.pop(FLASH_KEY, "")
+    return message if isinstance(message, str) else ""
 
 
 def sign_in(request: Request, principal: Principal) -> None:

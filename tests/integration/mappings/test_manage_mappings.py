@@ -34,6 +34,16 @@ async def store(demo_service: DemoService) -> AsyncIterator[UnitOfWorkFactory]:
         await engine.dispose()
 
 
+def dev_component_name(service: DemoService, account: str, component_id: str) -> str:
+    with service.emulator.client() as boomi:
+        response = boomi.get(
+            f"/ComponentMetadata/{component_id}", params={"overrideAccount": account}
+        )
+    response.raise_for_status()
+    name: str = response.json()["name"]
+    return name
+
+
 def connection(service: DemoService, name: str) -> tuple[str, str, str]:
     """(dev account, dev connection id, shared prod connection id) of a seeded connection."""
     found = next(c for c in service.seed.connection_mappings if c.component_name == name)
@@ -209,7 +219,10 @@ async def test_contributor_cannot_change_mappings(
 async def test_admin_updates_then_deletes_a_mapping_with_audit_entries(
     demo_service: DemoService, store: UnitOfWorkFactory
 ) -> None:
-    account, dev_id, first_prod = connection(demo_service, "Orders API")
+    # The demo's one dev connection that no mapping points at yet.
+    account, dev_id = TEAM_A, demo_service.seed.unmapped_connection_id
+    dev_name = dev_component_name(demo_service, account, dev_id)
+    _, _, first_prod = connection(demo_service, "Orders API")
     _, _, second_prod = connection(demo_service, "Orders Database")
 
     created = await manage(
@@ -223,7 +236,7 @@ async def test_admin_updates_then_deletes_a_mapping_with_audit_entries(
     assert created.status_code == 200, created.text
     [mapping] = created.json()["mappings"]
     assert mapping["prodComponentId"] == first_prod
-    assert mapping["componentName"] == "Orders API"  # taken from the dev component in Boomi
+    assert mapping["componentName"] == dev_name  # taken from the dev component in Boomi
     assert mapping["componentType"] == "connector-settings"
     assert mapping["mappingSource"] == "ADMIN_SEEDING"
     assert mapping["lastPromotedBy"] == CAROL
@@ -242,16 +255,19 @@ async def test_admin_updates_then_deletes_a_mapping_with_audit_entries(
     )
     assert moved.status_code == 200, moved.text
     listed = await query(demo_service, CAROL, prodComponentId=second_prod)
-    assert [(m["devComponentId"], m["componentName"]) for m in listed["mappings"]] == [
-        (dev_id, "Orders API (shared DB)")
-    ]
+    assert (dev_id, "Orders API (shared DB)") in {
+        (m["devComponentId"], m["componentName"]) for m in listed["mappings"]
+    }
+    already_sharing = listed["totalCount"] - 1
 
     deleted = await manage(
         demo_service, CAROL, action="delete", devAccountId=account, devComponentId=dev_id
     )
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["mappings"][0]["prodComponentId"] == second_prod
-    assert (await query(demo_service, CAROL, prodComponentId=second_prod))["totalCount"] == 0
+    remaining = await query(demo_service, CAROL, prodComponentId=second_prod)
+    assert remaining["totalCount"] == already_sharing
+    assert dev_id not in {m["devComponentId"] for m in remaining["mappings"]}
 
     entries = await audit_of(store, account, dev_id)
     assert [e.action for e in entries] == ["mapping.updated", "mapping.updated", "mapping.deleted"]
@@ -452,6 +468,7 @@ async def test_seeding_writes_nothing_when_any_row_is_wrong(
 ) -> None:
     _, good_dev, prod_id = connection(demo_service, "Orders API")
     not_a_connection = demo_service.seed.full_tree_process_id
+    before = (await query(demo_service, CAROL, prodComponentId=prod_id))["totalCount"]
     rows = [
         {"devAccountId": TEAM_A, "devComponentId": good_dev},
         {"devAccountId": TEAM_A, "devComponentId": "11111111-1111-4111-8111-111111111111"},
@@ -469,7 +486,7 @@ async def test_seeding_writes_nothing_when_any_row_is_wrong(
         "devConnections[2].devComponentId",
     ]
     assert "2 of 3" in body["errorMessage"]
-    assert (await query(demo_service, CAROL, prodComponentId=prod_id))["totalCount"] == 0
+    assert (await query(demo_service, CAROL, prodComponentId=prod_id))["totalCount"] == before
     assert await audit_of(store, TEAM_A, good_dev) == []
 
 

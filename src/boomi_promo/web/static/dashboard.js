@@ -51,3 +51,84 @@ document.addEventListener("change", (event) => {
     field.form.requestSubmit();
   }
 });
+
+// Promotion Status: follow the job through the dashboard's event stream (the API's job
+// document as server-sent events). Progress updates in place; when the job has finished, the
+// page's status section is fetched again, with the results the server renders.
+function followJob(section) {
+  const titles = JSON.parse(section.dataset.stepTitles || "{}");
+  const state = section.querySelector("[data-job-state]");
+  const title = section.querySelector("[data-progress-title]");
+  const position = section.querySelector("[data-progress-position]");
+  const bar = section.querySelector("[data-progress-bar]");
+  const events = new EventSource(section.dataset.jobEvents);
+
+  function showProgress(job) {
+    const progress = job.progress || {};
+    if (state) {
+      state.textContent = job.state;
+      state.className = `badge state state-${String(job.state).toLowerCase()}`;
+    }
+    if (title) {
+      title.textContent = titles[progress.step] || progress.message || titles[job.state] || "";
+    }
+    const counted = Number.isInteger(progress.current) && Number.isInteger(progress.total) && progress.total > 0;
+    if (position) {
+      let text = counted ? `component ${progress.current} of ${progress.total}` : "";
+      if (counted && progress.message) {
+        text += ` — ${progress.message}`;
+      }
+      position.textContent = text;
+    }
+    if (bar) {
+      if (counted) {
+        bar.max = progress.total;
+        bar.value = progress.current;
+      } else {
+        bar.removeAttribute("value");
+      }
+    }
+  }
+
+  async function showFinished() {
+    try {
+      const response = await fetch(section.dataset.jobUrl, {
+        headers: { "HX-Request": "true" },
+        credentials: "same-origin",
+      });
+      if (!response.ok) {
+        throw new Error(`status ${response.status}`);
+      }
+      const holder = document.createElement("div");
+      holder.innerHTML = await response.text();
+      const finished = holder.querySelector("#job-status");
+      if (!finished) {
+        throw new Error("no status in the answer");
+      }
+      section.replaceWith(finished);
+    } catch {
+      window.location.reload();
+    }
+  }
+
+  events.addEventListener("progress", (event) => showProgress(JSON.parse(event.data)));
+  events.addEventListener("done", (event) => {
+    events.close();
+    showProgress(JSON.parse(event.data));
+    showFinished();
+  });
+  events.addEventListener("error", () => {
+    if (events.readyState !== EventSource.CLOSED) {
+      return; // the browser reconnects on its own
+    }
+    const notice = document.createElement("div");
+    notice.className = "notice notice-error";
+    notice.setAttribute("role", "alert");
+    const message = document.createElement("p");
+    message.textContent = "Live updates stopped. Reload the page to see how the promotion is doing.";
+    notice.append(message);
+    section.prepend(notice);
+  });
+}
+
+document.querySelectorAll("[data-job-events]").forEach(followJob);

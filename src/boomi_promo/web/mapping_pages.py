@@ -1,0 +1,240 @@
+"""The Admin lane's Mapping Viewer: search and page the component mappings, edit a mapping's
+prod component, delete a mapping (after a confirmation page) and seed connection mappings.
+
+Every change goes through manageMappings, which checks it against Boomi and audits it; a
+change that worked is told on the list it returns to, one that did not on the form it came
+from, next to the input it is about.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from boomi_promo.actions.accounts import DevAccountItem
+from boomi_promo.errors import PromoError
+from boomi_promo.identity.principal import Principal
+from boomi_promo.mappings_csv import BOOMI_COMPONENT_TYPES
+from boomi_promo.web import gateway
+from boomi_promo.web.guards import Admin, container_of, verified_csrf
+from boomi_promo.web.mapping_viewer import (
+    MappingPage,
+    MappingSearch,
+    RowEdit,
+    SeedForm,
+    field_sentence,
+)
+from boomi_promo.web.package_list import parse_page
+from boomi_promo.web.session import flash, take_flash
+from boomi_promo.web.templating import render
+
+MAPPINGS_PATH = "/admin/mappings"
+COMPONENT_TYPES = sorted(BOOMI_COMPONENT_TYPES)
+
+router = APIRouter(include_in_schema=False)
+
+# The list's search and filters travel with every form, so each returns to the same view.
+SearchText = Annotated[str, Form(alias="q")]
+AccountFilter = Annotated[str, Form(alias="account")]
+TypeFilter = Annotated[str, Form(alias="type")]
+PageNumber = Annotated[str, Form(alias="page")]
+
+
+def _search(q: str, account: str, component_type: str, page: str) -> MappingSearch:
+    return MappingSearch(
+        name_contains=q.strip(),
+        dev_account_id=account.strip(),
+        component_type=component_type.strip(),
+        page=parse_page(page),
+    )
+
+
+async def _mapping_page(
+    request: Request,
+    principal: Principal,
+    search: MappingSearch,
+    *,
+    seed: SeedForm | None = None,
+    row_edit: RowEdit | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    container = container_of(request)
+    accounts: list[DevAccountItem] = []
+    page: MappingPage | None = None
+    try:
+        accounts = await gateway.dev_accounts(container, principal)
+        found = await gateway.manage_mappings(container, principal, search.payload())
+        page = MappingPage(items=found.mappings, total=found.total_count, number=search.page)
+    except PromoError as exc:
+        error = error or field_sentence(exc)
+        status_code = status_code if status_code != 200 else exc.status_code
+    return render(
+        request,
+        "admin_mappings.html",
+        {
+            "search": search,
+            "page": page,
+            "accounts": accounts,
+            "account_names": {a.account_id: a.account_name for a in accounts},
+            "component_types": COMPONENT_TYPES,
+            "seed": seed or SeedForm(),
+            "row_edit": row_edit,
+            "error": error,
+            "notice": take_flash(request),
+        },
+        principal=principal,
+        active="admin-mappings",
+        status_code=status_code,
+    )
+
+
+@router.get(MAPPINGS_PATH, name="admin_mappings")
+async def mapping_viewer(
+    request: Request,
+    principal: Admin,
+    q: str = "",
+    account: str = "",
+    component_type: Annotated[str, Query(alias="type")] = "",
+    page: str = "1",
+) -> Response:
+    return await _mapping_page(request, principal, _search(q, account, component_type, page))
+
+
+@router.post(f"{MAPPINGS_PATH}/update", dependencies=[Depends(verified_csrf)])
+async def update_mapping(
+    request: Request,
+    principal: Admin,
+    dev_account_id: Annotated[str, Form(alias="devAccountId")] = "",
+    dev_component_id: Annotated[str, Form(alias="devComponentId")] = "",
+    prod_component_id: Annotated[str, Form(alias="prodComponentId")] = "",
+    q: SearchText = "",
+    account: AccountFilter = "",
+    component_type: TypeFilter = "",
+    page: PageNumber = "1",
+) -> Response:
+    search = _search(q, account, component_type, page)
+    edit = RowEdit(dev_account_id.strip(), dev_component_id.strip(), prod_component_id.strip(), "")
+    if not edit.prod_component_id:
+        return await _mapping_page(
+            request,
+            principal,
+            search,
+            row_edit=RowEdit(
+                edit.dev_account_id,
+                edit.dev_component_id,
+                "",
+                "Prod component id: enter the id of the prod component to map to.",
+            ),
+            status_code=400,
+        )
+    try:
+        changed = await gateway.manage_mappings(
+            container_of(request),
+            principal,
+            {
+                "action": "update",
+                "devAccountId": edit.dev_account_id,
+                "devComponentId": edit.dev_component_id,
+                "prodComponentId": edit.prod_component_id,
+            },
+        )
+    except PromoError as exc:
+        failed = RowEdit(
+            edit.dev_account_id, edit.dev_component_id, edit.prod_component_id, field_sentence(exc)
+        )
+        return await _mapping_page(
+            request, principal, search, row_edit=failed, status_code=exc.status_code
+        )
+    name = changed.mappings[0].component_name if changed.mappings else edit.dev_component_id
+    flash(request, f"The mapping of {name} now points at prod component {edit.prod_component_id}.")
+    return RedirectResponse(search.url(), status_code=303)
+
+
+@router.post(f"{MAPPINGS_PATH}/delete", dependencies=[Depends(verified_csrf)])
+async def delete_mapping(
+    request: Request,
+    principal: Admin,
+    dev_account_id: Annotated[str, Form(alias="devAccountId")] = "",
+    dev_component_id: Annotated[str, Form(alias="devComponentId")] = "",
+    component_name: Annotated[str, Form(alias="componentName")] = "",
+    prod_component_id: Annotated[str, Form(alias="prodComponentId")] = "",
+    confirmed: Annotated[str, Form()] = "",
+    q: SearchText = "",
+    account: AccountFilter = "",
+    component_type: TypeFilter = "",
+    page: PageNumber = "1",
+) -> Response:
+    search = _search(q, account, component_type, page)
+    target = {
+        "dev_account_id": dev_account_id.strip(),
+        "dev_component_id": dev_component_id.strip(),
+        "component_name": component_name.strip() or dev_component_id.strip(),
+        "prod_component_id": prod_component_id.strip(),
+    }
+    if confirmed != "yes":
+        return render(
+            request,
+            "admin_mapping_delete.html",
+            {"target": target, "search": search},
+            principal=principal,
+            active="admin-mappings",
+        )
+    try:
+        await gateway.manage_mappings(
+            container_of(request),
+            principal,
+            {
+                "action": "delete",
+                "devAccountId": target["dev_account_id"],
+                "devComponentId": target["dev_component_id"],
+            },
+        )
+    except PromoError as exc:
+        return await _mapping_page(
+            request, principal, search, error=field_sentence(exc), status_code=exc.status_code
+        )
+    flash(
+        request,
+        f"Deleted the mapping of {target['component_name']} "
+        f"(dev component {target['dev_component_id']} in {target['dev_account_id']}).",
+    )
+    return RedirectResponse(search.url(), status_code=303)
+
+
+@router.post(f"{MAPPINGS_PATH}/seed", dependencies=[Depends(verified_csrf)])
+async def seed_connection(
+    request: Request,
+    principal: Admin,
+    prod_component_id: Annotated[str, Form(alias="prodComponentId")] = "",
+    dev_account_ids: Annotated[list[str] | None, Form(alias="devAccountId")] = None,
+    dev_component_ids: Annotated[list[str] | None, Form(alias="devComponentId")] = None,
+    add_row: Annotated[str, Form()] = "",
+    q: SearchText = "",
+    account: AccountFilter = "",
+    component_type: TypeFilter = "",
+    page: PageNumber = "1",
+) -> Response:
+    search = _search(q, account, component_type, page)
+    seed = SeedForm.submitted(prod_component_id, dev_account_ids or [], dev_component_ids or [])
+    if add_row:
+        return await _mapping_page(request, principal, search, seed=seed.with_another_row())
+    if not seed.check():
+        return await _mapping_page(request, principal, search, seed=seed, status_code=400)
+    try:
+        seeded = await gateway.manage_mappings(container_of(request), principal, seed.payload())
+    except PromoError as exc:
+        seed.refused(exc)
+        return await _mapping_page(
+            request, principal, search, seed=seed, status_code=exc.status_code
+        )
+    count = len(seeded.mappings)
+    flash(
+        request,
+        f"Seeded {count} connection mapping{'' if count == 1 else 's'} "
+        f"to prod connection {seed.prod_component_id}.",
+    )
+    return RedirectResponse(search.url(), status_code=303)
