@@ -132,6 +132,28 @@ async def test_an_admin_searches_the_mappings(
     ).to_contain_text(wanted.prod_component_id)
     await page.screenshot(path=str(artifacts_dir / "mapping-viewer.png"), full_page=True)
 
+    # An edit Boomi refuses is explained next to the field; nothing is changed.
+    row = page.locator(f'tr[data-dev-component-id="{wanted.dev_component_id}"]')
+    await row.get_by_text("Edit", exact=True).click()
+    await row.get_by_label("Prod component id").fill("no-such-prod-component")
+    await row.get_by_role("button", name="Save").click()
+    error = page.locator(".field-error")
+    await expect(error).to_contain_text("Prod component id: ")
+    await expect(error).to_contain_text("no-such-prod-component")
+    await page.screenshot(path=str(artifacts_dir / "mapping-edit-refused.png"), full_page=True)
+
+    # Delete asks first; cancelling keeps the mapping.
+    await (
+        page.locator(f'tr[data-dev-component-id="{wanted.dev_component_id}"]')
+        .get_by_role("button", name="Delete…")
+        .click()
+    )
+    await expect(page.locator("h1")).to_have_text("Delete this mapping?")
+    await page.get_by_role("link", name="Cancel").click()
+    await expect(
+        page.locator(f'tr[data-dev-component-id="{wanted.dev_component_id}"]')
+    ).to_contain_text(wanted.prod_component_id)
+
 
 async def test_a_developer_may_not_open_the_mapping_viewer(page: Page, demo_service: Any) -> None:
     await sign_in_as(page, demo_service.base_url, "Alice Adams")

@@ -36,6 +36,8 @@ def service_environment(settings: Settings) -> dict[str, str]:
             "PROMO_BOOMI__USERNAME": settings.boomi.username,
             "PROMO_BOOMI__API_TOKEN": settings.boomi.api_token.get_secret_value(),
             "PROMO_BOOMI__BACKOFF_SECONDS": str(settings.boomi.backoff_seconds),
+            "PROMO_BOOMI__REQUESTS_PER_SECOND": str(settings.boomi.requests_per_second),
+            "PROMO_BOOMI__POLL_INTERVAL_SECONDS": str(settings.boomi.poll_interval_seconds),
             "PROMO_JOBS__HEARTBEAT_SECONDS": str(settings.jobs.heartbeat_seconds),
             "PROMO_JOBS__STALE_AFTER_SECONDS": str(settings.jobs.stale_after_seconds),
             "PROMO_JOBS__SWEEP_SECONDS": str(settings.jobs.sweep_seconds),

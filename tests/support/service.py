@@ -94,13 +94,12 @@ class DemoService:
             return await client.post(f"/api/v1/actions/{action}", json=body or {})
 
 
-@contextmanager
-def fresh_service(
+def service_settings(
     emulator: EmulatorHandle, data_dir: Path, database_url: str | None = None
-) -> Iterator[DemoService]:
-    """The service on its own database, seeded with the demo records of this emulator state."""
+) -> Settings:
+    """The demo's settings with the test timings (short back-off and job sweeps)."""
     base = demo_settings(data_dir, emulator.base_url, emulator.seed)
-    settings = base.model_copy(
+    return base.model_copy(
         update={
             "database_url": database_url or "",
             "boomi": BoomiSettings(
@@ -114,6 +113,14 @@ def fresh_service(
             "jobs": TEST_JOB_SETTINGS,
         }
     )
+
+
+@contextmanager
+def fresh_service(
+    emulator: EmulatorHandle, data_dir: Path, database_url: str | None = None
+) -> Iterator[DemoService]:
+    """The service on its own database, seeded with the demo records of this emulator state."""
+    settings = service_settings(emulator, data_dir, database_url)
     run_in_fresh_loop(prepare_database(settings, emulator.seed))
     with start_server(create_app(settings)) as running:
         yield DemoService(

@@ -61,14 +61,23 @@ def _problem(
 async def _package(
     request: Request, principal: Principal, dev_account_id: str, package_id: str
 ) -> PackageItem | None:
-    """The package from the account's listing (the Package Browser's, when still fresh)."""
+    """The package from the account's listing (the Package Browser's, when still fresh).
+
+    A package missing from a cached listing may be newer than it, so the listing is loaded
+    afresh once before the package counts as not found.
+    """
     container = container_of(request)
     cache: PackageListCache = request.app.state.package_list_cache
-    packages = await cache.get(
-        cache_key(principal, dev_account_id),
-        lambda: gateway.dev_packages(container, principal, dev_account_id),
-    )
-    return next((p for p in packages if p.package_id == package_id), None)
+    for refresh in (False, True):
+        packages = await cache.get(
+            cache_key(principal, dev_account_id),
+            lambda: gateway.dev_packages(container, principal, dev_account_id),
+            refresh=refresh,
+        )
+        found = next((p for p in packages if p.package_id == package_id), None)
+        if found is not None:
+            return found
+    return None
 
 
 @router.get(REVIEW_PATH, name="promotion_review")

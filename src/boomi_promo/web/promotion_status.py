@@ -30,7 +30,6 @@ STATE_TITLES = {
     "QUEUED": "Waiting to start",
     "RUNNING": "Starting",
 }
-RESULT_ACTIONS = ("CREATED", "UPDATED", "SKIPPED", "FAILED")
 RowT = TypeVar("RowT", PromotionResultItem, MissingConnectionItem)
 
 
@@ -118,10 +117,6 @@ class PromotionJob:
 
     def count(self, action: str) -> int:
         return sum(1 for result in self.results if result.action == action)
-
-    @property
-    def document_json(self) -> str:
-        return json.dumps(self.document, ensure_ascii=False)
 
 
 def promotion_job(job: Job) -> PromotionJob:

@@ -276,6 +276,20 @@ async def test_a_package_that_is_not_in_the_account_is_not_found(
     assert orders.calls_of("resolveDependencies") == []
 
 
+async def test_a_package_newer_than_the_cached_listing_is_found(
+    client: httpx.AsyncClient, orders: FakeActions
+) -> None:
+    await sign_in(client, "alice@example.com")
+    await client.get("/packages/list?account=acct-a", headers=HTMX)
+    orders.packages["acct-a"].append(package(2, component_id="dev-orders-sync"))
+
+    page = await client.get("/promote?account=acct-a&package=pkg-002")
+
+    assert page.status_code == 200
+    assert "Review: Order Sync 002" in page.text
+    assert orders.package_calls() == 2
+
+
 async def test_an_account_that_is_not_granted_is_refused(
     client: httpx.AsyncClient, orders: FakeActions
 ) -> None:

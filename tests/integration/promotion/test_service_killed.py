@@ -1,0 +1,105 @@
+"""SIGKILL the service in the middle of a promotion, start it again: nothing is left behind."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from boomi_promo.identity.local import LocalIdentity, demo_users
+from tests.integration.promotion.support import ALICE, live_branch_ids, store_of, team_a
+from tests.support.process import service_process
+from tests.support.servers import EmulatorHandle
+from tests.support.service import (
+    DemoService,
+    prepare_database,
+    run_in_fresh_loop,
+    service_settings,
+)
+
+SLOW_COMPONENT_WRITES = 0.4
+
+
+def token_for(data_dir: Path, email: str, service: DemoService) -> str:
+    user = next(u for u in demo_users(service.settings.groups) if u.email == email)
+    return LocalIdentity(data_dir).issue_token(user.email, user.name, list(user.groups))
+
+
+def poll(url: str, token: str, until: Any, *, seconds: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        document: dict[str, Any] = httpx.get(
+            url, headers={"Authorization": f"Bearer {token}"}, timeout=5
+        ).json()
+        if until(document):
+            return document
+        time.sleep(0.1)
+    raise AssertionError(f"{url} never reached the expected state")
+
+
+def test_killed_service_leaves_no_branch_and_a_failed_log(
+    emulator: EmulatorHandle, tmp_path: Path
+) -> None:
+    settings = service_settings(emulator, tmp_path)
+    run_in_fresh_loop(prepare_database(settings, emulator.seed))
+    service = DemoService(base_url="", emulator=emulator, data_dir=tmp_path, settings=settings)
+    token = token_for(tmp_path, ALICE, service)
+    body = {"devAccountId": team_a(service), "devPackageId": emulator.seed.full_tree_package_id}
+    emulator.state.faults.add(r"/Component$", method="POST", latency=SLOW_COMPONENT_WRITES)
+    branches_before = live_branch_ids(service)
+
+    with service_process(settings, tmp_path / "first.log") as (base_url, process):
+        accepted = httpx.post(
+            f"{base_url}/api/v1/actions/executePromotion",
+            json=body,
+            headers={"Authorization": f"Bearer {token}", "Prefer": "respond-async"},
+            timeout=30,
+        )
+        assert accepted.status_code == 202, accepted.text
+        job_path = accepted.headers["Location"]
+        running = poll(
+            f"{base_url}{job_path}",
+            token,
+            lambda job: (job["progress"].get("current") or 0) >= 2 and job["promotionId"],
+        )
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    promotion_id = running["promotionId"]
+    assert live_branch_ids(service) - branches_before, "the promotion branch existed at the kill"
+
+    emulator.state.faults.clear()
+    with service_process(settings, tmp_path / "second.log") as (base_url, _process):
+        interrupted = poll(
+            f"{base_url}{job_path}", token, lambda job: job["state"] == "INTERRUPTED"
+        )
+        assert interrupted["response"]["errorCode"] == "JOB_INTERRUPTED"
+
+        async def promotion_status() -> tuple[str, str | None, str | None]:
+            async with store_of(service) as uow:
+                log = await uow.promotions.get(promotion_id)
+            assert log is not None
+            return log.status, log.branch_id, log.error_message
+
+        statuses: list[tuple[str, str | None, str | None]] = []
+
+        async def read() -> None:
+            statuses.append(await promotion_status())
+
+        run_in_fresh_loop(read())
+        status, branch_id, error_message = statuses[0]
+        assert status == "FAILED"
+        assert branch_id is None
+        assert error_message is not None and "interrupted" in error_message
+        assert live_branch_ids(service) == branches_before
+
+        again = httpx.post(
+            f"{base_url}/api/v1/actions/executePromotion",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        assert again.status_code == 200, again.text
+        assert again.json()["success"] is True
