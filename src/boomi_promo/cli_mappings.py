@@ -34,8 +34,8 @@ from boomi_promo.actions.mappings import (
 )
 from boomi_promo.actions.registry import get_action
 from boomi_promo.config import Settings
+from boomi_promo.domain.component_types import CONNECTION_TYPE
 from boomi_promo.mappings_csv import (
-    CONNECTION_TYPE,
     CsvProblem,
     MappingCsvError,
     MappingRow,

@@ -23,7 +23,12 @@ from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.config import BoomiSettings, GroupSettings, Settings
 from boomi_promo.emulator.app import create_app as create_emulator_app
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.seed import (
+    ConnectionMapping,
+    DemoSeed,
+    PromotedComponent,
+    build_demo_state,
+)
 from boomi_promo.store import ComponentMapping, DevAccountAccess, MappingSource, UnitOfWorkFactory
 
 log = structlog.get_logger("boomi_promo.demo")
@@ -53,36 +58,27 @@ async def seed_demo_records(
                     is_active=True,
                 )
             )
-        for connection in seed.connection_mappings:
+        # Connections are never promoted: their mapping only points at the shared one (v1).
+        seeded: list[tuple[ConnectionMapping | PromotedComponent, int, MappingSource]] = [
+            (c, 1, MappingSource.ADMIN_SEEDING) for c in seed.connection_mappings
+        ]
+        seeded += [
+            (p, p.prod_version, MappingSource.PROMOTION_ENGINE)
+            for p in seed.prior_promotion.components
+        ]
+        for known, version, source in seeded:
             await uow.mappings.upsert(
                 ComponentMapping(
-                    dev_component_id=connection.dev_component_id,
-                    dev_account_id=connection.dev_account_id,
-                    prod_component_id=connection.prod_component_id,
-                    component_name=connection.component_name,
-                    component_type=connection.component_type,
+                    dev_component_id=known.dev_component_id,
+                    dev_account_id=known.dev_account_id,
+                    prod_component_id=known.prod_component_id,
+                    component_name=known.component_name,
+                    component_type=known.component_type,
                     prod_account_id=seed.primary_account_id,
-                    # Connections are never promoted: the mapping only points at the shared one.
-                    prod_latest_version=1,
+                    prod_latest_version=version,
                     last_promoted_at=now,
                     last_promoted_by=DEMO_ADMIN,
-                    mapping_source=MappingSource.ADMIN_SEEDING,
-                    on_main=True,
-                )
-            )
-        for promoted in seed.prior_promotion.components:
-            await uow.mappings.upsert(
-                ComponentMapping(
-                    dev_component_id=promoted.dev_component_id,
-                    dev_account_id=promoted.dev_account_id,
-                    prod_component_id=promoted.prod_component_id,
-                    component_name=promoted.component_name,
-                    component_type=promoted.component_type,
-                    prod_account_id=seed.primary_account_id,
-                    prod_latest_version=promoted.prod_version,
-                    last_promoted_at=now,
-                    last_promoted_by=DEMO_ADMIN,
-                    mapping_source=MappingSource.PROMOTION_ENGINE,
+                    mapping_source=source,
                     on_main=True,
                 )
             )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from boomi_promo.domain.component_types import COMPONENT_TYPES
 from boomi_promo.store.tables import CODE, EMAIL, ID, NAME, ComponentMapping, MappingSource
 
 COLUMNS = (
@@ -40,42 +41,8 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = COLUMNS[:5]
 
-BOOMI_COMPONENT_TYPES = frozenset(
-    {
-        "certificate",
-        "certificate.pgp",
-        "connector-action",
-        "connector-settings",
-        "crossref",
-        "customlibrary",
-        "documentcache",
-        "edistandard",
-        "flowservice",
-        "process",
-        "processproperty",
-        "processroute",
-        "profile.db",
-        "profile.edi",
-        "profile.flatfile",
-        "profile.json",
-        "profile.xml",
-        "queue",
-        "script.mapping",
-        "script.processing",
-        "tpcommoptions",
-        "tpgroup",
-        "tporganization",
-        "tradingpartner",
-        "transform.function",
-        "transform.map",
-        "webservice",
-        "webservice.external",
-        "xslt",
-    }
-)
 """Boomi's component ``type`` values (the SDK's ComponentType enum)."""
 
-CONNECTION_TYPE = "connector-settings"
 
 _MAX_LENGTHS = {
     "devComponentId": ID,
@@ -319,7 +286,7 @@ def _validate(line: int, values: dict[str, str]) -> tuple[MappingRow | None, lis
         if len(values.get(column, "")) > limit:
             problem(column, f"longer than {limit} characters")
     component_type = values["componentType"]
-    if component_type and component_type not in BOOMI_COMPONENT_TYPES:
+    if component_type and component_type not in COMPONENT_TYPES:
         problem(
             "componentType",
             f"'{component_type}' is not a Boomi component type "

@@ -31,9 +31,10 @@ from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import ComponentMetadata
+from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
 from boomi_promo.errors import Conflict, InsufficientTier, InvalidRequest, NotFound
 from boomi_promo.identity.principal import Tier
-from boomi_promo.mappings_csv import BOOMI_COMPONENT_TYPES, CONNECTION_TYPE, format_timestamp
+from boomi_promo.mappings_csv import format_timestamp
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE_SIZE
 from boomi_promo.store.tables import CODE, ID, NAME
@@ -275,7 +276,7 @@ async def _update(ctx: ActionContext, request: ManageMappingsRequest) -> ManageM
     dev_component_id = _required(request.dev_component_id, "devComponentId", request.action)
     dev_account_id = _required(request.dev_account_id, "devAccountId", request.action)
     prod_component_id = _required(request.prod_component_id, "prodComponentId", request.action)
-    if request.component_type is not None and request.component_type not in BOOMI_COMPONENT_TYPES:
+    if request.component_type is not None and request.component_type not in COMPONENT_TYPES:
         raise InvalidRequest(
             f"componentType '{request.component_type}' is not a Boomi component type.",
             field="componentType",

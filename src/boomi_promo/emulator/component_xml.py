@@ -15,40 +15,6 @@ BNS = "http://api.platform.boomi.com/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 NSMAP = {"bns": BNS, "xsi": XSI}
 
-COMPONENT_TYPES = frozenset(
-    {
-        "certificate",
-        "certificate.pgp",
-        "connector-action",
-        "connector-settings",
-        "crossref",
-        "customlibrary",
-        "documentcache",
-        "edistandard",
-        "flowservice",
-        "process",
-        "processproperty",
-        "processroute",
-        "profile.db",
-        "profile.edi",
-        "profile.flatfile",
-        "profile.json",
-        "profile.xml",
-        "queue",
-        "script.mapping",
-        "script.processing",
-        "tpcommoptions",
-        "tpgroup",
-        "tporganization",
-        "tradingpartner",
-        "transform.function",
-        "transform.map",
-        "webservice",
-        "webservice.external",
-        "xslt",
-    }
-)
-
 
 def bns(tag: str) -> str:
     return f"{{{BNS}}}{tag}"

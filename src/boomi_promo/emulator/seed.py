@@ -252,12 +252,17 @@ def _map(
     )
 
 
-def _http_operation(path: str, profile_id: str) -> str:
+def _http_operation(path: str, profile_id: str, headers: dict[str, str] | None = None) -> str:
+    request_headers = "".join(
+        f'<header headerFieldName="{name}" headerValue="{value}"/>'
+        for name, value in (headers or {}).items()
+    )
     return (
         '<Operation xmlns=""><Archiving directory="" enabled="false"/><Configuration>'
         '<HttpGetAction dataContentType="application/json" methodType="GET" '
         f'requestProfileType="NONE" responseProfileType="JSON" responseProfile="{profile_id}">'
-        '<requestHeaders/><pathElements><element key="2000000" name="/v2/"/>'
+        f"<requestHeaders>{request_headers}</requestHeaders>"
+        '<pathElements><element key="2000000" name="/v2/"/>'
         f'<element key="2000001" name="{path}"/></pathElements></HttpGetAction></Configuration>'
         "<Tracking><TrackedFields/></Tracking><Caching/></Operation>"
     )
@@ -589,7 +594,12 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         ops,
         "Get Orders",
         "connector-action",
-        _http_operation("orders", json_profile),
+        # Operations carry environment values too: a dev bearer token, an SFTP host, a mail key.
+        _http_operation(
+            "orders",
+            json_profile,
+            {"Authorization": seeder.secret("Bearer s3cr3t-orders-dev-bearer-token")},
+        ),
         sub_type="http",
     )
     select_orders = a.add(
@@ -606,14 +616,27 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         ops,
         "Upload Order File",
         "connector-action",
-        _generic_operation("PUT", {"remoteDirectory": "/inbound/orders"}),
+        _generic_operation(
+            "PUT",
+            {
+                "remoteDirectory": "/inbound/orders",
+                "host": seeder.secret("s3cr3t-sftp-override.partner.example.com"),
+            },
+        ),
         sub_type="sftp",
     )
     send_mail = a.add(
         ops,
         "Send Order Notice",
         "connector-action",
-        _generic_operation("SEND", {"from": "orders@example.com", "subject": "Orders processed"}),
+        _generic_operation(
+            "SEND",
+            {
+                "from": "orders@example.com",
+                "subject": "Orders processed",
+                "apiKey": seeder.secret("s3cr3t-mail-operation-api-key-9b2e"),
+            },
+        ),
         sub_type="mail",
     )
     functions = (

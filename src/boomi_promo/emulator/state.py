@@ -28,9 +28,9 @@ from typing import Any, ParamSpec, TypeVar
 
 from pydantic import TypeAdapter
 
+from boomi_promo.domain.component_types import COMPONENT_TYPES
 from boomi_promo.emulator import ids
 from boomi_promo.emulator.component_xml import (
-    COMPONENT_TYPES,
     ComponentDocument,
     reference_candidates,
     render_component,

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.actions.accounts import DevAccountItem
+from boomi_promo.domain.component_types import COMPONENT_TYPES
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
-from boomi_promo.mappings_csv import BOOMI_COMPONENT_TYPES
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Admin, container_of, verified_csrf
 from boomi_promo.web.mapping_viewer import (
@@ -32,7 +32,7 @@ from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 
 MAPPINGS_PATH = "/admin/mappings"
-COMPONENT_TYPES = sorted(BOOMI_COMPONENT_TYPES)
+TYPE_CHOICES = sorted(COMPONENT_TYPES)
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,7 +80,7 @@ async def _mapping_page(
             "page": page,
             "accounts": accounts,
             "account_names": {a.account_id: a.account_name for a in accounts},
-            "component_types": COMPONENT_TYPES,
+            "component_types": TYPE_CHOICES,
             "seed": seed or SeedForm(),
             "row_edit": row_edit,
             "error": error,
