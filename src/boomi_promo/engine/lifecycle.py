@@ -1,0 +1,95 @@
+"""Moving a promotion through the status machine, one audited step at a time.
+
+Every action that changes a promotion's status goes through :func:`change_status` (the table
+in ``domain.statuses`` decides, the audit trail records who, from what, to what) and every
+terminal path that ends a branch's life goes through :func:`release_branch`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boomi_promo.boomi.client import BoomiClient
+from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.engine.recovery import delete_promotion_branch
+from boomi_promo.errors import NotFound
+from boomi_promo.store import PromotionLog, UnitOfWork, UnitOfWorkFactory
+
+
+async def load_for_update(uow: UnitOfWork, promotion_id: str) -> PromotionLog:
+    """The promotion, locked for this unit of work; 404 ``PROMOTION_NOT_FOUND`` if unknown."""
+    promotion = await uow.promotions.get_for_update(promotion_id)
+    if promotion is None:
+        raise NotFound(
+            f"There is no promotion '{promotion_id}'.",
+            error_code="PROMOTION_NOT_FOUND",
+            field="promotionId",
+        )
+    return promotion
+
+
+async def change_status(
+    uow: UnitOfWork,
+    promotion: PromotionLog,
+    target: PromotionStatus,
+    *,
+    actor: str,
+    process_name: str,
+    detail: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """``promotion`` → ``target`` (409 ``INVALID_PROMOTION_STATUS`` unless the table allows it),
+    setting ``fields`` on the record and appending the audit entry. The caller commits."""
+    current = PromotionStatus(promotion.status)
+    require_transition(current, target)
+    promotion.status = target
+    for name, value in fields.items():
+        if not hasattr(promotion, name):
+            raise AttributeError(f"PromotionLog has no field {name}")
+        setattr(promotion, name, value)
+    await uow.promotions.update(promotion)
+    await uow.audit.append(
+        actor_email=actor,
+        action=f"promotion.{target.value.lower()}",
+        process_name=process_name,
+        target_type="promotion",
+        target_id=promotion.promotion_id,
+        before_status=current,
+        after_status=target,
+        detail=detail,
+    )
+
+
+async def release_branch(
+    boomi: BoomiClient,
+    uow_factory: UnitOfWorkFactory,
+    promotion_id: str,
+    *,
+    actor: str,
+    process_name: str,
+) -> None:
+    """Delete the promotion's branch (gone already counts as deleted) and clear its id.
+
+    Called after the status change that ends the branch's use has been committed, so a crash
+    in between leaves a branch the reconciler can find by its ``promo-`` name, never a
+    promotion that points at a deleted branch while still claiming to use it.
+    """
+    async with uow_factory() as uow:
+        promotion = await uow.promotions.get(promotion_id)
+        branch_id = promotion.branch_id if promotion is not None else None
+    await delete_promotion_branch(boomi, promotion_id, branch_id)
+    async with uow_factory() as uow:
+        promotion = await uow.promotions.get_for_update(promotion_id)
+        if promotion is None or promotion.branch_id is None:
+            return
+        promotion.branch_id = None
+        await uow.promotions.update(promotion)
+        await uow.audit.append(
+            actor_email=actor,
+            action="promotion.branch_deleted",
+            process_name=process_name,
+            target_type="promotion",
+            target_id=promotion_id,
+            detail={"branchId": branch_id},
+        )
+        await uow.commit()
