@@ -506,11 +506,31 @@ class EmulatorApp:
         arrived, started = time.time(), time.monotonic()
         method, path = scope["method"], scope["path"]
         status = 0
+        logged = False
+
+        def log_request() -> None:
+            nonlocal logged
+            if logged:
+                return
+            logged = True
+            state.request_log.append(
+                LoggedRequest(
+                    method=method,
+                    path=path,
+                    query=scope.get("query_string", b"").decode("latin-1"),
+                    status=status,
+                    time=arrived,
+                    duration=time.monotonic() - started,
+                )
+            )
 
         async def recording_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # Logged before the client can see the answer, so a test that clears the log
+                # after a response never sees that request appear later.
+                log_request()
             await send(message)
 
         request = Request(scope)
@@ -540,16 +560,7 @@ class EmulatorApp:
             else:
                 await self._api(scope, receive, recording_send)
         finally:
-            state.request_log.append(
-                LoggedRequest(
-                    method=method,
-                    path=path,
-                    query=scope.get("query_string", b"").decode("latin-1"),
-                    status=status,
-                    time=arrived,
-                    duration=time.monotonic() - started,
-                )
-            )
+            log_request()
 
     @staticmethod
     async def _hang(
