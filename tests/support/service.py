@@ -133,3 +133,12 @@ def demo_service(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[DemoServi
     """What `promo demo` runs, fresh for this test: SQLite in tmp_path, demo records seeded."""
     with fresh_service(emulator, tmp_path) as service:
         yield service
+
+
+@pytest.fixture
+def promo_service(
+    emulator: EmulatorHandle, tmp_path: Path, database_url: str
+) -> Iterator[DemoService]:
+    """Like ``demo_service``, once on SQLite and once on PostgreSQL (``database_url``)."""
+    with fresh_service(emulator, tmp_path, database_url) as service:
+        yield service
