@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
 from boomi_promo.config import Settings
 
@@ -17,6 +18,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(mappings_app, name="mappings")
+app.add_typer(extensions_app, name="extensions")
 
 HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
 DataDirOption = Annotated[

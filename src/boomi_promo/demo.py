@@ -29,7 +29,13 @@ from boomi_promo.emulator.seed import (
     PromotedComponent,
     build_demo_state,
 )
-from boomi_promo.store import ComponentMapping, DevAccountAccess, MappingSource, UnitOfWorkFactory
+from boomi_promo.store import (
+    ClientAccountConfig,
+    ComponentMapping,
+    DevAccountAccess,
+    MappingSource,
+    UnitOfWorkFactory,
+)
 
 log = structlog.get_logger("boomi_promo.demo")
 
@@ -64,8 +70,24 @@ async def seed_demo_records(
         ]
         seeded += [
             (p, p.prod_version, MappingSource.PROMOTION_ENGINE)
-            for p in seed.prior_promotion.components
+            for p in [*seed.prior_promotion.components, *seed.extension_components]
         ]
+        for client in seed.client_accounts:
+            for account_name in (name for _id, name in seed.dev_accounts):
+                group = team_group_for(account_name, groups)
+                await uow.client_accounts.upsert(
+                    ClientAccountConfig(
+                        client_account_id=client.account_id,
+                        client_account_name=client.name,
+                        test_environment_id=client.test_environment_id,
+                        test_environment_name=f"{client.name} Test",
+                        prod_environment_id=client.prod_environment_id,
+                        prod_environment_name=f"{client.name} Production",
+                        sso_group_id=group,
+                        sso_group_name=group,
+                        is_active=True,
+                    )
+                )
         for known, version, source in seeded:
             await uow.mappings.upsert(
                 ComponentMapping(

@@ -2,17 +2,19 @@
 
 Playwright's own browser downloads are not used (and not possible offline): the system
 Chromium is launched directly. Each test gets a fresh browser context (no cookies shared),
-and fails if the page hit a Content-Security-Policy violation or an uncaught script error.
+and fails if the page hit a Content-Security-Policy violation or an uncaught script error;
+``open_tab`` gives a test with several users one such context per user.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from playwright.async_api import (
     Browser,
+    BrowserContext,
     ConsoleMessage,
     Error,
     Page,
@@ -44,11 +46,8 @@ async def browser() -> AsyncIterator[Browser]:
             await chromium.close()
 
 
-@pytest.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
-    context = await browser.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    problems: list[str] = []
+async def watched_tab(context: BrowserContext, problems: list[str]) -> Page:
+    """A new tab whose policy violations and uncaught script errors land in ``problems``."""
 
     def on_console(message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
@@ -60,11 +59,44 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
     tab = await context.new_page()
     tab.on("console", on_console)
     tab.on("pageerror", on_page_error)
+    return tab
+
+
+async def new_context(browser: Browser) -> BrowserContext:
+    context = await browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await new_context(browser)
+    problems: list[str] = []
+    tab = await watched_tab(context, problems)
     try:
         yield tab
     finally:
         await context.close()
     assert problems == [], "the page reported script or policy problems"
+
+
+@pytest.fixture
+async def open_tab(browser: Browser) -> AsyncIterator[Callable[[], Awaitable[Page]]]:
+    """Opens tabs in browsers of their own (no shared cookies): one per signed-in user."""
+    contexts: list[BrowserContext] = []
+    problems: list[str] = []
+
+    async def opener() -> Page:
+        context = await new_context(browser)
+        contexts.append(context)
+        return await watched_tab(context, problems)
+
+    try:
+        yield opener
+    finally:
+        for context in contexts:
+            await context.close()
+    assert problems == [], "a page reported script or policy problems"
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,7 @@ def fast_settings() -> EmulatorSettings:
         merge_draft_seconds=0.0,
         merge_review_seconds=0.0,
         merge_execute_seconds=0.0,
+        release_seconds=0.0,
         requests_per_second=None,
     )
 

@@ -127,4 +127,18 @@ def all_actions() -> list[ActionSpec]:
 
 def load_actions() -> None:
     """Import every action module so that its ``@action`` registrations run."""
-    from boomi_promo.actions import accounts, dependencies, mappings, packages, promotion  # noqa: F401
+    from boomi_promo.actions import (  # noqa: F401
+        accounts,
+        dependencies,
+        deployment,
+        diff,
+        extension_updates,
+        extensions,
+        mappings,
+        packages,
+        packs,
+        promotion,
+        reviews,
+        scripts,
+        status,
+    )

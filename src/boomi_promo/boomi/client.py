@@ -23,7 +23,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import quote
@@ -50,13 +50,26 @@ from boomi_promo.boomi.models import (
     Component,
     ComponentMetadata,
     ComponentReference,
+    DeployedPackage,
+    Environment,
+    EnvironmentExtensions,
+    EnvironmentMapExtension,
     Folder,
+    InstallationType,
+    IntegrationPack,
+    ListenerStatus,
+    MapExtensionSummary,
     MergeRequest,
     MergeRequestAction,
     MergeStrategy,
     PackagedComponent,
     PriorityBranch,
+    PublisherIntegrationPack,
     QueryResult,
+    ReleaseIntegrationPack,
+    ReleaseIntegrationPackStatus,
+    ReleaseSchedule,
+    ReleaseStatus,
     with_root_attributes,
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
@@ -584,6 +597,358 @@ class BoomiClient:
             idempotent=False,
         )
         return self._model(MergeRequest, request, await self._send(request))
+
+    # ---------------------------------------------------------------- integration packs
+
+    async def create_publisher_integration_pack(
+        self,
+        name: str,
+        *,
+        description: str = "",
+        installation_type: InstallationType | str = InstallationType.MULTI,
+        override_account: str | None = None,
+    ) -> PublisherIntegrationPack:
+        """A new, empty pack; its name must be unique in the account."""
+        body = {
+            "name": name,
+            "Description": description,
+            "installationType": str(InstallationType(installation_type)),
+        }
+        request = self._json_post(
+            "PublisherIntegrationPack",
+            "PublisherIntegrationPack",
+            body,
+            override_account,
+            idempotent=False,
+        )
+        return self._model(PublisherIntegrationPack, request, await self._send(request))
+
+    async def get_publisher_integration_pack(
+        self, pack_id: str, *, override_account: str | None = None
+    ) -> PublisherIntegrationPack:
+        request = _Request(
+            "GET",
+            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            "PublisherIntegrationPack/{id}",
+            override_account,
+        )
+        return self._model(PublisherIntegrationPack, request, await self._send(request))
+
+    def query_publisher_integration_packs(
+        self, filter: QueryFilter | None = None, *, override_account: str | None = None
+    ) -> AsyncIterator[PublisherIntegrationPack]:
+        """Packs the account publishes (by ``name``, ``id``, ``installationType``)."""
+        return self._query_models(
+            PublisherIntegrationPack,
+            "PublisherIntegrationPack",
+            filter or QueryFilter.all(),
+            override_account,
+        )
+
+    async def add_to_integration_pack(
+        self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
+    ) -> PublisherIntegrationPack:
+        """Add components (each needs a shareable package); their newest package is pending."""
+        return await self._update_pack(pack_id, "ADD", component_ids, override_account)
+
+    async def remove_from_integration_pack(
+        self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
+    ) -> PublisherIntegrationPack:
+        """Mark components for removal; they leave the pack at its next release."""
+        return await self._update_pack(pack_id, "DELETE", component_ids, override_account)
+
+    async def _update_pack(
+        self,
+        pack_id: str,
+        operation: str,
+        component_ids: list[str],
+        override_account: str | None,
+    ) -> PublisherIntegrationPack:
+        if not component_ids:
+            raise ValueError("list at least one component id")
+        body = {
+            "id": pack_id,
+            "operationType": operation,
+            "PublisherPackagedComponents": {
+                "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]
+            },
+        }
+        # Adding or removing the same components twice leaves the same pack: safe to resend.
+        request = self._json_post(
+            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            "PublisherIntegrationPack/{id}",
+            body,
+            override_account,
+            idempotent=True,
+        )
+        return self._model(PublisherIntegrationPack, request, await self._send(request))
+
+    async def delete_publisher_integration_pack(
+        self, pack_id: str, *, override_account: str | None = None
+    ) -> bool:
+        """Delete a pack; ``False`` when it was already gone (404)."""
+        request = _Request(
+            "DELETE",
+            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            "PublisherIntegrationPack/{id}",
+            override_account,
+        )
+        try:
+            await self._send(request)
+        except BoomiNotFoundError:
+            return False
+        return True
+
+    async def get_integration_pack(
+        self, pack_id: str, *, override_account: str | None = None
+    ) -> IntegrationPack:
+        request = _Request(
+            "GET",
+            f"IntegrationPack/{_segment(pack_id)}",
+            "IntegrationPack/{id}",
+            override_account,
+        )
+        return self._model(IntegrationPack, request, await self._send(request))
+
+    def query_integration_packs(
+        self, filter: QueryFilter | None = None, *, override_account: str | None = None
+    ) -> AsyncIterator[IntegrationPack]:
+        """Released packs available to the account (by ``name``, ``id``, ``installationType``)."""
+        return self._query_models(
+            IntegrationPack, "IntegrationPack", filter or QueryFilter.all(), override_account
+        )
+
+    # ---------------------------------------------------------------- releases
+
+    async def release_integration_pack(
+        self,
+        pack_id: str,
+        components: list[tuple[str, str]],
+        *,
+        schedule: ReleaseSchedule | str = ReleaseSchedule.IMMEDIATELY,
+        release_on_date: date | None = None,
+        override_account: str | None = None,
+    ) -> ReleaseIntegrationPack:
+        """Release the pack with exactly ``components`` — (componentId, packageVersion) pairs.
+
+        A component of the pack left out of the list drops out of the release, so list
+        them all. Poll :meth:`get_release_status` with the answer's ``request_id``.
+        """
+        release_schedule = ReleaseSchedule(schedule)
+        if not components:
+            raise ValueError("a release lists at least one component")
+        if (release_on_date is None) != (release_schedule is ReleaseSchedule.IMMEDIATELY):
+            raise ValueError("release_on_date is required for, and only for, a scheduled release")
+        body: dict[str, Any] = {"id": pack_id, "releaseSchedule": str(release_schedule)}
+        if release_on_date is not None:
+            body["releaseOnDate"] = release_on_date.isoformat()
+        body["ReleasePackagedComponents"] = {
+            "ReleasePackagedComponent": [
+                {"componentId": component_id, "version": version}
+                for component_id, version in components
+            ]
+        }
+        request = self._json_post(
+            "ReleaseIntegrationPack",
+            "ReleaseIntegrationPack",
+            body,
+            override_account,
+            idempotent=False,
+        )
+        return self._model(ReleaseIntegrationPack, request, await self._send(request))
+
+    async def get_release_status(
+        self, request_id: str, *, override_account: str | None = None
+    ) -> ReleaseIntegrationPackStatus:
+        """Where a release stands; Boomi's HTTP 202 (still pending) is an answer, not an error."""
+        request = _Request(
+            "GET",
+            f"ReleaseIntegrationPackStatus/{_segment(request_id)}",
+            "ReleaseIntegrationPackStatus/{id}",
+            override_account,
+        )
+        response = await self._send(request)
+        if response.status_code == 202 and not response.content.strip():
+            return ReleaseIntegrationPackStatus(
+                request_id=request_id,
+                release_status=ReleaseStatus.IN_PROGRESS,
+                response_status_code=202,
+            )
+        return self._model(ReleaseIntegrationPackStatus, request, response)
+
+    # ---------------------------------------------------------------- Environment
+
+    async def get_environment(
+        self, environment_id: str, *, override_account: str | None = None
+    ) -> Environment:
+        request = _Request(
+            "GET", f"Environment/{_segment(environment_id)}", "Environment/{id}", override_account
+        )
+        return self._model(Environment, request, await self._send(request))
+
+    def query_environments(
+        self, filter: QueryFilter | None = None, *, override_account: str | None = None
+    ) -> AsyncIterator[Environment]:
+        """Environments of the account (by ``id``, ``name``, ``classification``)."""
+        return self._query_models(
+            Environment, "Environment", filter or QueryFilter.all(), override_account
+        )
+
+    # ---------------------------------------------------------------- EnvironmentExtensions
+
+    async def get_environment_extensions(
+        self, extensions_id: str, *, override_account: str | None = None
+    ) -> EnvironmentExtensions:
+        """Every extensible value of an environment (``extensions_id`` is its id, or the id
+        synthesized for an extension group). Encrypted values come back without ``value``."""
+        request = _Request(
+            "GET",
+            f"EnvironmentExtensions/{_segment(extensions_id)}",
+            "EnvironmentExtensions/{id}",
+            override_account,
+        )
+        return self._model(EnvironmentExtensions, request, await self._send(request))
+
+    async def update_environment_extensions(
+        self,
+        extensions_id: str,
+        body: EnvironmentExtensions,
+        *,
+        partial: bool = True,
+        override_account: str | None = None,
+    ) -> EnvironmentExtensions:
+        """Write extensions; answers the environment's extensions afterwards.
+
+        ``partial`` (the default) changes only the components ``body`` lists (a
+        cross-reference table is replaced whole; a process-property component must carry
+        all its values). ``partial=False`` makes ``body`` the whole configuration: anything
+        it leaves out reverts to the component's default.
+        """
+        wire = body.to_wire()
+        wire.setdefault("id", extensions_id)
+        wire["partial"] = partial
+        # The same body sent twice leaves the same extensions: safe to resend.
+        request = self._json_post(
+            f"EnvironmentExtensions/{_segment(extensions_id)}",
+            "EnvironmentExtensions/{id}",
+            wire,
+            override_account,
+            idempotent=True,
+        )
+        return self._model(EnvironmentExtensions, request, await self._send(request))
+
+    def query_environment_extensions(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[EnvironmentExtensions]:
+        """By ``environmentId`` and ``extensionGroupId``."""
+        return self._query_models(
+            EnvironmentExtensions, "EnvironmentExtensions", filter, override_account
+        )
+
+    # ---------------------------------------------------------------- map extensions
+
+    def query_map_extension_summaries(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[MapExtensionSummary]:
+        """The extensible maps of an environment (by ``environmentId``, ``extensionGroupId``)."""
+        return self._query_models(
+            MapExtensionSummary, "EnvironmentMapExtensionsSummary", filter, override_account
+        )
+
+    async def get_map_extension(
+        self, extension_id: str, *, override_account: str | None = None
+    ) -> EnvironmentMapExtension:
+        """The map extension, with the response's ETag (when Boomi sends one) in ``etag``."""
+        request = _Request(
+            "GET",
+            f"EnvironmentMapExtension/{_segment(extension_id)}",
+            "EnvironmentMapExtension/{id}",
+            override_account,
+        )
+        return self._map_extension(request, await self._send(request))
+
+    async def update_map_extension(
+        self,
+        extension_id: str,
+        body: EnvironmentMapExtension,
+        *,
+        override_account: str | None = None,
+    ) -> EnvironmentMapExtension:
+        """Replace the map extension with ``body``: mappings and functions it leaves out are
+        removed. Boomi checks nothing about concurrent edits; compare change markers first."""
+        wire = body.to_wire()
+        wire["id"] = extension_id
+        request = self._json_post(
+            f"EnvironmentMapExtension/{_segment(extension_id)}",
+            "EnvironmentMapExtension/{id}",
+            wire,
+            override_account,
+            idempotent=True,
+        )
+        return self._map_extension(request, await self._send(request))
+
+    def _map_extension(
+        self, request: _Request, response: httpx.Response
+    ) -> EnvironmentMapExtension:
+        extension = self._model(EnvironmentMapExtension, request, response)
+        etag = response.headers.get("ETag")
+        return extension.model_copy(update={"etag": etag}) if etag else extension
+
+    # ---------------------------------------------------------------- DeployedPackage
+
+    async def create_deployed_package(
+        self,
+        environment_id: str,
+        package_id: str,
+        *,
+        notes: str | None = None,
+        listener_status: ListenerStatus | str | None = None,
+        override_account: str | None = None,
+    ) -> DeployedPackage:
+        """Deploy a package; Boomi answers 400 ("duplicate") when it is deployed there already."""
+        body: dict[str, Any] = {"environmentId": environment_id, "packageId": package_id}
+        if notes is not None:
+            body["notes"] = notes
+        if listener_status is not None:
+            body["listenerStatus"] = str(ListenerStatus(listener_status))
+        request = self._json_post(
+            "DeployedPackage", "DeployedPackage", body, override_account, idempotent=False
+        )
+        return self._model(DeployedPackage, request, await self._send(request))
+
+    async def get_deployed_package(
+        self, deployment_id: str, *, override_account: str | None = None
+    ) -> DeployedPackage:
+        request = _Request(
+            "GET",
+            f"DeployedPackage/{_segment(deployment_id)}",
+            "DeployedPackage/{id}",
+            override_account,
+        )
+        return self._model(DeployedPackage, request, await self._send(request))
+
+    def query_deployed_packages(
+        self, filter: QueryFilter | None = None, *, override_account: str | None = None
+    ) -> AsyncIterator[DeployedPackage]:
+        return self._query_models(
+            DeployedPackage, "DeployedPackage", filter or QueryFilter.all(), override_account
+        )
+
+    async def delete_deployed_package(
+        self, deployment_id: str, *, override_account: str | None = None
+    ) -> bool:
+        """Undeploy; ``False`` when the deployment was already gone (404)."""
+        request = _Request(
+            "DELETE",
+            f"DeployedPackage/{_segment(deployment_id)}",
+            "DeployedPackage/{id}",
+            override_account,
+        )
+        try:
+            await self._send(request)
+        except BoomiNotFoundError:
+            return False
+        return True
 
     # ---------------------------------------------------------------- transport
 

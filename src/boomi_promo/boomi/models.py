@@ -11,11 +11,21 @@ fields, plus the document itself in ``xml``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from enum import StrEnum
 from typing import Annotated, Any
 
 from lxml import etree
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    SerializerFunctionWrapHandler,
+    WrapSerializer,
+)
 from pydantic.alias_generators import to_camel
 
 from boomi_promo.xmlsafe import parse_xml, to_bytes
@@ -221,6 +231,158 @@ class MergeRequest(BoomiModel):
     )
 
 
+class InstallationType(StrEnum):
+    SINGLE = "SINGLE"
+    MULTI = "MULTI"
+
+
+class ReleaseSchedule(StrEnum):
+    IMMEDIATELY = "IMMEDIATELY"
+    RELEASE_ON_SPECIFIED_DATE = "RELEASE_ON_SPECIFIED_DATE"
+
+
+class ReleaseStatus(StrEnum):
+    IN_PROGRESS = "IN_PROGRESS"
+    SCHEDULED = "SCHEDULED"
+    SUCCESS = "SUCCESS"
+    ERROR = "ERROR"
+
+
+class EnvironmentClassification(StrEnum):
+    PROD = "PROD"
+    TEST = "TEST"
+
+
+class ListenerStatus(StrEnum):
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+
+
+def _unwrapped(item: str) -> BeforeValidator:
+    """Boomi wraps lists as ``{"Wrapper": {"Item": [ ... ]}}``; the model keeps the list."""
+
+    def unwrap(value: Any) -> Any:
+        if isinstance(value, dict):
+            value = value.get(item)
+        if value is None:
+            return []
+        return [value] if isinstance(value, dict) else value
+
+    return BeforeValidator(unwrap)
+
+
+class PublisherPackagedComponent(BoomiModel):
+    """A component in a publisher's integration pack (by componentId, not by package)."""
+
+    component_id: str
+    component_name: str | None = None
+    component_type: str | None = None
+    current_version: str | None = None
+    """The package version the last release shipped."""
+    pending_version: str | None = None
+    """The newest package version, when the next release would ship a different one."""
+    latest_version: str | None = None
+    """The newest shareable package version."""
+    deleted: bool = False
+    """Marked for removal: it leaves the pack at the next release."""
+
+
+class PublisherIntegrationPack(BoomiModel):
+    id: str
+    name: str
+    description: str | None = Field(default=None, alias="Description")
+    installation_type: str | None = None
+    """SINGLE or MULTI (see :class:`InstallationType`); fixed once created."""
+    components: Annotated[
+        list[PublisherPackagedComponent], _unwrapped("PublisherPackagedComponent")
+    ] = Field(default_factory=list, alias="PublisherPackagedComponents")
+
+    def component(self, component_id: str) -> PublisherPackagedComponent | None:
+        return next((c for c in self.components if c.component_id == component_id), None)
+
+
+class IntegrationPack(BoomiModel):
+    """An integration pack available to the account (read only)."""
+
+    id: str
+    name: str
+    description: str | None = Field(default=None, alias="Description")
+    installation_type: str | None = None
+
+
+class ReleasePackagedComponent(BoomiModel):
+    component_id: str
+    version: str | None = None
+    """The package version requested for release."""
+    released_version: str | None = None
+    """The package version released (in a finished status)."""
+
+
+class ReleaseIntegrationPack(BoomiModel):
+    """The answer to a release request; poll its ``request_id`` for the outcome."""
+
+    id: str | None = None
+    """The integration pack's id."""
+    name: str | None = None
+    installation_type: str | None = None
+    release_schedule: str | None = None
+    release_on_date: str | None = None
+    request_id: str
+    release_status_url: str | None = None
+    components: Annotated[
+        list[ReleasePackagedComponent], _unwrapped("ReleasePackagedComponent")
+    ] = Field(default_factory=list, alias="ReleasePackagedComponents")
+
+
+class ReleaseIntegrationPackStatus(BoomiModel):
+    request_id: str
+    integration_pack_id: str | None = None
+    name: str | None = None
+    installation_type: str | None = None
+    release_schedule: str | None = None
+    release_on_date: str | None = None
+    release_status: str
+    """See :class:`ReleaseStatus`: IN_PROGRESS and SCHEDULED are still pending."""
+    response_status_code: int | None = None
+    message: str | None = None
+    components: Annotated[
+        list[ReleasePackagedComponent], _unwrapped("ReleasePackagedComponent")
+    ] = Field(default_factory=list, alias="ReleasePackagedComponents")
+
+    @property
+    def finished(self) -> bool:
+        """SUCCESS or ERROR: the status will not change any more."""
+        return self.release_status in (ReleaseStatus.SUCCESS, ReleaseStatus.ERROR)
+
+
+class Environment(BoomiModel):
+    id: str
+    name: str | None = None
+    classification: str | None = None
+    """PROD or TEST (see :class:`EnvironmentClassification`)."""
+    parent_account: str | None = None
+    parent_environment: str | None = None
+
+
+class DeployedPackage(BoomiModel):
+    deployment_id: str
+    environment_id: str | None = None
+    package_id: str | None = None
+    package_version: str | None = None
+    component_id: str | None = None
+    component_version: LenientInt | None = None
+    component_type: str | None = None
+    version: LenientInt | None = None
+    """Counts this component's deployments to this environment."""
+    active: bool | None = None
+    deployed_date: str | None = None
+    deployed_by: str | None = None
+    notes: str | None = None
+    message: str | None = None
+    branch_name: str | None = None
+    listener_status: str | None = None
+
+
 class QueryResult(BoomiModel):
     """One page of a query; ``query_token`` is present while more pages remain."""
 
@@ -308,3 +470,331 @@ def with_root_attributes(xml: bytes, attributes: dict[str, str | None]) -> bytes
         else:
             root.set(name, value)
     return to_bytes(root)
+
+
+# ---------------------------------------------------------------------------- extensions
+
+
+def _wrapped_list(item: str) -> Any:
+    """A list Boomi wraps as ``{"item": [ ... ]}``: read into the list, written back wrapped."""
+
+    def wrap(value: Any, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {item: handler(value)}
+
+    return (_unwrapped(item), WrapSerializer(wrap))
+
+
+class ExtensionCustomProperty(BoomiModel):
+    key: str
+    value: str | None = None
+    """Left out by Boomi when ``encrypted``."""
+    encrypted: bool = False
+
+
+class ExtensionField(BoomiModel):
+    """One extensible field of a connection, operation, trading partner or shared channel.
+
+    Boomi never returns an encrypted value: ``value`` is ``None`` and ``encrypted_value_set``
+    tells whether a secret is stored. Send a ``value`` to set one.
+    """
+
+    id: str
+    value: str | None = None
+    use_default: bool | None = None
+    uses_encryption: bool = False
+    encrypted_value_set: bool = False
+    component_override: bool = False
+    custom_properties: (
+        Annotated[list[ExtensionCustomProperty], *_wrapped_list("properties")] | None
+    ) = None
+    """``None`` (not sent) leaves the field's custom properties as they are."""
+
+
+class ConnectionExtension(BoomiModel):
+    id: str
+    name: str | None = None
+    fields: list[ExtensionField] = Field(default_factory=list, alias="field")
+
+
+class OperationExtension(BoomiModel):
+    id: str
+    name: str | None = None
+    fields: list[ExtensionField] = Field(default_factory=list, alias="field")
+
+
+class SharedCommunicationExtension(BoomiModel):
+    id: str
+    name: str | None = None
+    type: str | None = None
+    """The channel, e.g. AS2, FTP, HTTP."""
+    fields: list[ExtensionField] = Field(default_factory=list, alias="field")
+
+
+class TradingPartnerCategory(BoomiModel):
+    id: str
+    name: str | None = None
+    fields: list[ExtensionField] = Field(default_factory=list, alias="field")
+
+
+class TradingPartnerExtension(BoomiModel):
+    id: str
+    name: str | None = None
+    categories: list[TradingPartnerCategory] = Field(default_factory=list, alias="category")
+
+
+_CROSS_REFERENCE_COLUMNS = 20
+
+
+def _read_cross_reference_rows(value: Any) -> Any:
+    # Wire: {"row": [{"ref1": "a", "ref2": "b"}, ...]}; the model keeps [["a", "b"], ...].
+    if isinstance(value, dict):
+        value = value.get("row")
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = [value]
+    rows: list[list[str]] = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            return value  # let validation report it
+        refs = {
+            int(key[3:]): str(text)
+            for key, text in entry.items()
+            if key.startswith("ref") and key[3:].isdigit()
+        }
+        width = max(refs, default=0)
+        rows.append([refs.get(column, "") for column in range(1, width + 1)])
+    return rows
+
+
+def _write_cross_reference_rows(rows: list[list[str]]) -> dict[str, Any]:
+    return {"row": [{f"ref{index + 1}": value for index, value in enumerate(row)} for row in rows]}
+
+
+class CrossReferenceExtension(BoomiModel):
+    """A cross-reference table; Boomi replaces the whole table when ``override_values``."""
+
+    id: str
+    name: str | None = None
+    override_values: bool = False
+    rows: Annotated[
+        list[Annotated[list[str], Field(max_length=_CROSS_REFERENCE_COLUMNS)]],
+        BeforeValidator(_read_cross_reference_rows),
+        PlainSerializer(_write_cross_reference_rows),
+    ] = Field(default_factory=list, alias="CrossReferenceRows")
+    """Each row's values in column order (``ref1`` first)."""
+
+
+class DynamicProcessProperty(BoomiModel):
+    name: str
+    value: str | None = None
+
+
+class ProcessPropertyValue(BoomiModel):
+    key: str
+    label: str | None = None
+    value: str | None = None
+    """``None`` for an encrypted value (never returned)."""
+    use_default: bool | None = None
+    uses_encryption: bool = False
+    encrypted_value_set: bool = False
+    component_override: bool = False
+    validate_: bool | None = Field(default=None, alias="validate")
+
+
+class ProcessPropertyExtension(BoomiModel):
+    """A process property component; an update must carry all of its values."""
+
+    id: str
+    name: str | None = None
+    values: list[ProcessPropertyValue] = Field(default_factory=list, alias="ProcessPropertyValue")
+
+
+class PGPCertificateExtension(BoomiModel):
+    id: str
+    value: str | None = None
+    use_default: bool | None = None
+
+
+_EXTENSION_SECTIONS = (
+    "connections",
+    "operations",
+    "tradingPartners",
+    "sharedCommunications",
+    "crossReferences",
+    "properties",
+    "processProperties",
+    "PGPCertificates",
+)
+
+
+class EnvironmentExtensions(BoomiModel):
+    """Everything extensible in an environment, each section a list.
+
+    :meth:`to_wire` leaves empty sections out: with ``partial`` they would change nothing,
+    and without it a missing section reverts to defaults just as an empty one does.
+    """
+
+    id: str | None = None
+    environment_id: str | None = None
+    extension_group_id: str | None = None
+    connections: Annotated[list[ConnectionExtension], *_wrapped_list("connection")] = Field(
+        default_factory=list
+    )
+    operations: Annotated[list[OperationExtension], *_wrapped_list("operation")] = Field(
+        default_factory=list
+    )
+    trading_partners: Annotated[list[TradingPartnerExtension], *_wrapped_list("tradingPartner")] = (
+        Field(default_factory=list)
+    )
+    shared_communications: Annotated[
+        list[SharedCommunicationExtension], *_wrapped_list("sharedCommunication")
+    ] = Field(default_factory=list)
+    cross_references: Annotated[list[CrossReferenceExtension], *_wrapped_list("crossReference")] = (
+        Field(default_factory=list)
+    )
+    properties: Annotated[list[DynamicProcessProperty], *_wrapped_list("property")] = Field(
+        default_factory=list
+    )
+    """Dynamic process properties."""
+    process_properties: Annotated[
+        list[ProcessPropertyExtension], *_wrapped_list("ProcessProperty")
+    ] = Field(default_factory=list)
+    pgp_certificates: Annotated[list[PGPCertificateExtension], *_wrapped_list("PGPCertificate")] = (
+        Field(default_factory=list, alias="PGPCertificates")
+    )
+
+    def to_wire(self) -> dict[str, Any]:
+        body = super().to_wire()
+        for section in _EXTENSION_SECTIONS:
+            wrapped = body.get(section)
+            if isinstance(wrapped, dict) and not any(wrapped.values()):
+                del body[section]
+        return body
+
+
+class MapExtensionBrowseField(BoomiModel):
+    name: str
+    value: str | None = None
+
+
+class MapExtensionFieldSet(BoomiModel):
+    connection_id: str | None = None
+    browse_fields: list[MapExtensionBrowseField] = Field(default_factory=list, alias="BrowseField")
+
+
+class MapExtensionSummary(BoomiModel):
+    """One extensible map of an environment; ``name`` is "source - destination"."""
+
+    id: str
+    map_id: str | None = None
+    process_id: str | None = None
+    environment_id: str | None = None
+    extension_group_id: str | None = None
+    name: str | None = None
+    source_field_set: MapExtensionFieldSet | None = Field(default=None, alias="SourceFieldSet")
+    destination_field_set: MapExtensionFieldSet | None = Field(
+        default=None, alias="DestinationFieldSet"
+    )
+
+
+class MapExtensionNode(BoomiModel):
+    name: str
+    xpath: str
+
+
+class MapExtensionProfile(BoomiModel):
+    component_id: str | None = None
+    type: str | None = None
+    nodes: list[MapExtensionNode] = Field(default_factory=list, alias="Node")
+
+
+class MapExtensionMapping(BoomiModel):
+    """From a source field or a function output, to a destination field or a function input."""
+
+    from_xpath: str | None = Field(default=None, alias="fromXPath")
+    to_xpath: str | None = Field(default=None, alias="toXPath")
+    from_function: str | None = None
+    to_function: str | None = None
+
+
+class MapExtensionFunctionInput(BoomiModel):
+    key: int
+    name: str
+    default: str | None = None
+
+
+class MapExtensionFunctionOutput(BoomiModel):
+    key: int
+    name: str
+
+
+class MapExtensionFunction(BoomiModel):
+    id: str
+    type: str
+    """E.g. StringToUpper, SimpleLookup, CrossRefLookup, Scripting, UserDefined."""
+    cache_type: str = "None"
+    """None, ByDocument or ByMap."""
+    inputs: Annotated[list[MapExtensionFunctionInput], *_wrapped_list("Input")] = Field(
+        default_factory=list, alias="Inputs"
+    )
+    outputs: Annotated[list[MapExtensionFunctionOutput], *_wrapped_list("Output")] = Field(
+        default_factory=list, alias="Outputs"
+    )
+    configuration: dict[str, Any] = Field(default_factory=dict, alias="Configuration")
+    """The function's typed configuration block, as Boomi sends it."""
+
+
+class MapExtensionMap(BoomiModel):
+    source_profile: MapExtensionProfile | None = Field(default=None, alias="SourceProfile")
+    destination_profile: MapExtensionProfile | None = Field(
+        default=None, alias="DestinationProfile"
+    )
+    source_profile_extensions: Annotated[list[MapExtensionNode], *_wrapped_list("Node")] = Field(
+        default_factory=list, alias="SourceProfileExtensions"
+    )
+    destination_profile_extensions: Annotated[list[MapExtensionNode], *_wrapped_list("Node")] = (
+        Field(default_factory=list, alias="DestinationProfileExtensions")
+    )
+    functions: Annotated[list[MapExtensionFunction], *_wrapped_list("Function")] = Field(
+        default_factory=list, alias="ExtendedFunctions"
+    )
+    mappings: Annotated[list[MapExtensionMapping], *_wrapped_list("Mapping")] = Field(
+        default_factory=list, alias="ExtendedMappings"
+    )
+
+
+class EnvironmentMapExtension(BoomiModel):
+    """A map extension. An update replaces it whole: send every mapping and function.
+
+    ``version`` and ``etag`` are change markers the emulator provides (``etag`` from the
+    response header); against real Boomi they are ``None`` and :meth:`fingerprint` of the
+    content serves instead.
+    """
+
+    id: str
+    map_id: str | None = None
+    process_id: str | None = None
+    environment_id: str | None = None
+    extension_group_id: str | None = None
+    name: str | None = None
+    map: MapExtensionMap = Field(default_factory=MapExtensionMap, alias="Map")
+    version: int | None = None
+    etag: str | None = Field(default=None, exclude=True)
+
+    def fingerprint(self) -> str:
+        """A digest of what an update replaces (mappings, functions, custom profile fields):
+        equal fingerprints mean nobody changed the extension in between."""
+        content = self.map.model_dump(
+            by_alias=True,
+            include={"functions", "mappings", "source_profile_extensions"}
+            | {"destination_profile_extensions"},
+        )
+        return hashlib.sha256(
+            json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
+
+    def to_wire(self) -> dict[str, Any]:
+        body = super().to_wire()
+        body.pop("version", None)
+        return body

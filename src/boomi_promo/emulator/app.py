@@ -6,6 +6,9 @@ Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
 * ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/{id}``) — injected
   faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "count"?}``;
 * ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time);
+* ``GET|POST|DELETE /__emulator__/release-faults`` (``DELETE …/release-faults/{id}``) — make
+  releases of matching packs end in ERROR: ``{"pack": regex on pack id or name, "message"?,
+  "count"?}``;
 * ``GET|POST /__emulator__/settings`` — read or change delays, throttle rate, branch limit;
 * ``GET /__emulator__/state`` — the state document; ``POST /__emulator__/state/save`` writes it
   to the state file the app was started with.
@@ -26,7 +29,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from lxml import etree
 from starlette.applications import Starlette
@@ -190,6 +193,24 @@ def boomi(handler: Handler, *, component: bool = False) -> Callable[[Request], A
     return endpoint
 
 
+def _xml_row(element: etree._Element) -> Row:
+    """Attributes and text-only children become fields, other children nested objects; a
+    repeated child becomes a list (Boomi's XML layout read back into its JSON form)."""
+    row: Row = {str(key): value for key, value in element.attrib.items()}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = etree.QName(child).localname
+        value: Any = _xml_row(child) if len(child) or child.attrib else child.text or ""
+        if name not in row:
+            row[name] = value
+        elif isinstance(row[name], list):
+            row[name].append(value)
+        else:
+            row[name] = [row[name], value]
+    return row
+
+
 async def _json_body(request: Request) -> Row:
     body = await request.body()
     if "xml" in request.headers.get("content-type", ""):
@@ -197,9 +218,7 @@ async def _json_body(request: Request) -> Row:
             root = parse_xml(body)
         except (UnsafeXmlError, XmlSyntaxError) as exc:
             raise bad_request(str(exc)) from exc
-        flat: Row = {str(k): v for k, v in root.attrib.items()}
-        flat.update({etree.QName(c).localname: c.text or "" for c in root if len(c) == 0})
-        return flat
+        return _xml_row(root)
     try:
         document = json.loads(body or b"{}")
     except ValueError as exc:
@@ -328,6 +347,108 @@ async def execute_merge_request(call: Call) -> Response:
     return respond(call.request, row)
 
 
+async def get_environment(call: Call) -> Response:
+    row = call.state.get_environment(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def get_environment_extensions(call: Call) -> Response:
+    row = call.state.get_environment_extensions(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def update_environment_extensions(call: Call) -> Response:
+    body = await _json_body(call.request)
+    # The older form posts to /EnvironmentExtensions with the id only in the body.
+    extensions_id = call.request.path_params.get("id") or str(
+        body.get("id") or body.get("environmentId") or ""
+    )
+    if not extensions_id:
+        raise bad_request("Name the environment: POST /EnvironmentExtensions/{id}.")
+    row = call.state.update_environment_extensions(call.account_id, extensions_id, body)
+    return respond(call.request, row)
+
+
+def _with_etag(request: Request, row: Row) -> Response:
+    """The map extension with its revision as an ETag: a change marker for read-modify-write."""
+    response = respond(request, row)
+    response.headers["ETag"] = f'"{row["version"]}"'
+    return response
+
+
+async def get_map_extension(call: Call) -> Response:
+    row = call.state.get_map_extension(call.account_id, call.request.path_params["id"])
+    return _with_etag(call.request, row)
+
+
+async def update_map_extension(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.update_map_extension(call.account_id, call.request.path_params["id"], body)
+    return _with_etag(call.request, row)
+
+
+async def create_publisher_pack(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.create_publisher_pack(call.account_id, body, user=call.user)
+    return respond(call.request, row)
+
+
+async def get_publisher_pack(call: Call) -> Response:
+    row = call.state.get_publisher_pack(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def update_publisher_pack(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.update_publisher_pack(call.account_id, call.request.path_params["id"], body)
+    return respond(call.request, row)
+
+
+async def delete_publisher_pack(call: Call) -> Response:
+    call.state.delete_publisher_pack(call.account_id, call.request.path_params["id"])
+    return Response(status_code=200)
+
+
+async def get_integration_pack(call: Call) -> Response:
+    row = call.state.get_integration_pack(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def create_release(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.create_release(call.account_id, body, user=call.user)
+    # The status URL repeats this call's prefix and account (and overrideAccount, if any).
+    path = call.request.url.path.rsplit("/", 1)[0]
+    override = call.request.query_params.get("overrideAccount")
+    status_url = call.request.url.replace(
+        path=f"{path}/ReleaseIntegrationPackStatus/{row['requestId']}",
+        query=urlencode({"overrideAccount": override}) if override else "",
+    )
+    row["releaseStatusUrl"] = str(status_url)
+    return respond(call.request, row)
+
+
+async def get_release_status(call: Call) -> Response:
+    status, row = call.state.get_release_status(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row, status=status)
+
+
+async def create_deployment(call: Call) -> Response:
+    body = await _json_body(call.request)
+    row = call.state.create_deployment(call.account_id, body, user=call.user)
+    return respond(call.request, row)
+
+
+async def get_deployment(call: Call) -> Response:
+    row = call.state.get_deployment(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def delete_deployment(call: Call) -> Response:
+    call.state.delete_deployment(call.account_id, call.request.path_params["id"])
+    return Response(status_code=200)
+
+
 async def unknown_path(call: Call) -> Response:
     raise not_found(f"Unknown object or operation: {call.request.url.path}")
 
@@ -354,6 +475,24 @@ def _api_routes() -> list[Route]:
         ("POST", "/MergeRequest", boomi(create_merge_request)),
         ("POST", "/MergeRequest/execute/{id}", boomi(execute_merge_request)),
         ("GET", "/MergeRequest/{id}", boomi(get_merge_request)),
+        ("GET", "/Environment/{id}", boomi(get_environment)),
+        ("GET", "/EnvironmentExtensions/{id}", boomi(get_environment_extensions)),
+        ("POST", "/EnvironmentExtensions", boomi(update_environment_extensions)),
+        ("POST", "/EnvironmentExtensions/{id}", boomi(update_environment_extensions)),
+        ("POST", "/EnvironmentExtensions/{id}/update", boomi(update_environment_extensions)),
+        ("GET", "/EnvironmentMapExtension/{id}", boomi(get_map_extension)),
+        ("POST", "/EnvironmentMapExtension/{id}", boomi(update_map_extension)),
+        ("POST", "/EnvironmentMapExtension/{id}/update", boomi(update_map_extension)),
+        ("POST", "/PublisherIntegrationPack", boomi(create_publisher_pack)),
+        ("GET", "/PublisherIntegrationPack/{id}", boomi(get_publisher_pack)),
+        ("POST", "/PublisherIntegrationPack/{id}", boomi(update_publisher_pack)),
+        ("DELETE", "/PublisherIntegrationPack/{id}", boomi(delete_publisher_pack)),
+        ("GET", "/IntegrationPack/{id}", boomi(get_integration_pack)),
+        ("POST", "/ReleaseIntegrationPack", boomi(create_release)),
+        ("GET", "/ReleaseIntegrationPackStatus/{id}", boomi(get_release_status)),
+        ("POST", "/DeployedPackage", boomi(create_deployment)),
+        ("GET", "/DeployedPackage/{id}", boomi(get_deployment)),
+        ("DELETE", "/DeployedPackage/{id}", boomi(delete_deployment)),
     ]
     for object_type in SCHEMAS:
         operations.insert(0, ("POST", f"/{object_type}/query", boomi(_query(object_type))))
@@ -419,6 +558,35 @@ async def clear_faults(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def list_release_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.release_faults.active()
+    return JSONResponse({"releaseFaults": [f.describe() for f in faults]})
+
+
+async def add_release_fault(request: Request) -> Response:
+    try:
+        body = await _json_body(request)
+        pack, message, count = body.get("pack"), body.get("message"), body.get("count")
+        if not isinstance(pack, str):
+            raise bad_request("A release fault needs a 'pack' (a regular expression).")
+        if not isinstance(message, str | None) or not isinstance(count, int | None):
+            raise bad_request("message is a string, count an integer.")
+        fault = _app(request).emulator_state.release_faults.add(pack, message=message, count=count)
+    except (ApiError, re.error) as exc:
+        return JSONResponse({"message": str(exc)}, status_code=400)
+    return JSONResponse(fault.describe(), status_code=201)
+
+
+async def clear_release_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.release_faults
+    fault_id = request.path_params.get("id")
+    if fault_id is None:
+        faults.clear()
+    elif not faults.remove(fault_id):
+        return JSONResponse({"message": f"No release fault {fault_id}."}, status_code=404)
+    return Response(status_code=204)
+
+
 async def list_requests(request: Request) -> Response:
     entries = _app(request).emulator_state.request_log.entries()
     return JSONResponse({"requests": [e.describe() for e in entries]})
@@ -462,6 +630,10 @@ def _control_routes() -> list[Route]:
         Route(f"{p}/faults", add_fault, methods=["POST"]),
         Route(f"{p}/faults", clear_faults, methods=["DELETE"]),
         Route(f"{p}/faults/{{id}}", clear_faults, methods=["DELETE"]),
+        Route(f"{p}/release-faults", list_release_faults, methods=["GET"]),
+        Route(f"{p}/release-faults", add_release_fault, methods=["POST"]),
+        Route(f"{p}/release-faults", clear_release_faults, methods=["DELETE"]),
+        Route(f"{p}/release-faults/{{id}}", clear_release_faults, methods=["DELETE"]),
         Route(f"{p}/requests", list_requests, methods=["GET"]),
         Route(f"{p}/requests", clear_requests, methods=["DELETE"]),
         Route(f"{p}/settings", read_settings, methods=["GET"]),

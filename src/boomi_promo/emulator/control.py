@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from boomi_promo.emulator.ids import new_uuid
 
@@ -53,27 +53,32 @@ class FaultEffect:
     status: int | None = None
 
 
-class FaultInjector:
+class _CountedFault(Protocol):
+    fault_id: str
+    count: int | None
+
+
+FaultT = TypeVar("FaultT", bound=_CountedFault)
+
+
+class _FaultList(Generic[FaultT]):
+    """A thread-safe list of faults; a fault with a ``count`` is used up after that many hits."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults: list[Fault] = []
+        self._faults: list[FaultT] = []
 
-    def add(
-        self,
-        path: str,
-        *,
-        method: str | None = None,
-        status: int | None = None,
-        latency: float = 0.0,
-        timeout: bool = False,
-        count: int | None = None,
-    ) -> Fault:
-        fault = Fault(
-            path=path, method=method, status=status, latency=latency, timeout=timeout, count=count
-        )
+    def _append(self, fault: FaultT) -> FaultT:
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def _use(self, fault: FaultT) -> None:
+        """Count one hit (the lock is held by the caller)."""
+        if fault.count is not None:
+            fault.count -= 1
+            if fault.count <= 0:
+                self._faults.remove(fault)
 
     def remove(self, fault_id: str) -> bool:
         with self._lock:
@@ -85,9 +90,32 @@ class FaultInjector:
         with self._lock:
             self._faults.clear()
 
-    def active(self) -> list[Fault]:
+    def active(self) -> list[FaultT]:
         with self._lock:
             return list(self._faults)
+
+
+class FaultInjector(_FaultList[Fault]):
+    def add(
+        self,
+        path: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        latency: float = 0.0,
+        timeout: bool = False,
+        count: int | None = None,
+    ) -> Fault:
+        return self._append(
+            Fault(
+                path=path,
+                method=method,
+                status=status,
+                latency=latency,
+                timeout=timeout,
+                count=count,
+            )
+        )
 
     def take(self, method: str, path: str) -> FaultEffect:
         """Combine every fault matching this request, using up one of each one's count."""
@@ -100,10 +128,7 @@ class FaultInjector:
                 timeout = timeout or fault.timeout
                 if status is None:
                     status = fault.status
-                if fault.count is not None:
-                    fault.count -= 1
-                    if fault.count <= 0:
-                        self._faults.remove(fault)
+                self._use(fault)
         return FaultEffect(latency=latency, timeout=timeout, status=status)
 
 
@@ -173,3 +198,45 @@ class TokenBucket:
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
+
+
+@dataclass
+class ReleaseFault:
+    """Releases of packs whose id or name matches ``pack`` (searched) end in ERROR."""
+
+    pack: str
+    message: str = "Injected fault: the release failed."
+    count: int | None = None
+    """Fail the next ``count`` matching releases only; ``None`` = until cleared."""
+    fault_id: str = field(default_factory=new_uuid)
+
+    def __post_init__(self) -> None:
+        self._pattern = re.compile(self.pack)
+
+    def matches(self, pack_id: str, pack_name: str) -> bool:
+        return bool(self._pattern.search(pack_id) or self._pattern.search(pack_name))
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ReleaseFaults(_FaultList[ReleaseFault]):
+    """Planned release failures; a release takes its fate when it is requested."""
+
+    def add(
+        self, pack: str, *, message: str | None = None, count: int | None = None
+    ) -> ReleaseFault:
+        fault = ReleaseFault(pack=pack, count=count)
+        if message:
+            fault.message = message
+        return self._append(fault)
+
+    def take(self, pack_id: str, pack_name: str) -> str | None:
+        """The failure message for a new release of this pack, or ``None`` when it succeeds."""
+        with self._lock:
+            for fault in self._faults:
+                if not fault.matches(pack_id, pack_name):
+                    continue
+                self._use(fault)
+                return fault.message
+        return None

@@ -15,6 +15,13 @@ components are real ids in the content and ComponentReference derives the real t
 * Dev Team A — six "Batch Job" processes packaged version after version: 120 packages more,
   so that listing the account's packages needs ``queryMore``.
 * Dev Team B — "Inventory Feed" with its own mapped connection.
+* The primary account's environments: "Test" (TEST) and "Production" (PROD).
+* Client Co — a client sub-account with "Client Co Test" (TEST) and "Client Co Production"
+  (PROD) where the Customer Sync process is installed: every environment-extension section is
+  populated (keyed by the prod component ids), and each environment has a map extension.
+  Its process-property component and cross-reference table have dev twins in Dev Team A
+  (:attr:`DemoSeed.extension_components`); its trading partner, shared communication and PGP
+  certificate exist only in the primary account.
 
 Every secret value planted anywhere starts with ``s3cr3t-`` and is listed in
 :attr:`DemoSeed.secret_values`; the shared production connections legitimately hold the
@@ -23,12 +30,27 @@ Every secret value planted anywhere starts with ``s3cr3t-`` and is listed in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from boomi_promo.emulator.component_xml import BNS, ComponentDocument
-from boomi_promo.emulator.records import EncryptedValue, Revision
+from boomi_promo.emulator.records import (
+    CrossReferenceExtension,
+    EncryptedValue,
+    EnvironmentExtensionSet,
+    ExtendedMapping,
+    ExtensibleComponent,
+    ExtensionCategory,
+    ExtensionSetting,
+    FunctionInput,
+    FunctionOutput,
+    MapFunction,
+    MapProfile,
+    ProfileNode,
+    Revision,
+)
 from boomi_promo.emulator.state import EmulatorState
 
 DEMO_USERNAME = "demo@example.com"
@@ -39,6 +61,8 @@ PRIMARY_ACCOUNT_ID = "primaryaccount-PRM001"
 PRIMARY_ACCOUNT_NAME = "Primary Account"
 TEAM_A_ID = "devteama-DVA001"
 TEAM_B_ID = "devteamb-DVB001"
+CLIENT_ID = "clientco-CLC001"
+CLIENT_NAME = "Client Co"
 BATCH_PROCESSES = 6
 BATCH_PACKAGES_PER_PROCESS = 20
 
@@ -56,6 +80,15 @@ class ConnectionMapping(NamedTuple):
     prod_component_id: str
     component_name: str
     component_type: str
+
+
+class ClientAccount(NamedTuple):
+    """A client sub-account and the environments its extensions are managed in."""
+
+    account_id: str
+    name: str
+    test_environment_id: str
+    prod_environment_id: str
 
 
 class PromotedComponent(NamedTuple):
@@ -98,7 +131,15 @@ class DemoSeed:
     team_b_package_id: str
     paging_account_id: str
     """The dev account with more than 120 packaged components."""
+    test_environment_id: str
+    """The primary account's "Test" environment (classification TEST)."""
+    prod_environment_id: str
+    """The primary account's "Production" environment (classification PROD)."""
     secret_values: list[str] = field(default_factory=list)
+    client_accounts: list[ClientAccount] = field(default_factory=list)
+    extension_components: list[PromotedComponent] = field(default_factory=list)
+    """Dev ↔ prod pairs of the extensible components that are not in the prior promotion (the
+    process-property component, the cross-reference table): mappings for ``promo demo``."""
 
 
 def _when(text: str) -> datetime:
@@ -974,6 +1015,288 @@ def _batch_jobs(seeder: _Seeder, at: datetime) -> None:
             author.package(process, f"{revision // 10}.{revision % 10}", f"{name} build {revision}")
 
 
+def _setting(
+    key: str,
+    default: str,
+    override: str | None = None,
+    *,
+    encrypted: bool = False,
+    label: str = "",
+) -> ExtensionSetting:
+    return ExtensionSetting(
+        key, default, override, label=label, uses_encryption=encrypted, validate=bool(label)
+    )
+
+
+def _connection_extensions(
+    prod_connections: dict[str, str], stage: str, secret: Callable[[str], str]
+) -> list[ExtensibleComponent]:
+    """The shared prod connections as a client environment sees them; each has its own
+    secrets there (only Orders API's password is set in every environment)."""
+    host = f"{stage}.clientco.example.com"
+    fields: dict[str, list[ExtensionSetting]] = {
+        "Orders API": [
+            _setting("url", "https://orders.example.com/api", f"https://orders.{host}/api"),
+            _setting("user", "orders-svc", f"clientco-orders-{stage}"),
+            _setting("password", "", secret(f"s3cr3t-clientco-{stage}-orders-api"), encrypted=True),
+        ],
+        "Orders Database": [
+            _setting("host", "orders-db.internal", f"orders-db.{host}"),
+            _setting("port", "5432"),
+            _setting("password", "", encrypted=True),
+        ],
+        "Partner SFTP": [
+            _setting("host", "sftp.partner.example.com"),
+            _setting("password", "", encrypted=True),
+        ],
+        "Notifications Mail": [
+            _setting("host", "smtp.example.com", f"smtp.{host}"),
+            _setting("password", "", encrypted=True),
+        ],
+        "Inventory API": [
+            _setting("url", "https://inventory.example.com"),
+            _setting("password", "", encrypted=True),
+        ],
+    }
+    return [
+        ExtensibleComponent(prod_connections[name], name, settings)
+        for name, settings in fields.items()
+    ]
+
+
+@dataclass(frozen=True)
+class _ExtensionComponents:
+    """Prod ids of the client installation's extensible components beyond the prior promotion."""
+
+    process_properties: str
+    country_codes: str
+    trading_partner: str
+    shared_communication: str
+    pgp_certificate: str
+    twins: list[PromotedComponent]
+
+
+def _extension_components(seeder: _Seeder, at: datetime) -> _ExtensionComponents:
+    dev = seeder.author(TEAM_A_ID, "alice@example.com", at)
+    prod = seeder.author(PRIMARY_ACCOUNT_ID, "carol@example.com", at + timedelta(days=1))
+    properties = (
+        '<DefinedProcessPropertyContainer xmlns="">'
+        '<DefinedProcessProperty key="batchSize" label="Batch size" type="number">'
+        "<defaultValue>100</defaultValue></DefinedProcessProperty>"
+        '<DefinedProcessProperty key="targetRegion" label="Target region" type="string">'
+        "<defaultValue>EU</defaultValue></DefinedProcessProperty>"
+        '<DefinedProcessProperty key="webhookToken" label="Webhook token" type="password"/>'
+        "</DefinedProcessPropertyContainer>"
+    )
+    countries = (
+        '<CrossRefTable xmlns="" matchType="exact"><headers><header ref="ref1" name="ISO"/>'
+        '<header ref="ref2" name="Country"/><header ref="ref3" name="Region"/></headers><rows>'
+        '<row><col ref="ref1">NL</col><col ref="ref2">Netherlands</col><col ref="ref3">EU</col>'
+        '</row><row><col ref="ref1">US</col><col ref="ref2">United States</col>'
+        '<col ref="ref3">NA</col></row></rows></CrossRefTable>'
+    )
+    twins: list[PromotedComponent] = []
+    prod_ids: dict[str, str] = {}
+    for name, type_, content in (
+        ("Customer Sync Settings", "processproperty", properties),
+        ("Country Codes", "crossref", countries),
+    ):
+        dev_id = dev.add("DevTeamA/Customers/Settings", name, type_, content)
+        prod_ids[name] = prod.add("Promoted/DevTeamA/Customers/Settings", name, type_, content)
+        twins.append(PromotedComponent(TEAM_A_ID, dev_id, prod_ids[name], name, type_, 1))
+    shared = "Shared/Trading Partners"
+    return _ExtensionComponents(
+        process_properties=prod_ids["Customer Sync Settings"],
+        country_codes=prod_ids["Country Codes"],
+        trading_partner=prod.add(
+            shared,
+            "Acme Retail",
+            "tradingpartner",
+            '<TradingPartner xmlns="" standard="x12" classification="tradingpartner"/>',
+        ),
+        shared_communication=prod.add(
+            shared,
+            "AS2 Shared Channel",
+            "tpcommoptions",
+            '<CommunicationOptions xmlns="" method="as2"/>',
+        ),
+        pgp_certificate=prod.add(
+            shared, "Partner PGP Key", "certificate.pgp", '<Certificate xmlns="" type="pgp"/>'
+        ),
+        twins=twins,
+    )
+
+
+def _client_extensions(
+    environment_id: str,
+    stage: str,
+    prod_connections: dict[str, str],
+    prior: PriorPromotion,
+    components: _ExtensionComponents,
+    secret: Callable[[str], str],
+) -> EnvironmentExtensionSet:
+    """Every section populated; Test and Production differ in their overrides."""
+    prod_ids = {c.component_name: c.prod_component_id for c in prior.components}
+    production = stage == "prod"
+    return EnvironmentExtensionSet(
+        environment_id=environment_id,
+        account_id=CLIENT_ID,
+        connections=_connection_extensions(prod_connections, stage, secret),
+        operations=[
+            ExtensibleComponent(
+                prod_ids["Get Customers"],
+                "Get Customers",
+                [
+                    _setting("path", "customers", "v2/customers" if production else None),
+                    _setting("timeout", "30000", "60000"),
+                ],
+            )
+        ],
+        trading_partners=[
+            ExtensibleComponent(
+                components.trading_partner,
+                "Acme Retail",
+                categories=[
+                    ExtensionCategory(
+                        "AS2",
+                        "AS2 communication",
+                        [
+                            _setting("url", "", f"https://as2.acme-retail.example.com/{stage}"),
+                            _setting("as2Identifier", "ACMERETAIL", None),
+                        ],
+                    ),
+                    ExtensionCategory(
+                        "Contact", "Contact", [_setting("email", "", "edi@acme-retail.example.com")]
+                    ),
+                ],
+            )
+        ],
+        shared_communications=[
+            ExtensibleComponent(
+                components.shared_communication,
+                "AS2 Shared Channel",
+                [
+                    _setting("url", "https://as2.example.com", f"https://as2-{stage}.example.com"),
+                    _setting(
+                        "password", "", secret(f"s3cr3t-clientco-{stage}-as2"), encrypted=True
+                    ),
+                ],
+                type="AS2",
+            )
+        ],
+        cross_references=[
+            CrossReferenceExtension(
+                components.country_codes,
+                "Country Codes",
+                3,
+                default_rows=[["NL", "Netherlands", "EU"], ["US", "United States", "NA"]],
+                override_rows=None
+                if production
+                else [["NL", "Netherlands", "EU"], ["DE", "Germany", "EU"]],
+            )
+        ],
+        properties=[
+            _setting("customerSyncBatchSize", "100", "500" if production else "50"),
+            _setting("notificationEmail", "ops@example.com", f"clientco-{stage}@example.com"),
+        ],
+        process_properties=[
+            ExtensibleComponent(
+                components.process_properties,
+                "Customer Sync Settings",
+                [
+                    _setting("batchSize", "100", "250", label="Batch size"),
+                    _setting("targetRegion", "EU", label="Target region"),
+                    _setting(
+                        "webhookToken",
+                        "",
+                        secret(f"s3cr3t-clientco-{stage}-webhook-token"),
+                        encrypted=True,
+                        label="Webhook token",
+                    ),
+                ],
+            )
+        ],
+        pgp_certificates=[
+            _setting(components.pgp_certificate, "", f"clientco-{stage}-pgp-2025"),
+        ],
+    )
+
+
+def _customer_nodes(root: str, object_path: str) -> list[ProfileNode]:
+    return [
+        ProfileNode(name, f"{root}{object_path}/{name}")
+        for name in ("customerId", "name", "email", "country")
+    ]
+
+
+def _client_map_extension(
+    state: EmulatorState,
+    environment_id: str,
+    prior: PriorPromotion,
+    prod_connections: dict[str, str],
+    *,
+    production: bool,
+) -> None:
+    """Customer JSON to XML, extensible: Test maps the country in upper case, Prod keeps the
+    plain e-mail mapping."""
+    prod_ids = {c.component_name: c.prod_component_id for c in prior.components}
+    extension = state.add_map_extension(
+        CLIENT_ID,
+        environment_id,
+        map_id=prod_ids["Customer JSON to XML"],
+        process_id=prior.prod_root_component_id,
+        source_profile=MapProfile(
+            prod_ids["Customer JSON"],
+            "profile.json",
+            _customer_nodes("Customer", "/Object"),
+            connection_id=prod_connections["Orders API"],
+        ),
+        destination_profile=MapProfile(
+            prod_ids["Customer XML"], "profile.xml", _customer_nodes("Customer", "")
+        ),
+    )
+    extension.mappings = [ExtendedMapping("Customer/Object/email", "Customer/email")]
+    if not production:
+        extension.functions = [
+            MapFunction(
+                "FUNCEXT-1",
+                "StringToUpper",
+                inputs=[FunctionInput(1, "Original String")],
+                outputs=[FunctionOutput(1, "Result")],
+            )
+        ]
+        extension.mappings += [
+            ExtendedMapping("Customer/Object/country", "1", to_function="FUNCEXT-1"),
+            ExtendedMapping("1", "Customer/country", from_function="FUNCEXT-1"),
+        ]
+
+
+def _client_account(
+    seeder: _Seeder, prod_connections: dict[str, str], prior: PriorPromotion, at: datetime
+) -> tuple[ClientAccount, list[PromotedComponent]]:
+    """Client Co, with the Customer Sync process installed in its Test and Prod environments."""
+    state = seeder.state
+    state.add_account(CLIENT_ID, CLIENT_NAME, parent_account_id=PRIMARY_ACCOUNT_ID, at=at)
+    components = _extension_components(seeder, at)
+    environments: dict[str, str] = {}
+    for stage, name, classification in (
+        ("test", f"{CLIENT_NAME} Test", "TEST"),
+        ("prod", f"{CLIENT_NAME} Production", "PROD"),
+    ):
+        environment = state.add_environment(CLIENT_ID, name, classification, at=at)
+        environment_id = environments[stage] = environment.environment_id
+        state.install_extensions(
+            _client_extensions(
+                environment_id, stage, prod_connections, prior, components, seeder.secret
+            )
+        )
+        _client_map_extension(
+            state, environment_id, prior, prod_connections, production=stage == "prod"
+        )
+    client = ClientAccount(CLIENT_ID, CLIENT_NAME, environments["test"], environments["prod"])
+    return client, components.twins
+
+
 def build_demo_state(
     *, username: str = DEMO_USERNAME, api_token: str = DEMO_API_TOKEN
 ) -> tuple[EmulatorState, DemoSeed]:
@@ -996,6 +1319,9 @@ def build_demo_state(
     orders = _orders_tree(seeder, team_a, _when("2025-09-01T08:30:00"))
     team_b_package, inventory = _team_b(seeder, _when("2025-10-02T10:00:00"))
     unmapped_package, ftp = _invoice_tree(seeder, team_a, _when("2025-10-20T13:15:00"))
+    # Created last: ids come from one seeded sequence, so earlier objects keep theirs.
+    test_environment = state.add_environment(PRIMARY_ACCOUNT_ID, "Test", "TEST", at=origin)
+    prod_environment = state.add_environment(PRIMARY_ACCOUNT_ID, "Production", "PROD", at=origin)
     dev_connections = [
         (TEAM_A_ID, team_a.http, "Orders API"),
         (TEAM_A_ID, team_a.database, "Orders Database"),
@@ -1003,6 +1329,9 @@ def build_demo_state(
         (TEAM_A_ID, team_a.mail, "Notifications Mail"),
         (TEAM_B_ID, inventory, "Inventory API"),
     ]
+    client, extension_components = _client_account(
+        seeder, prod, prior, _when("2025-10-27T09:00:00")
+    )
     seed = DemoSeed(
         primary_account_id=PRIMARY_ACCOUNT_ID,
         primary_account_name=PRIMARY_ACCOUNT_NAME,
@@ -1020,6 +1349,10 @@ def build_demo_state(
         unmapped_connection_id=ftp,
         team_b_package_id=team_b_package,
         paging_account_id=TEAM_A_ID,
+        test_environment_id=test_environment.environment_id,
+        prod_environment_id=prod_environment.environment_id,
         secret_values=seeder.secrets,
+        client_accounts=[client],
+        extension_components=extension_components,
     )
     return state, seed

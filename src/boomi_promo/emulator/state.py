@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -35,17 +35,35 @@ from boomi_promo.emulator.component_xml import (
     reference_candidates,
     render_component,
 )
-from boomi_promo.emulator.control import FaultInjector, RequestLog, TokenBucket
+from boomi_promo.emulator.control import FaultInjector, ReleaseFaults, RequestLog, TokenBucket
 from boomi_promo.emulator.errors import bad_request, forbidden, not_found
+from boomi_promo.emulator.extensions import (
+    extension_set_id,
+    render_extensions,
+    render_map_extension,
+    render_map_summary,
+    replaced_map_extension,
+    synthesized_id,
+    updated_extensions,
+)
 from boomi_promo.emulator.queries import Expression, QuerySchema, equality_arguments
 from boomi_promo.emulator.records import (
     Account,
     Branch,
     ComponentRecord,
+    Deployment,
+    Environment,
+    EnvironmentExtensionSet,
     Folder,
+    IntegrationPack,
+    MapExtension,
+    MapProfile,
     MergeDetail,
     MergeRequest,
     PackagedComponent,
+    PackMember,
+    Release,
+    ReleasedComponent,
     Revision,
     StateDocument,
     iso,
@@ -69,6 +87,13 @@ PACKAGEABLE_TYPES = frozenset(
 )
 MERGE_STRATEGIES = frozenset({"OVERRIDE", "CONFLICT_RESOLVE"})
 PRIORITY_BRANCHES = frozenset({"SOURCE", "DESTINATION"})
+ENVIRONMENT_CLASSIFICATIONS = frozenset({"PROD", "TEST"})
+INSTALLATION_TYPES = frozenset({"SINGLE", "MULTI"})
+PACK_OPERATIONS = frozenset({"ADD", "DELETE"})
+RELEASE_IMMEDIATELY = "IMMEDIATELY"
+RELEASE_ON_DATE = "RELEASE_ON_SPECIFIED_DATE"
+LISTENER_STATUSES = frozenset({"RUNNING", "PAUSED"})
+RELEASE_PENDING = ("SCHEDULED", "IN_PROGRESS")
 _STATE_ADAPTER = TypeAdapter(StateDocument)
 
 
@@ -91,6 +116,8 @@ class EmulatorSettings:
     page_size: int = 100
     hang_seconds: float = 300.0
     """How long a ``timeout`` fault holds a request before giving up with 504."""
+    release_seconds: float = 1.0
+    """A release reports ``IN_PROGRESS`` (HTTP 202) this long after it starts, then finishes."""
 
 
 @dataclass(frozen=True)
@@ -143,13 +170,40 @@ def _text(body: Row, key: str) -> str:
     return str(value).strip()
 
 
-def _schema(object_type: str, names: str, *, case_insensitive: bool = False) -> QuerySchema[Row]:
-    """Properties are read from the object's API representation, by name."""
+def _schema(
+    object_type: str,
+    names: str,
+    *,
+    case_insensitive: bool = False,
+    aliases: dict[str, str] | None = None,
+) -> QuerySchema[Row]:
+    """Properties are read from the object's API representation, by name (or an alias's)."""
 
     def getter(name: str) -> Callable[[Row], Any]:
         return lambda row: row.get(name)
 
-    return QuerySchema(object_type, {n: getter(n) for n in names.split()}, case_insensitive)
+    properties = {n: getter(n) for n in names.split()}
+    properties.update({alias: getter(name) for alias, name in (aliases or {}).items()})
+    return QuerySchema(object_type, properties, case_insensitive)
+
+
+def _items(body: Row, wrapper: str, item: str) -> list[Row]:
+    """The entries of Boomi's list wrapper, e.g. ``{"Wrapper": {"Item": [ {...} ]}}``."""
+    container = body.get(wrapper)
+    if container is None or container == "":
+        return []
+    if not isinstance(container, dict):
+        raise bad_request(f'{wrapper} must be an object: {{"{item}": [ ... ]}}.')
+    entries = container.get(item, [])
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise bad_request(f"{wrapper}.{item} must be a list of objects.")
+    return entries
+
+
+def _wrapped(wrapper: str, item: str, entries: list[Row]) -> Row:
+    return {"@type": wrapper, item: entries}
 
 
 SCHEMAS: dict[str, QuerySchema[Row]] = {
@@ -157,6 +211,19 @@ SCHEMAS: dict[str, QuerySchema[Row]] = {
         "Account",
         "accountId dateCreated expirationDate name status widgetAccount overDeployed",
         case_insensitive=True,
+    ),
+    "Environment": _schema("Environment", "id name classification"),
+    "EnvironmentExtensions": _schema("EnvironmentExtensions", "environmentId extensionGroupId"),
+    "EnvironmentMapExtensionsSummary": _schema(
+        "EnvironmentMapExtensionsSummary", "environmentId extensionGroupId"
+    ),
+    "PublisherIntegrationPack": _schema("PublisherIntegrationPack", "id name installationType"),
+    "IntegrationPack": _schema("IntegrationPack", "id name installationType"),
+    "DeployedPackage": _schema(
+        "DeployedPackage",
+        "deploymentId environmentId packageId packageVersion componentId componentVersion "
+        "componentType version active deployedDate deployedBy notes",
+        aliases={"current": "active", "branch": "branchName", "uid": "deploymentId"},
     ),
     "Folder": _schema(
         "Folder", "accountId id name fullPath deleted parentId parentName permittedRoles"
@@ -210,9 +277,17 @@ class EmulatorState:
         self.branches: dict[str, Branch] = {}
         self.packages: dict[str, PackagedComponent] = {}
         self.merge_requests: dict[str, MergeRequest] = {}
+        self.environments: dict[str, Environment] = {}
+        self.integration_packs: dict[str, IntegrationPack] = {}
+        self.releases: dict[str, Release] = {}
+        self.deployments: dict[str, Deployment] = {}
+        self.environment_extensions: dict[str, EnvironmentExtensionSet] = {}
+        """By extensions id: the environment id, or synthesized with an extension group."""
+        self.map_extensions: dict[str, MapExtension] = {}
         self.branch_sequence = 0
         self.folder_sequence = 0
         self.faults = FaultInjector()
+        self.release_faults = ReleaseFaults()
         self.request_log = RequestLog()
         self.throttle = TokenBucket(lambda: self.settings.requests_per_second, time.monotonic)
         self._cursors: dict[str, _Cursor] = {}
@@ -256,6 +331,12 @@ class EmulatorState:
             branches=list(self.branches.values()),
             packages=list(self.packages.values()),
             merge_requests=list(self.merge_requests.values()),
+            environments=list(self.environments.values()),
+            integration_packs=list(self.integration_packs.values()),
+            releases=list(self.releases.values()),
+            deployments=list(self.deployments.values()),
+            environment_extensions=list(self.environment_extensions.values()),
+            map_extensions=list(self.map_extensions.values()),
         )
 
     def dump_json(self) -> bytes:
@@ -286,6 +367,15 @@ class EmulatorState:
         state.branches = {b.branch_id: b for b in document.branches}
         state.packages = {p.package_id: p for p in document.packages}
         state.merge_requests = {m.merge_request_id: m for m in document.merge_requests}
+        state.environments = {e.environment_id: e for e in document.environments}
+        state.integration_packs = {p.pack_id: p for p in document.integration_packs}
+        state.releases = {r.request_id: r for r in document.releases}
+        state.deployments = {d.deployment_id: d for d in document.deployments}
+        state.environment_extensions = {
+            extension_set_id(e.environment_id, e.extension_group_id): e
+            for e in document.environment_extensions
+        }
+        state.map_extensions = {m.extension_id: m for m in document.map_extensions}
         return state
 
     # ---------------------------------------------------------------- time
@@ -295,11 +385,18 @@ class EmulatorState:
 
     @_locked
     def settle(self) -> None:
-        """Advance merge requests whose next stage is due."""
+        """Advance merge requests whose next stage is due, and releases whose time has come."""
         now = self.clock()
         for request in self.merge_requests.values():
             while request.next_stage_at is not None and request.next_stage_at <= now:
                 self._advance_merge(request, request.next_stage_at)
+        pending = [r for r in self.releases.values() if r.status in RELEASE_PENDING]
+        # Releases that are due together land in the order they would have finished.
+        for release in sorted(pending, key=lambda r: r.ends_at):
+            if release.status == "SCHEDULED" and release.starts_at <= now:
+                release.status = "IN_PROGRESS"
+            if release.ends_at <= now:
+                self._finish_release(release)
 
     # ---------------------------------------------------------------- accounts
 
@@ -1175,6 +1272,590 @@ class EmulatorState:
             detail.merge_revision = merged.version
             detail.stage = "MERGED"
 
+    # ---------------------------------------------------------------- environments
+
+    @_locked
+    def add_environment(
+        self, account_id: str, name: str, classification: str, *, at: datetime | None = None
+    ) -> Environment:
+        """An environment of ``account_id`` (names are unique per account)."""
+        if account_id not in self.accounts:
+            raise bad_request(f"Account {account_id} does not exist.")
+        if classification not in ENVIRONMENT_CLASSIFICATIONS:
+            raise bad_request("classification must be PROD or TEST.")
+        for other in self.environments.values():
+            if other.account_id == account_id and other.name.lower() == name.lower():
+                raise bad_request(f"An environment named {name!r} already exists.")
+        environment = Environment(self.new_uuid(), account_id, name, classification, self._now(at))
+        self.environments[environment.environment_id] = environment
+        return environment
+
+    def _environment(self, account_id: str, environment_id: str) -> Environment | None:
+        environment = self.environments.get(environment_id)
+        return environment if environment and environment.account_id == account_id else None
+
+    @staticmethod
+    def _environment_row(environment: Environment) -> Row:
+        return {
+            "@type": "Environment",
+            "id": environment.environment_id,
+            "name": environment.name,
+            "classification": environment.classification,
+        }
+
+    @_locked
+    def get_environment(self, account_id: str, environment_id: str) -> Row:
+        environment = self._environment(account_id, environment_id)
+        if environment is None:
+            raise not_found(f"Environment {environment_id} was not found.")
+        return self._environment_row(environment)
+
+    # ---------------------------------------------------------------- environment extensions
+
+    @_locked
+    def install_extensions(self, extensions: EnvironmentExtensionSet) -> EnvironmentExtensionSet:
+        """Make components extensible in an environment, as installing a pack there would.
+
+        Replaces what the environment (and extension group) had; the overrides in
+        ``extensions`` are its starting values.
+        """
+        environment = self._environment(extensions.account_id, extensions.environment_id)
+        if environment is None:
+            raise bad_request(
+                f"Environment {extensions.environment_id} does not exist in account "
+                f"{extensions.account_id}."
+            )
+        key = extension_set_id(extensions.environment_id, extensions.extension_group_id)
+        self.environment_extensions[key] = extensions
+        return extensions
+
+    def _extensions(self, account_id: str, extensions_id: str) -> EnvironmentExtensionSet:
+        extensions = self.environment_extensions.get(extensions_id)
+        if extensions is None or extensions.account_id != account_id:
+            raise not_found(f"EnvironmentExtensions {extensions_id} was not found.")
+        return extensions
+
+    @_locked
+    def get_environment_extensions(self, account_id: str, extensions_id: str) -> Row:
+        """Every extensible value; encrypted ones without their value."""
+        return render_extensions(self._extensions(account_id, extensions_id))
+
+    @_locked
+    def update_environment_extensions(self, account_id: str, extensions_id: str, body: Row) -> Row:
+        """Apply a partial or full update (all or nothing); answer the result."""
+        current = self._extensions(account_id, extensions_id)
+        updated = updated_extensions(current, body, path_id=extensions_id)
+        self.environment_extensions[extensions_id] = updated
+        return render_extensions(updated)
+
+    # ---------------------------------------------------------------- map extensions
+
+    @_locked
+    def add_map_extension(
+        self,
+        account_id: str,
+        environment_id: str,
+        *,
+        map_id: str,
+        process_id: str,
+        source_profile: MapProfile,
+        destination_profile: MapProfile,
+        extension_group_id: str = "",
+    ) -> MapExtension:
+        """Make a map of an installed process extensible in an environment (no mappings yet).
+
+        Its name is "source - destination", from the profiles' component names.
+        """
+        if self._environment(account_id, environment_id) is None:
+            raise bad_request(
+                f"Environment {environment_id} does not exist in account {account_id}."
+            )
+        names = [
+            self._component_name(profile.component_id)
+            for profile in (source_profile, destination_profile)
+        ]
+        extension = MapExtension(
+            extension_id=synthesized_id(map_id, process_id, extension_group_id, environment_id),
+            account_id=account_id,
+            environment_id=environment_id,
+            extension_group_id=extension_group_id,
+            map_id=map_id,
+            process_id=process_id,
+            name=" - ".join(names),
+            source_profile=source_profile,
+            destination_profile=destination_profile,
+        )
+        self.map_extensions[extension.extension_id] = extension
+        return extension
+
+    def _component_name(self, component_id: str) -> str:
+        record = self.components.get(component_id)
+        if record is None or not record.revisions:
+            return component_id
+        return record.revisions[max(record.revisions)].name
+
+    def _map_extension(self, account_id: str, extension_id: str) -> MapExtension:
+        extension = self.map_extensions.get(extension_id)
+        if extension is None or extension.account_id != account_id:
+            raise not_found(f"EnvironmentMapExtension {extension_id} was not found.")
+        return extension
+
+    @_locked
+    def get_map_extension(self, account_id: str, extension_id: str) -> Row:
+        return render_map_extension(self._map_extension(account_id, extension_id))
+
+    @_locked
+    def update_map_extension(self, account_id: str, extension_id: str, body: Row) -> Row:
+        """Replace the extension with ``body`` (Boomi has no partial map-extension update)."""
+        current = self._map_extension(account_id, extension_id)
+        replaced = replaced_map_extension(current, body, path_id=extension_id)
+        self.map_extensions[extension_id] = replaced
+        return render_map_extension(replaced)
+
+    # ---------------------------------------------------------------- integration packs
+
+    def _shareable_packages(self, account_id: str, component_id: str) -> list[PackagedComponent]:
+        """The component's packages that may go into a pack, oldest first."""
+        return [
+            p
+            for p in self.packages.values()
+            if p.account_id == account_id
+            and p.component_id == component_id
+            and p.shareable
+            and not p.deleted
+        ]
+
+    def _member_row(self, pack: IntegrationPack, member: PackMember) -> Row:
+        packages = self._shareable_packages(pack.account_id, member.component_id)
+        row: Row = {"@type": "PublisherPackagedComponent", "componentId": member.component_id}
+        if packages:
+            latest = packages[-1]
+            record = self.components[member.component_id]
+            row["componentName"] = record.revisions[latest.component_version].name
+            row["componentType"] = latest.component_type
+        if member.released_version is not None:
+            row["currentVersion"] = member.released_version
+        if packages and packages[-1].package_version != member.released_version:
+            row["pendingVersion"] = packages[-1].package_version
+        if packages:
+            row["latestVersion"] = packages[-1].package_version
+        row["deleted"] = member.deleted
+        return row
+
+    def _publisher_pack_row(self, pack: IntegrationPack) -> Row:
+        return {
+            "@type": "PublisherIntegrationPack",
+            "id": pack.pack_id,
+            "name": pack.name,
+            "Description": pack.description,
+            "installationType": pack.installation_type,
+            "PublisherPackagedComponents": _wrapped(
+                "PublisherPackagedComponents",
+                "PublisherPackagedComponent",
+                [self._member_row(pack, m) for m in pack.members],
+            ),
+        }
+
+    def _publisher_pack(self, account_id: str, pack_id: str) -> IntegrationPack | None:
+        pack = self.integration_packs.get(pack_id)
+        if pack is None or pack.account_id != account_id or pack.deleted:
+            return None
+        return pack
+
+    def _check_pack_name(self, account_id: str, name: str, *, renaming: str | None = None) -> None:
+        if not name:
+            raise bad_request("An integration pack needs a name.")
+        for other in self.integration_packs.values():
+            if (
+                other.account_id == account_id
+                and not other.deleted
+                and other.pack_id != renaming
+                and other.name.lower() == name.lower()
+            ):
+                raise bad_request(f"An integration pack named {name!r} already exists.")
+
+    @staticmethod
+    def _description(body: Row) -> str | None:
+        if "description" in body and "Description" not in body:
+            raise bad_request("The pack's description field is 'Description' (capital D).")
+        return _text(body, "Description") if "Description" in body else None
+
+    @_locked
+    def create_publisher_pack(self, account_id: str, body: Row, *, user: str) -> Row:
+        name = _text(body, "name")
+        self._check_pack_name(account_id, name)
+        installation_type = _text(body, "installationType")
+        if installation_type not in INSTALLATION_TYPES:
+            raise bad_request("installationType must be SINGLE or MULTI.")
+        pack = IntegrationPack(
+            pack_id=self.new_uuid(),
+            account_id=account_id,
+            name=name,
+            description=self._description(body) or "",
+            installation_type=installation_type,
+            created_by=user,
+            created_date=self._now(),
+        )
+        self._add_members(pack, self._listed_components(body))
+        self.integration_packs[pack.pack_id] = pack
+        return self._publisher_pack_row(pack)
+
+    @_locked
+    def get_publisher_pack(self, account_id: str, pack_id: str) -> Row:
+        pack = self._publisher_pack(account_id, pack_id)
+        if pack is None:
+            raise not_found(f"Integration pack {pack_id} was not found.")
+        return self._publisher_pack_row(pack)
+
+    @staticmethod
+    def _listed_components(body: Row) -> list[str]:
+        entries = _items(body, "PublisherPackagedComponents", "PublisherPackagedComponent")
+        component_ids = [_text(entry, "componentId") for entry in entries]
+        if not all(component_ids):
+            raise bad_request("Every PublisherPackagedComponent needs a componentId.")
+        if len(set(component_ids)) != len(component_ids):
+            raise bad_request("A component is listed more than once.")
+        return component_ids
+
+    def _add_members(self, pack: IntegrationPack, component_ids: list[str]) -> None:
+        """Add components (all or none); re-adding a member undoes a pending removal."""
+        for component_id in component_ids:
+            if not self._shareable_packages(pack.account_id, component_id):
+                raise bad_request(
+                    f"Component {component_id} has no shareable packaged component; package it "
+                    "with shareable=true before adding it to an integration pack."
+                )
+        members = {m.component_id: m for m in pack.members}
+        for component_id in component_ids:
+            if component_id in members:
+                members[component_id].deleted = False
+            else:
+                pack.members.append(PackMember(component_id))
+
+    @_locked
+    def update_publisher_pack(self, account_id: str, pack_id: str, body: Row) -> Row:
+        pack = self._publisher_pack(account_id, pack_id)
+        if pack is None:
+            raise not_found(f"Integration pack {pack_id} was not found.")
+        if _text(body, "id") and _text(body, "id") != pack_id:
+            raise bad_request("The id in the body does not match the integration pack in the path.")
+        installation_type = _text(body, "installationType")
+        if installation_type and installation_type != pack.installation_type:
+            raise bad_request("The installationType of an integration pack cannot change.")
+        name = _text(body, "name")
+        if name and name != pack.name:
+            if pack.installation_type != "SINGLE":
+                raise bad_request("Only a SINGLE integration pack can be renamed.")
+            self._check_pack_name(account_id, name, renaming=pack_id)
+        operation = _text(body, "operationType")
+        component_ids = self._listed_components(body)
+        if component_ids and operation not in PACK_OPERATIONS:
+            raise bad_request("operationType must be ADD or DELETE when components are listed.")
+        if operation == "DELETE":
+            members = {m.component_id: m for m in pack.members if not m.deleted}
+            missing = [c for c in component_ids if c not in members]
+            if missing:
+                raise bad_request(f"Components {missing} are not in integration pack {pack_id}.")
+            for component_id in component_ids:
+                members[component_id].deleted = True
+        elif operation == "ADD":
+            self._add_members(pack, component_ids)
+        if name:
+            pack.name = name
+        description = self._description(body)
+        if description is not None:
+            pack.description = description
+        return self._publisher_pack_row(pack)
+
+    @_locked
+    def delete_publisher_pack(self, account_id: str, pack_id: str) -> None:
+        pack = self._publisher_pack(account_id, pack_id)
+        if pack is None:
+            raise not_found(f"Integration pack {pack_id} was not found.")
+        pack.deleted = True
+
+    def _available_packs(self, account_id: str) -> list[IntegrationPack]:
+        """Released packs the account published, or its parents published for it to install."""
+        return [
+            p
+            for p in self.integration_packs.values()
+            if p.released
+            and not p.deleted
+            and (p.account_id == account_id or self.is_descendant(account_id, p.account_id))
+        ]
+
+    @staticmethod
+    def _integration_pack_row(pack: IntegrationPack) -> Row:
+        return {
+            "@type": "IntegrationPack",
+            "id": pack.pack_id,
+            "name": pack.name,
+            "Description": pack.description,
+            "installationType": pack.installation_type,
+        }
+
+    @_locked
+    def get_integration_pack(self, account_id: str, pack_id: str) -> Row:
+        for pack in self._available_packs(account_id):
+            if pack.pack_id == pack_id:
+                return self._integration_pack_row(pack)
+        raise not_found(f"Integration pack {pack_id} was not found.")
+
+    # ---------------------------------------------------------------- releases
+
+    def _release_date(self, body: Row, schedule: str) -> date | None:
+        text = _text(body, "releaseOnDate")
+        if schedule == RELEASE_IMMEDIATELY:
+            if text:
+                raise bad_request("releaseOnDate is only for RELEASE_ON_SPECIFIED_DATE.")
+            return None
+        if not text:
+            raise bad_request(f"releaseOnDate (yyyy-MM-dd) is required for {RELEASE_ON_DATE}.")
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise bad_request("releaseOnDate must be a date, yyyy-MM-dd.") from None
+        if day < datetime.fromtimestamp(self.clock(), UTC).date():
+            raise bad_request(f"releaseOnDate {text} is in the past.")
+        return day
+
+    def _released_components(self, pack: IntegrationPack, body: Row) -> list[ReleasedComponent]:
+        entries = _items(body, "ReleasePackagedComponents", "ReleasePackagedComponent")
+        if not entries:
+            raise bad_request(
+                "ReleasePackagedComponents.ReleasePackagedComponent must list the pack's "
+                "components, each with componentId and version."
+            )
+        members = {m.component_id for m in pack.members if not m.deleted}
+        released: list[ReleasedComponent] = []
+        for entry in entries:
+            component_id, version = _text(entry, "componentId"), _text(entry, "version")
+            if not component_id or not version:
+                raise bad_request("Every ReleasePackagedComponent needs componentId and version.")
+            if component_id not in members:
+                raise bad_request(
+                    f"Component {component_id} is not in integration pack {pack.pack_id}."
+                )
+            versions = {
+                p.package_version for p in self._shareable_packages(pack.account_id, component_id)
+            }
+            if version not in versions:
+                raise bad_request(
+                    f"Version {version} is not a shareable packaged component of {component_id}."
+                )
+            released.append(ReleasedComponent(component_id, version))
+        if len({r.component_id for r in released}) != len(released):
+            raise bad_request("A component is listed more than once.")
+        return released
+
+    @_locked
+    def create_release(self, account_id: str, body: Row, *, user: str) -> Row:
+        pack_id = _text(body, "id")
+        pack = self._publisher_pack(account_id, pack_id) if pack_id else None
+        if pack is None:
+            raise bad_request(f"id must be the id of an integration pack; {pack_id!r} is not.")
+        installation_type = _text(body, "installationType")
+        if installation_type and installation_type != pack.installation_type:
+            raise bad_request(
+                f"installationType {installation_type} does not match the pack "
+                f"({pack.installation_type})."
+            )
+        schedule = _text(body, "releaseSchedule") or RELEASE_IMMEDIATELY
+        if schedule not in (RELEASE_IMMEDIATELY, RELEASE_ON_DATE):
+            raise bad_request(
+                f"releaseSchedule must be {RELEASE_IMMEDIATELY} or {RELEASE_ON_DATE}."
+            )
+        day = self._release_date(body, schedule)
+        components = self._released_components(pack, body)
+        now = self.clock()
+        starts = now
+        if day is not None:
+            starts = max(now, datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+        release = Release(
+            request_id=self.new_uuid(),
+            account_id=account_id,
+            pack_id=pack.pack_id,
+            pack_name=pack.name,
+            installation_type=pack.installation_type,
+            schedule=schedule,
+            release_on_date=day.isoformat() if day is not None else None,
+            components=components,
+            created_by=user,
+            created_date=self._now(),
+            starts_at=starts,
+            ends_at=starts + self.settings.release_seconds,
+            status="SCHEDULED" if starts > now else "IN_PROGRESS",
+            planned_failure=self.release_faults.take(pack.pack_id, pack.name),
+        )
+        self.releases[release.request_id] = release
+        row = self._release_header(release, "ReleaseIntegrationPack")
+        row["id"] = pack.pack_id
+        row["requestId"] = release.request_id
+        row["ReleasePackagedComponents"] = _wrapped(
+            "ReleasePackagedComponents",
+            "ReleasePackagedComponent",
+            [
+                {"componentId": c.component_id, "version": c.package_version}
+                for c in release.components
+            ],
+        )
+        return row
+
+    @staticmethod
+    def _release_header(release: Release, object_type: str) -> Row:
+        row: Row = {
+            "@type": object_type,
+            "name": release.pack_name,
+            "installationType": release.installation_type,
+            "releaseSchedule": release.schedule,
+        }
+        if release.release_on_date is not None:
+            row["releaseOnDate"] = release.release_on_date
+        return row
+
+    @_locked
+    def get_release_status(self, account_id: str, request_id: str) -> tuple[int, Row]:
+        """HTTP 202 while the release is scheduled or running, 200 once it has finished."""
+        release = self.releases.get(request_id)
+        if release is None or release.account_id != account_id:
+            raise not_found(f"Release request {request_id} was not found.")
+        status = 202 if release.status in RELEASE_PENDING else 200
+        row: Row = {
+            "@type": "ReleaseIntegrationPackStatus",
+            "requestId": release.request_id,
+            "integrationPackId": release.pack_id,
+            **self._release_header(release, "ReleaseIntegrationPackStatus"),
+            "releaseStatus": release.status,
+            "responseStatusCode": status,
+        }
+        if release.status == "SUCCESS":
+            row["ReleasePackagedComponents"] = _wrapped(
+                "ReleasePackagedComponents",
+                "ReleasePackagedComponent",
+                [
+                    {"componentId": c.component_id, "releasedVersion": c.package_version}
+                    for c in release.components
+                ],
+            )
+        if release.message:
+            row["message"] = release.message
+        return status, row
+
+    def _finish_release(self, release: Release) -> None:
+        """The released set is exactly the listed components; removals take effect now."""
+        pack = self.integration_packs.get(release.pack_id)
+        if pack is None or pack.deleted:
+            release.status, release.message = "ERROR", "The integration pack was deleted."
+            return
+        if release.planned_failure is not None:
+            release.status, release.message = "ERROR", release.planned_failure
+            return
+        listed = {c.component_id: c.package_version for c in release.components}
+        pack.members = [m for m in pack.members if not m.deleted]
+        for member in pack.members:
+            member.released_version = listed.get(member.component_id)
+        pack.released = True
+        release.status = "SUCCESS"
+
+    # ---------------------------------------------------------------- deployed packages
+
+    @staticmethod
+    def _deployment_row(deployment: Deployment) -> Row:
+        return {
+            "@type": "DeployedPackage",
+            "deploymentId": deployment.deployment_id,
+            "environmentId": deployment.environment_id,
+            "packageId": deployment.package_id,
+            "packageVersion": deployment.package_version,
+            "componentId": deployment.component_id,
+            "componentVersion": deployment.component_version,
+            "componentType": deployment.component_type,
+            "branchName": deployment.branch_name,
+            "version": deployment.version,
+            "active": deployment.active,
+            "notes": deployment.notes,
+            "listenerStatus": deployment.listener_status,
+            "deployedBy": deployment.deployed_by,
+            "deployedDate": deployment.deployed_date,
+        }
+
+    def _package_to_deploy(self, account_id: str, body: Row, user: str) -> PackagedComponent:
+        package_id, component_id = _text(body, "packageId"), _text(body, "componentId")
+        if package_id:
+            package = self.packages.get(package_id)
+            if package is None or package.account_id != account_id or package.deleted:
+                raise bad_request(f"Packaged component {package_id} does not exist.")
+            if component_id and component_id != package.component_id:
+                raise bad_request("componentId does not match the package's component.")
+            return package
+        if component_id:
+            # Packages main and deploys in one step; Boomi ignores branchName here.
+            return self.add_package(
+                account_id, {"componentId": component_id, "notes": _text(body, "notes")}, user=user
+            )
+        raise bad_request("A deployment needs packageId (or componentId).")
+
+    @_locked
+    def create_deployment(
+        self, account_id: str, body: Row, *, user: str, at: datetime | None = None
+    ) -> Row:
+        environment_id = _text(body, "environmentId")
+        environment = self._environment(account_id, environment_id)
+        if environment is None:
+            raise bad_request(f"Environment {environment_id!r} does not exist.")
+        listener_status = _text(body, "listenerStatus") or "RUNNING"
+        if listener_status not in LISTENER_STATUSES:
+            raise bad_request("listenerStatus must be RUNNING or PAUSED.")
+        package = self._package_to_deploy(account_id, body, user)
+        same_component = [
+            d
+            for d in self.deployments.values()
+            if d.environment_id == environment_id and d.component_id == package.component_id
+        ]
+        for deployment in same_component:
+            if deployment.package_id == package.package_id and deployment.active:
+                raise bad_request(
+                    f"Deployment is a duplicate: package {package.package_id} (version "
+                    f"{package.package_version}) is already deployed to {environment.name}."
+                )
+        for deployment in same_component:
+            deployment.active = False
+        deployment = Deployment(
+            deployment_id=self.new_uuid(),
+            account_id=account_id,
+            environment_id=environment_id,
+            package_id=package.package_id,
+            component_id=package.component_id,
+            component_version=package.component_version,
+            component_type=package.component_type,
+            package_version=package.package_version,
+            branch_name=package.branch_name,
+            version=max((d.version for d in same_component), default=0) + 1,
+            notes=_text(body, "notes"),
+            listener_status=listener_status,
+            deployed_by=user,
+            deployed_date=self._now(at),
+        )
+        self.deployments[deployment.deployment_id] = deployment
+        return self._deployment_row(deployment)
+
+    def _deployment(self, account_id: str, deployment_id: str) -> Deployment:
+        deployment = self.deployments.get(deployment_id)
+        if deployment is None or deployment.account_id != account_id or deployment.deleted:
+            raise not_found(f"Deployment {deployment_id} was not found.")
+        return deployment
+
+    @_locked
+    def get_deployment(self, account_id: str, deployment_id: str) -> Row:
+        return self._deployment_row(self._deployment(account_id, deployment_id))
+
+    @_locked
+    def delete_deployment(self, account_id: str, deployment_id: str) -> None:
+        """Undeploy; the environment no longer runs the component."""
+        deployment = self._deployment(account_id, deployment_id)
+        deployment.active = False
+        deployment.deleted = True
+
     # ---------------------------------------------------------------- queries
 
     def _row_sources(self) -> dict[str, Callable[[str, Expression | None], list[Row]]]:
@@ -1199,6 +1880,34 @@ class EmulatorState:
                 if b.account_id == account_id and not b.deleted
             ],
             "MergeRequest": self._merge_request_rows,
+            "Environment": lambda account_id, _: [
+                self._environment_row(e)
+                for e in self.environments.values()
+                if e.account_id == account_id
+            ],
+            "PublisherIntegrationPack": lambda account_id, _: [
+                self._publisher_pack_row(p)
+                for p in self.integration_packs.values()
+                if p.account_id == account_id and not p.deleted
+            ],
+            "IntegrationPack": lambda account_id, _: [
+                self._integration_pack_row(p) for p in self._available_packs(account_id)
+            ],
+            "DeployedPackage": lambda account_id, _: [
+                self._deployment_row(d)
+                for d in self.deployments.values()
+                if d.account_id == account_id and not d.deleted
+            ],
+            "EnvironmentExtensions": lambda account_id, _: [
+                render_extensions(e)
+                for e in self.environment_extensions.values()
+                if e.account_id == account_id
+            ],
+            "EnvironmentMapExtensionsSummary": lambda account_id, _: [
+                render_map_summary(m)
+                for m in self.map_extensions.values()
+                if m.account_id == account_id
+            ],
         }
 
     def _merge_request_rows(self, account_id: str, expression: Expression | None) -> list[Row]:

@@ -9,8 +9,9 @@ The run, in order:
    mapping (all missing ones are listed) — nothing has been written to Boomi yet;
 4. an earlier COMPLETED promotion of the same root process is superseded (branch deleted);
 5. continuity decides update-in-place or create for each mapped component, and the branch
-   source (main or a test package);
-6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited;
+   sources (main, or the test packages holding the components to update);
+6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
+   any further package merged into it (:func:`~boomi_promo.engine.branches.assemble_branch`);
 7. each component is stripped of environment values, its references rewritten to prod ids,
    placed in its mirrored folder and created or updated on the branch;
 8. success upserts the mappings and ends COMPLETED; the first failure skips the rest, deletes
@@ -29,11 +30,13 @@ from typing import Any
 
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
+from boomi_promo.boomi.models import Branch
 from boomi_promo.domain.component_xml import prepare_for_write
 from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
 from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.engine.branches import BranchSources, assemble_branch
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.errors import (
     BranchLimitReached,
@@ -61,7 +64,6 @@ from boomi_promo.store import (
 )
 
 TARGET_ENVIRONMENT = "TEST"
-MAIN_BRANCH = "main"
 
 
 class ComponentAction:
@@ -270,8 +272,8 @@ class _PromotionRun:
         await self._supersede_earlier()
         mappings, plan = await self._plan()
         await self.ctx.progress.report(step="branch", message=f"Creating {self.branch_name}")
-        await self._check_branch_limit()
-        await self._create_branch(plan.branch_package_id)
+        await self._check_branch_limit(plan.sources.branches_needed)
+        await self._create_branch(plan.sources)
         await self._write_components(order, connection_ids, mappings, plan)
         await self.ctx.progress.report(step="finish", message="Recording mappings")
         await self._complete(mappings, plan)
@@ -377,33 +379,43 @@ class _PromotionRun:
             self.log.info("stale mappings will be replaced", count=len(plan.stale))
         return mappings, plan
 
-    async def _check_branch_limit(self) -> None:
+    async def _check_branch_limit(self, needed: int) -> None:
+        """Room for ``needed`` more branches under the soft limit (the promotion branch, and a
+        temporary one while packages are merged into it)."""
         limit = self.ctx.settings.boomi.branch_soft_limit
         count = 0
         async for _branch in self.ctx.boomi.query_branches():
             count += 1
-        if count >= limit:
+        if count + needed > limit:
             raise _RunFailed(
                 BranchLimitReached(
-                    f"The primary account has {count} branches (the limit is {limit}); "
-                    "finish or withdraw pending promotions before starting another.",
+                    f"The primary account has {count} branches and this promotion needs "
+                    f"{needed} more (the limit is {limit}); finish or withdraw pending "
+                    "promotions before starting another.",
                     details={"branchCount": count, "branchLimit": limit},
                 )
             )
 
-    async def _create_branch(self, package_id: str | None) -> None:
-        main = await self.ctx.boomi.find_branch_by_name(MAIN_BRANCH)
-        if main is None:
-            raise LookupError("the primary account has no main branch")
+    async def _create_branch(self, sources: BranchSources) -> None:
         self.branch_requested = True
-        branch = await self.ctx.boomi.create_branch(
-            self.branch_name,
-            parent_id=main.id,
-            package_id=package_id,
+        branch = await assemble_branch(
+            self.ctx.boomi,
+            self.ctx.settings.boomi,
+            promotion_id=self.promotion_id,
+            sources=sources,
             description=f"Promotion {self.promotion_id} of {self.tree.root.name}",
+            on_created=self._record_branch,
         )
-        self.branch_id = branch.id
+        self.log.info(
+            "branch ready",
+            branch_id=branch.id,
+            from_package=sources.package_id,
+            merged_packages=list(sources.merged_package_ids),
+        )
+
+    async def _record_branch(self, branch: Branch) -> None:
         # Recorded before waiting, so a crash from here on finds the branch to delete.
+        self.branch_id = branch.id
         async with self.ctx.unit_of_work() as uow:
             promotion = await uow.promotions.get_for_update(self.promotion_id)
             if promotion is not None:
@@ -411,13 +423,6 @@ class _PromotionRun:
                 promotion.branch_name = branch.name
                 await uow.promotions.update(promotion)
                 await uow.commit()
-        settings = self.ctx.settings.boomi
-        await self.ctx.boomi.wait_for_branch_ready(
-            branch.id,
-            timeout_seconds=settings.branch_ready_timeout_seconds,
-            interval_seconds=settings.poll_interval_seconds,
-        )
-        self.log.info("branch ready", branch_id=branch.id, from_package=package_id)
 
     # ------------------------------------------------------------------ writing
 
@@ -565,7 +570,7 @@ class _PromotionRun:
             promotion.components_created = _count(results, ComponentAction.CREATED)
             promotion.components_updated = _count(results, ComponentAction.UPDATED)
             promotion.components_failed = 0
-            promotion.result_detail = self._result_detail(results, plan.branch_package_id)
+            promotion.result_detail = self._result_detail(results, plan.sources)
             await uow.promotions.update(promotion)
             await uow.audit.append(
                 actor_email=self.actor,
@@ -630,7 +635,7 @@ class _PromotionRun:
                 await uow.commit()
 
     def _result_detail(
-        self, results: list[ComponentResult], branch_package_id: str | None
+        self, results: list[ComponentResult], sources: BranchSources | None
     ) -> dict[str, Any]:
         return {
             "promotionResults": [r.to_json() for r in results],
@@ -638,7 +643,8 @@ class _PromotionRun:
                 {"devComponentId": c.component_id, "componentName": c.name}
                 for c in self.tree.connections
             ],
-            "branchPackageId": branch_package_id,
+            "branchPackageId": sources.package_id if sources is not None else None,
+            "mergedPackageIds": list(sources.merged_package_ids) if sources is not None else [],
         }
 
 

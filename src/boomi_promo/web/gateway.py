@@ -7,14 +7,49 @@ API: the dashboard submits it and then follows the job.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
+from boomi_promo.actions.deployment import SubmitAdminReviewResponse
+from boomi_promo.actions.diff import GenerateComponentDiffResponse
+from boomi_promo.actions.extension_updates import (
+    UpdateExtensionsResponse,
+    UpdateMapExtensionResponse,
+)
+from boomi_promo.actions.extensions import (
+    ClientAccountItem,
+    GetExtensionsResponse,
+    ListClientAccountsResponse,
+)
 from boomi_promo.actions.mappings import ManageMappingsResponse
 from boomi_promo.actions.packages import ListDevPackagesResponse, PackageItem
+from boomi_promo.actions.packs import (
+    CheckReleaseStatusResponse,
+    ListIntegrationPacksResponse,
+    ReleaseItem,
+)
+from boomi_promo.actions.reviews import (
+    CancelTestDeploymentResponse,
+    PendingReviewItem,
+    QueryPeerReviewQueueResponse,
+    SubmitForPeerReviewResponse,
+    SubmitPeerReviewResponse,
+    WithdrawPromotionResponse,
+)
 from boomi_promo.actions.runner import execute_action, prepare_action
+from boomi_promo.actions.scripts import ValidateScriptResponse
+from boomi_promo.actions.status import (
+    PromotionItem,
+    QueryStatusResponse,
+    QueryTestDeploymentsResponse,
+    TestDeploymentItem,
+)
+from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.boomi.models import EnvironmentMapExtension
+from boomi_promo.errors import NotFound, from_boomi_error
 from boomi_promo.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -22,6 +57,9 @@ if TYPE_CHECKING:
     from boomi_promo.store import Job
 
 EXECUTE_PROMOTION = "executePromotion"
+COPY_EXTENSIONS_TEST_TO_PROD = "copyExtensionsTestToProd"
+PACKAGE_AND_DEPLOY = "packageAndDeploy"
+SUBMIT_ADMIN_REVIEW = "submitAdminReview"
 
 
 async def dev_accounts(container: Container, principal: Principal) -> list[DevAccountItem]:
@@ -50,13 +88,58 @@ async def resolve_dependencies(
     return ResolveDependenciesResponse.model_validate(response)
 
 
+async def submit_job(
+    container: Container, principal: Principal, action: str, payload: Mapping[str, Any]
+) -> str:
+    """Start a long action as a job (checks that refuse at once raise here); its job id."""
+    spec, request = prepare_action(action, payload, principal)
+    job = await container.jobs.submit(spec, request, principal)
+    return job.id
+
+
 async def submit_promotion(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> str:
-    """Start executePromotion as a job (checks that refuse at once raise here); its job id."""
-    spec, request = prepare_action(EXECUTE_PROMOTION, payload, principal)
-    job = await container.jobs.submit(spec, request, principal)
-    return job.id
+    """Start executePromotion as a job; its job id."""
+    return await submit_job(container, principal, EXECUTE_PROMOTION, payload)
+
+
+async def promotions(
+    container: Container, principal: Principal, filters: Mapping[str, Any]
+) -> QueryStatusResponse:
+    """queryStatus: the promotions the caller may see that match ``filters``, newest first."""
+    response = await execute_action(container, "queryStatus", filters, principal)
+    return QueryStatusResponse.model_validate(response)
+
+
+async def promotion(
+    container: Container, principal: Principal, promotion_id: str
+) -> PromotionItem | None:
+    """One promotion by id, or None when there is none the caller may see."""
+    found = await promotions(container, principal, {"promotionId": promotion_id, "pageSize": 1})
+    return found.promotions[0] if found.promotions else None
+
+
+async def test_deployments(container: Container, principal: Principal) -> list[TestDeploymentItem]:
+    """queryTestDeployments: tested deployments not yet on their way to production."""
+    response = await execute_action(container, "queryTestDeployments", {}, principal)
+    return QueryTestDeploymentsResponse.model_validate(response).test_deployments
+
+
+async def component_diff(
+    container: Container,
+    principal: Principal,
+    promotion_id: str,
+    prod_component_id: str,
+    component_action: str,
+) -> GenerateComponentDiffResponse:
+    payload = {
+        "promotionId": promotion_id,
+        "prodComponentId": prod_component_id,
+        "componentAction": component_action or None,
+    }
+    response = await execute_action(container, "generateComponentDiff", payload, principal)
+    return GenerateComponentDiffResponse.model_validate(response)
 
 
 async def job(container: Container, principal: Principal, job_id: str) -> Job:
@@ -74,3 +157,139 @@ async def manage_mappings(
 ) -> ManageMappingsResponse:
     response = await execute_action(container, "manageMappings", payload, principal)
     return ManageMappingsResponse.model_validate(response)
+
+
+async def peer_review_queue(container: Container, principal: Principal) -> list[PendingReviewItem]:
+    """queryPeerReviewQueue: what the caller may peer review (never their own)."""
+    response = await execute_action(container, "queryPeerReviewQueue", {}, principal)
+    return QueryPeerReviewQueueResponse.model_validate(response).pending_reviews
+
+
+async def submit_peer_review(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> SubmitPeerReviewResponse:
+    response = await execute_action(container, "submitPeerReview", payload, principal)
+    return SubmitPeerReviewResponse.model_validate(response)
+
+
+async def submit_for_peer_review(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> SubmitForPeerReviewResponse:
+    response = await execute_action(container, "submitForPeerReview", payload, principal)
+    return SubmitForPeerReviewResponse.model_validate(response)
+
+
+async def withdraw_promotion(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> WithdrawPromotionResponse:
+    response = await execute_action(container, "withdrawPromotion", payload, principal)
+    return WithdrawPromotionResponse.model_validate(response)
+
+
+async def cancel_test_deployment(
+    container: Container, principal: Principal, promotion_id: str
+) -> CancelTestDeploymentResponse:
+    response = await execute_action(
+        container, "cancelTestDeployment", {"promotionId": promotion_id}, principal
+    )
+    return CancelTestDeploymentResponse.model_validate(response)
+
+
+async def reject_as_admin(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> SubmitAdminReviewResponse:
+    """submitAdminReview REJECTED, waited for: a rejection only records and deletes a branch."""
+    response = await execute_action(
+        container, SUBMIT_ADMIN_REVIEW, {**payload, "decision": "REJECTED"}, principal
+    )
+    return SubmitAdminReviewResponse.model_validate(response)
+
+
+async def integration_packs(
+    container: Container, principal: Principal, purpose: str, process_name: str
+) -> ListIntegrationPacksResponse:
+    """listIntegrationPacks for one purpose (TEST or PRODUCTION), with the process's usual pack."""
+    payload = {"packPurpose": purpose, "suggestForProcess": process_name or None}
+    response = await execute_action(container, "listIntegrationPacks", payload, principal)
+    return ListIntegrationPacksResponse.model_validate(response)
+
+
+async def release_status(
+    container: Container, principal: Principal, promotion_id: str
+) -> list[ReleaseItem]:
+    """checkReleaseStatus: every release of the promotion (and of the test it came from)."""
+    response = await execute_action(
+        container, "checkReleaseStatus", {"promotionId": promotion_id}, principal
+    )
+    return CheckReleaseStatusResponse.model_validate(response).releases
+
+
+async def client_accounts(container: Container, principal: Principal) -> list[ClientAccountItem]:
+    """listClientAccounts: the client accounts the caller's groups manage (admins: all)."""
+    response = await execute_action(container, "listClientAccounts", {}, principal)
+    return ListClientAccountsResponse.model_validate(response).client_accounts
+
+
+async def extensions(
+    container: Container, principal: Principal, client_account_id: str, environment_id: str
+) -> GetExtensionsResponse:
+    """getExtensions: the environment's extensions with the caller's access to each component."""
+    response = await execute_action(
+        container,
+        "getExtensions",
+        {"clientAccountId": client_account_id, "environmentId": environment_id},
+        principal,
+    )
+    return GetExtensionsResponse.model_validate(response)
+
+
+async def update_extensions(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> UpdateExtensionsResponse:
+    """updateExtensions: a partial update; refusals (nothing saved) raise with ``errors``."""
+    response = await execute_action(container, "updateExtensions", payload, principal)
+    return UpdateExtensionsResponse.model_validate(response)
+
+
+async def map_extension(
+    container: Container,
+    principal: Principal,
+    client_account_id: str,
+    environment_id: str,
+    map_extension_id: str,
+) -> EnvironmentMapExtension:
+    """One map extension of an environment, read for its viewer and editor.
+
+    No action returns a map extension's content, so it is read from Boomi here, and only
+    after getExtensions has allowed the caller into the environment and listed the map
+    extension among the environment's.
+    """
+    found = await extensions(container, principal, client_account_id, environment_id)
+    listed = json.loads(found.map_extension_summaries or "[]")
+    if not any(isinstance(s, dict) and s.get("id") == map_extension_id for s in listed):
+        raise NotFound(
+            f"Environment '{environment_id}' has no map extension '{map_extension_id}'.",
+            error_code="MAP_EXTENSION_NOT_FOUND",
+        )
+    try:
+        return await container.boomi.get_map_extension(
+            map_extension_id, override_account=client_account_id
+        )
+    except BoomiError as exc:
+        raise from_boomi_error(exc) from exc
+
+
+async def update_map_extension(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> UpdateMapExtensionResponse:
+    """updateMapExtension: a change set against the version read (409 when it changed)."""
+    response = await execute_action(container, "updateMapExtension", payload, principal)
+    return UpdateMapExtensionResponse.model_validate(response)
+
+
+async def validate_script(
+    container: Container, principal: Principal, payload: Mapping[str, Any]
+) -> ValidateScriptResponse:
+    """validateScript: parse only, never run."""
+    response = await execute_action(container, "validateScript", payload, principal)
+    return ValidateScriptResponse.model_validate(response)

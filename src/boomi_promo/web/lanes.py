@@ -40,7 +40,12 @@ DEVELOPER = Lane(
     key="developer",
     title="Developer",
     min_tier=Tier.CONTRIBUTOR,
-    pages=(LanePage("packages", "Package Browser", "/packages"),),
+    pages=(
+        LanePage("packages", "Package Browser", "/packages"),
+        LanePage("my-promotions", "My Promotions", "/promotions"),
+        LanePage("production-readiness", "Production Readiness", "/readiness"),
+        LanePage("extensions", "Extensions", "/extensions"),
+    ),
 )
 PEER_REVIEW = Lane(
     key="peer-review",
@@ -53,6 +58,8 @@ ADMIN = Lane(
     title="Admin",
     min_tier=Tier.ADMIN,
     pages=(
+        LanePage("admin-approvals", "Approvals", "/admin/approvals"),
+        LanePage("admin-packs", "Pack Assignment", "/admin/packs"),
         LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),
         LanePage("admin-mappings", "Mappings", "/admin/mappings"),
     ),

@@ -5,6 +5,7 @@ when nothing blocks it. Promote submits executePromotion as a job with the revie
 components, so a tree that changed since is refused instead of promoted, and leads to the
 job's status page. That page follows the job live through ``/jobs/{id}/events`` — the API's
 job document as server-sent events, read by the dashboard's script — and shows the results.
+Deployment jobs share the page (:mod:`boomi_promo.web.deployment_status`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,16 @@ from boomi_promo.errors import NotFound, PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.jobs.runner import job_document
 from boomi_promo.web import gateway
+from boomi_promo.web.deployment_status import (
+    DEPLOYMENT_ACTIONS,
+    deployment_job,
+    deployment_titles_json,
+)
+from boomi_promo.web.extension_copy_status import (
+    EXTENSION_COPY_ACTIONS,
+    copy_titles_json,
+    extension_copy_job,
+)
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
 from boomi_promo.web.package_list import PackageListCache, cache_key
 from boomi_promo.web.promotion_review import build_review
@@ -186,6 +197,26 @@ async def promotion_status(request: Request, principal: Developer, job_id: str) 
             heading="Promotion not found",
             message=f"There is no promotion job {job_id} that you may see.",
             status_code=404,
+        )
+    if job.action in EXTENSION_COPY_ACTIONS:
+        template = (
+            "_extension_copy_job.html" if wants_fragment(request) else "extension_copy_status.html"
+        )
+        return render(
+            request,
+            template,
+            {"job": extension_copy_job(job), "step_titles": copy_titles_json()},
+            principal=principal,
+            active="extensions",
+        )
+    if job.action in DEPLOYMENT_ACTIONS:
+        template = "_deployment_job.html" if wants_fragment(request) else "deployment_status.html"
+        return render(
+            request,
+            template,
+            {"job": deployment_job(job), "step_titles": deployment_titles_json()},
+            principal=principal,
+            active="my-promotions",
         )
     template = "_job_status.html" if wants_fragment(request) else "promotion_status.html"
     return render(

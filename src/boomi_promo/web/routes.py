@@ -3,7 +3,9 @@
 Every page works without script except for htmx's loading of the package list, and the
 list's own URL (``/packages/list``) answers a full page when the browser asks for it directly.
 The Promotion Review and Status pages live in :mod:`boomi_promo.web.promotion_pages`, the
-Mapping Viewer in :mod:`boomi_promo.web.mapping_pages`.
+Mapping Viewer in :mod:`boomi_promo.web.mapping_pages`, what follows a promotion (deployment,
+readiness, release status) in :mod:`boomi_promo.web.deployment_pages` and the review queues
+and approvals in :mod:`boomi_promo.web.review_pages`.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ from boomi_promo.actions.accounts import DevAccountItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
+from boomi_promo.web.deployment_pages import router as deployment_router
+from boomi_promo.web.extension_pages import router as extension_router
 from boomi_promo.web.guards import (
     Admin,
     Developer,
-    PeerReviewer,
     container_of,
     install_refusal_handlers,
     product_user,
 )
+from boomi_promo.web.map_extension_pages import router as map_extension_router
 from boomi_promo.web.mapping_pages import router as mapping_router
 from boomi_promo.web.package_list import (
     PackageListCache,
@@ -40,7 +44,7 @@ from boomi_promo.web.package_list import (
     search,
 )
 from boomi_promo.web.promotion_pages import router as promotion_router
-from boomi_promo.web.reviews import pending_peer_reviews
+from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment
@@ -74,6 +78,10 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     app.include_router(router)
     app.include_router(promotion_router)
     app.include_router(mapping_router)
+    app.include_router(deployment_router)
+    app.include_router(review_router)
+    app.include_router(extension_router)
+    app.include_router(map_extension_router)
 
 
 @router.get("/", name="home")
@@ -231,21 +239,6 @@ async def package_list(
         principal=principal,
         status_code=listing.status_code,
         headers=headers,
-    )
-
-
-# --- Peer Review lane ----------------------------------------------------------------------
-
-
-@router.get("/reviews", name="peer_review_queue")
-async def peer_review_queue(request: Request, principal: PeerReviewer) -> Response:
-    queue = await pending_peer_reviews(container_of(request), principal)
-    return render(
-        request,
-        "peer_review_queue.html",
-        {"queue": queue},
-        principal=principal,
-        active="peer-review-queue",
     )
 
 

@@ -101,12 +101,13 @@ def test_primary_account_query_lists_its_sub_accounts(emulator: EmulatorHandle) 
     assert everything.status_code == 200
     body = everything.json()
     assert body["@type"] == "QueryResult"
-    assert body["numberOfResults"] == 2
+    sub_accounts = [*emulator.seed.dev_accounts] + [
+        (c.account_id, c.name) for c in emulator.seed.client_accounts
+    ]
+    assert body["numberOfResults"] == len(sub_accounts) == 3
     assert "queryToken" not in body
-    assert sorted((a["accountId"], a["name"]) for a in body["result"]) == sorted(
-        emulator.seed.dev_accounts
-    )
-    assert upper_case.json()["numberOfResults"] == 2
+    assert sorted((a["accountId"], a["name"]) for a in body["result"]) == sorted(sub_accounts)
+    assert upper_case.json()["numberOfResults"] == 3
     assert [a["name"] for a in by_name.json()["result"]] == ["Dev Team B"]
 
 

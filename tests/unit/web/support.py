@@ -2,8 +2,9 @@
 
 The fake answers ``getDevAccounts`` and ``listDevPackages`` the way the real actions do for
 the demo's groups (team A → acct-a, team B → acct-b, admins → both) and can be told to fail.
-It also answers ``resolveDependencies`` from scripted trees and ``manageMappings`` from a
-list of mappings; :class:`FakeJobs` stands in for the job runner that executePromotion uses.
+It also answers ``resolveDependencies`` from scripted trees, ``manageMappings`` from a list
+of mappings and the review workflow's actions from a list of promotions (see
+:class:`Workflow`); :class:`FakeJobs` stands in for the job runner that the long actions use.
 """
 
 from __future__ import annotations
@@ -17,11 +18,40 @@ import httpx
 
 from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
+from boomi_promo.actions.deployment import SubmitAdminReviewResponse
+from boomi_promo.actions.diff import GenerateComponentDiffResponse
 from boomi_promo.actions.mappings import ManageMappingsResponse, MappingItem
 from boomi_promo.actions.packages import ListDevPackagesResponse, PackageItem
+from boomi_promo.actions.packs import (
+    CheckReleaseStatusResponse,
+    IntegrationPackItem,
+    ListIntegrationPacksResponse,
+    ReleaseItem,
+)
 from boomi_promo.actions.registry import ActionSpec, Profile, ResponseProfile
+from boomi_promo.actions.reviews import (
+    CancelTestDeploymentResponse,
+    PendingReviewItem,
+    QueryPeerReviewQueueResponse,
+    SubmitForPeerReviewResponse,
+    SubmitPeerReviewResponse,
+    WithdrawPromotionResponse,
+)
+from boomi_promo.actions.status import (
+    PromotionItem,
+    QueryStatusResponse,
+    QueryTestDeploymentsResponse,
+    StoredResultItem,
+    TestDeploymentItem,
+)
 from boomi_promo.config import Settings
-from boomi_promo.errors import NotFound, PromoError, UnauthorizedAccountAccess
+from boomi_promo.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PromoError,
+    UnauthorizedAccountAccess,
+)
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.store import Job
 
@@ -58,6 +88,7 @@ class FakeActions:
     mappings: list[MappingItem] = field(default_factory=list)
     refusals: dict[str, PromoError] = field(default_factory=dict)
     """Failures by action (``resolveDependencies``) or operation (``manageMappings:update``)."""
+    workflow: Workflow = field(default_factory=lambda: Workflow())
 
     def granted(self, principal: Principal) -> list[DevAccountItem]:
         if principal.tier is Tier.ADMIN:
@@ -98,6 +129,8 @@ class FakeActions:
             return self.trees[payload["rootComponentId"]]
         if name == "manageMappings":
             return self.manage_mappings(payload)
+        if name in WORKFLOW_ACTIONS:
+            return self.workflow.answer(name, payload, principal)
         raise AssertionError(f"the dashboard ran an unexpected action {name}")
 
     def calls_of(self, name: str) -> list[dict[str, Any]]:
@@ -230,3 +263,308 @@ async def sign_in(client: httpx.AsyncClient, email: str) -> None:
 
 
 HTMX = {"HX-Request": "true"}
+
+
+WORKFLOW_ACTIONS = frozenset(
+    {
+        "queryStatus",
+        "queryTestDeployments",
+        "queryPeerReviewQueue",
+        "submitPeerReview",
+        "submitForPeerReview",
+        "withdrawPromotion",
+        "cancelTestDeployment",
+        "generateComponentDiff",
+        "listIntegrationPacks",
+        "checkReleaseStatus",
+        "submitAdminReview",
+    }
+)
+
+
+def promotion_item(process: str = "Orders Sync", **overrides: Any) -> PromotionItem:
+    """A promotion as queryStatus reports it; COMPLETED by alice unless told otherwise."""
+    values: dict[str, Any] = {
+        "promotion_id": f"promo-{process.lower().replace(' ', '-')}",
+        "process_name": process,
+        "dev_account_id": "acct-a",
+        "dev_account_name": "Dev Team A",
+        "prod_account_id": "primary",
+        "dev_package_id": "pkg-001",
+        "prod_package_id": "",
+        "root_component_id": "dev-orders-sync",
+        "initiated_by": "alice@example.com",
+        "initiated_at": "2025-03-04T09:30:00.000000",
+        "status": "COMPLETED",
+        "components_total": 3,
+        "components_created": 2,
+        "components_updated": 1,
+        "components_failed": 0,
+        "error_message": "",
+        "result_detail": "",
+        "promotion_results": [
+            StoredResultItem(
+                dev_component_id="dev-orders-sync",
+                prod_component_id="prod-orders-sync",
+                component_name="Orders Sync",
+                component_type="process",
+                action="UPDATED",
+                version=4,
+            ),
+            StoredResultItem(
+                dev_component_id="dev-order-map",
+                prod_component_id="prod-order-map",
+                component_name="Order Map",
+                component_type="transform.map",
+                action="CREATED",
+                version=1,
+            ),
+            StoredResultItem(
+                dev_component_id="dev-orders-api",
+                prod_component_id="prod-orders-api",
+                component_name="Orders API",
+                component_type="connector-settings",
+                action="SKIPPED",
+                version=0,
+            ),
+        ],
+        "target_environment": "TEST",
+        "branch_id": "branch-1",
+        "branch_name": "promo-1",
+        "is_hotfix": False,
+        "hotfix_justification": "",
+        "test_promotion_id": "",
+        "test_deployed_at": "",
+        "test_integration_pack_id": "",
+        "test_integration_pack_name": "",
+        "integration_pack_id": "",
+        "integration_pack_name": "",
+        "package_version": "1.0",
+        "submitted_for_review_by": "",
+        "submitted_for_review_at": "",
+        "promoted_from_test_by": "",
+        "peer_review_status": "",
+        "peer_reviewed_by": "",
+        "peer_reviewed_at": "",
+        "peer_review_comments": "",
+        "admin_review_status": "",
+        "admin_approved_by": "",
+        "admin_approved_at": "",
+        "admin_comments": "",
+        "withdrawn_at": "",
+        "withdrawal_reason": "",
+    }
+    values.update(overrides)
+    return PromotionItem(**values)
+
+
+def pack_item(name: str, pack_id: str = "") -> IntegrationPackItem:
+    return IntegrationPackItem(
+        pack_id=pack_id or f"pack-{name.lower().replace(' ', '-')}",
+        pack_name=name,
+        installation_type="MULTI",
+        pack_purpose="TEST" if name.endswith(" - TEST") else "PRODUCTION",
+    )
+
+
+@dataclass
+class Workflow:
+    """The review workflow's actions over a list of promotions, recording what was asked."""
+
+    promotions: list[PromotionItem] = field(default_factory=list)
+    ready_for_production: set[str] = field(default_factory=set)
+    """Ids that queryTestDeployments lists (TEST_DEPLOYED ones, unless told otherwise)."""
+    diffs: dict[str, GenerateComponentDiffResponse] = field(default_factory=dict)
+    packs: list[IntegrationPackItem] = field(default_factory=list)
+    suggested: dict[str, str] = field(default_factory=dict)
+    """Suggested pack id by purpose."""
+    releases: dict[str, list[list[ReleaseItem]]] = field(default_factory=dict)
+    """Successive checkReleaseStatus answers by promotion id (the last one repeats)."""
+    requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def find(self, promotion_id: str) -> PromotionItem:
+        found = next((p for p in self.promotions if p.promotion_id == promotion_id), None)
+        if found is None:
+            raise NotFound(f"There is no promotion '{promotion_id}'.")
+        return found
+
+    def replace(self, promotion_id: str, **changes: Any) -> PromotionItem:
+        old = self.find(promotion_id)
+        new = old.model_copy(update=changes)
+        self.promotions[self.promotions.index(old)] = new
+        return new
+
+    def answer(
+        self, name: str, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        self.requests.append((name, dict(payload)))
+        handler = getattr(self, "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+        response: ResponseProfile = handler(payload, principal)
+        return response
+
+    def _query_status(self, payload: Mapping[str, Any], principal: Principal) -> ResponseProfile:
+        stage = payload.get("reviewStage")
+        found = [
+            p
+            for p in self.promotions
+            if payload.get("promotionId") in (None, p.promotion_id)
+            and same_person(payload.get("initiatedBy") or p.initiated_by, p.initiated_by)
+            and payload.get("status") in (None, p.status)
+            and stage in (None, p.status)
+        ]
+        return QueryStatusResponse(promotions=found, total_count=len(found))
+
+    def _query_test_deployments(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        ready = [
+            p
+            for p in self.promotions
+            if p.status == "TEST_DEPLOYED" and p.promotion_id in self.ready_for_production
+        ]
+        return QueryTestDeploymentsResponse(
+            test_deployments=[
+                TestDeploymentItem(**p.model_dump(include=set(TestDeploymentItem.model_fields)))
+                for p in ready
+            ],
+            total_count=len(ready),
+        )
+
+    def _query_peer_review_queue(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        return QueryPeerReviewQueueResponse(
+            pending_reviews=[
+                PendingReviewItem(**p.model_dump(), notes="")
+                for p in self.promotions
+                if p.status == "PENDING_PEER_REVIEW"
+                and not same_person(principal.email, p.initiated_by)
+                and not same_person(principal.email, p.submitted_for_review_by)
+            ]
+        )
+
+    def _submit_peer_review(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.find(payload["promotionId"])
+        if same_person(principal.email, promotion.initiated_by):
+            raise Forbidden(
+                "You initiated this promotion or submitted it for review; "
+                "another contributor must peer review it.",
+                error_code="SELF_REVIEW_NOT_ALLOWED",
+            )
+        approved = payload["decision"] == "APPROVED"
+        status = "PENDING_ADMIN_REVIEW" if approved else "PEER_REJECTED"
+        self.replace(promotion.promotion_id, status=status, peer_reviewed_by=principal.email)
+        return SubmitPeerReviewResponse(promotion_id=promotion.promotion_id, new_status=status)
+
+    def _submit_for_peer_review(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.find(payload["promotionId"])
+        if payload.get("isHotfix"):
+            if not (payload.get("hotfixJustification") or "").strip():
+                raise InvalidRequest(
+                    "A hotfix needs a justification: say why it cannot wait for a test deployment.",
+                    error_code="HOTFIX_JUSTIFICATION_REQUIRED",
+                )
+            self.replace(
+                promotion.promotion_id,
+                status="PENDING_PEER_REVIEW",
+                is_hotfix=True,
+                hotfix_justification=payload["hotfixJustification"],
+                target_environment="PRODUCTION",
+            )
+            return SubmitForPeerReviewResponse(
+                promotion_id=promotion.promotion_id,
+                new_status="PENDING_PEER_REVIEW",
+                is_hotfix=True,
+            )
+        production = promotion.model_copy(
+            update={
+                "promotion_id": promotion.promotion_id + "-prod",
+                "status": "PENDING_PEER_REVIEW",
+                "target_environment": "PRODUCTION",
+                "test_promotion_id": promotion.promotion_id,
+                "submitted_for_review_by": principal.email,
+            }
+        )
+        self.promotions.append(production)
+        self.ready_for_production.discard(promotion.promotion_id)
+        return SubmitForPeerReviewResponse(
+            promotion_id=production.promotion_id,
+            new_status="PENDING_PEER_REVIEW",
+            test_promotion_id=promotion.promotion_id,
+        )
+
+    def _withdraw_promotion(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.find(payload["promotionId"])
+        self.replace(promotion.promotion_id, status="WITHDRAWN")
+        return WithdrawPromotionResponse(
+            promotion_id=promotion.promotion_id,
+            previous_status=promotion.status,
+            new_status="WITHDRAWN",
+            branch_deleted=True,
+            message="The promotion was withdrawn and its branch deleted.",
+        )
+
+    def _cancel_test_deployment(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.find(payload["promotionId"])
+        self.replace(promotion.promotion_id, status="TEST_CANCELLED")
+        return CancelTestDeploymentResponse(
+            promotion_id=promotion.promotion_id,
+            previous_status=promotion.status,
+            new_status="TEST_CANCELLED",
+            branch_deleted=True,
+            message="The promotion was cancelled and its branch deleted.",
+        )
+
+    def _generate_component_diff(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        return self.diffs[payload["prodComponentId"]]
+
+    def _list_integration_packs(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        purpose = payload["packPurpose"]
+        packs = [p for p in self.packs if p.pack_purpose == purpose]
+        suggested = self.suggested.get(purpose, "")
+        return ListIntegrationPacksResponse(
+            integration_packs=packs,
+            suggested_pack_id=suggested,
+            suggested_pack_name=next((p.pack_name for p in packs if p.pack_id == suggested), ""),
+        )
+
+    def _check_release_status(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        answers = self.releases.get(payload["promotionId"], [[]])
+        current = answers.pop(0) if len(answers) > 1 else answers[0]
+        return CheckReleaseStatusResponse(promotion_id=payload["promotionId"], releases=current)
+
+    def _submit_admin_review(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.replace(
+            payload["promotionId"], status="ADMIN_REJECTED", admin_approved_by=principal.email
+        )
+        return SubmitAdminReviewResponse(
+            promotion_id=promotion.promotion_id, decision="REJECTED", new_status="ADMIN_REJECTED"
+        )
+
+
+def release_item(status: str, release_type: str = "PRODUCTION", **overrides: str) -> ReleaseItem:
+    values: dict[str, Any] = {
+        "release_id": f"release-{release_type.lower()}",
+        "release_type": release_type,
+        "integration_pack_name": "Orders Sync" + (" - TEST" if release_type == "TEST" else ""),
+        "status": status,
+        "completion_time": "2025-03-04T10:00:00Z" if status == "SUCCESS" else "",
+    }
+    values.update(overrides)
+    return ReleaseItem(**values)

@@ -106,6 +106,9 @@ function followJob(section) {
         throw new Error("no status in the answer");
       }
       section.replaceWith(finished);
+      if (window.htmx) {
+        htmx.process(finished); // the finished status may load more (a release's status)
+      }
     } catch {
       window.location.reload();
     }
@@ -132,3 +135,19 @@ function followJob(section) {
 }
 
 document.querySelectorAll("[data-job-events]").forEach(followJob);
+
+// A text area with a character limit shows how many characters are left.
+function showCharactersLeft(field) {
+  const counter = document.getElementById(field.dataset.countTo);
+  if (!counter) {
+    return;
+  }
+  const update = () => {
+    const left = field.maxLength - field.value.length;
+    counter.textContent = `${left} of ${field.maxLength} characters left`;
+  };
+  field.addEventListener("input", update);
+  update();
+}
+
+document.querySelectorAll("textarea[data-count-to]").forEach(showCharactersLeft);

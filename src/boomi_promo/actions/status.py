@@ -1,0 +1,443 @@
+"""E queryStatus and E4 queryTestDeployments: reading PromotionLog, scoped to the caller.
+
+A CONTRIBUTOR sees the promotions of the dev accounts their team groups grant; an ADMIN sees
+every promotion. Both actions answer newest first, a page at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+
+from boomi_promo.actions.access import granted_dev_accounts, require_dev_account
+from boomi_promo.actions.context import ActionContext
+from boomi_promo.actions.promotion import PromotionResultItem
+from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.domain.review_rules import (
+    LIVE_PRODUCTION_STATUSES,
+    ReviewStage,
+    review_stage_statuses,
+)
+from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.errors import InvalidRequest
+from boomi_promo.identity.principal import Tier
+from boomi_promo.mappings_csv import format_timestamp
+from boomi_promo.store import Page, PromotionLog, UnitOfWork
+from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.tables import EMAIL, ID, NAME
+
+DEFAULT_PAGE_SIZE = 50
+TARGET_ENVIRONMENTS = ("TEST", "PRODUCTION")
+
+
+def blank_as_none(value: Any) -> Any:
+    """Flow-style clients send every profile field, the unused ones as ``""``."""
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+OptionalId = Annotated[
+    Annotated[str, StringConstraints(max_length=ID)] | None, BeforeValidator(blank_as_none)
+]
+OptionalName = Annotated[
+    Annotated[str, StringConstraints(max_length=NAME)] | None, BeforeValidator(blank_as_none)
+]
+OptionalEmail = Annotated[
+    Annotated[str, StringConstraints(max_length=EMAIL)] | None, BeforeValidator(blank_as_none)
+]
+OptionalMoment = Annotated[datetime | None, BeforeValidator(blank_as_none)]
+
+
+def timestamp(moment: datetime | None) -> str:
+    return format_timestamp(moment) if moment is not None else ""
+
+
+# ------------------------------------------------------------------ shared items
+
+
+class StoredResultItem(PromotionResultItem):
+    """One stored per-component result; a key some later writer adds is left out, not refused."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class PromotionItem(Profile):
+    """A PromotionLog as queryStatus reports it (the reference profile's fields and a few more)."""
+
+    promotion_id: str
+    process_name: str
+    dev_account_id: str
+    dev_account_name: str
+    prod_account_id: str
+    dev_package_id: str
+    prod_package_id: str
+    root_component_id: str
+    initiated_by: str
+    initiated_at: str
+    status: str
+    components_total: int
+    components_created: int
+    components_updated: int
+    components_failed: int
+    error_message: str
+    result_detail: str = Field(description="The stored per-component results, as a JSON string")
+    promotion_results: list[StoredResultItem] = Field(
+        description="resultDetail.promotionResults, parsed"
+    )
+    target_environment: str = Field(description="TEST or PRODUCTION")
+    branch_id: str = Field(description="The promotion branch while it exists, else empty")
+    branch_name: str
+    is_hotfix: bool
+    hotfix_justification: str
+    test_promotion_id: str = Field(
+        description="On a PRODUCTION promotion from a test deployment: that TEST promotion"
+    )
+    test_deployed_at: str
+    test_integration_pack_id: str
+    test_integration_pack_name: str
+    integration_pack_id: str
+    integration_pack_name: str
+    package_version: str
+    submitted_for_review_by: str
+    submitted_for_review_at: str
+    promoted_from_test_by: str
+    peer_review_status: str
+    peer_reviewed_by: str
+    peer_reviewed_at: str
+    peer_review_comments: str
+    admin_review_status: str
+    admin_approved_by: str
+    admin_approved_at: str
+    admin_comments: str
+    withdrawn_at: str
+    withdrawal_reason: str
+
+
+def promotion_fields(log: PromotionLog) -> dict[str, Any]:
+    """The :class:`PromotionItem` fields of ``log`` (by field name)."""
+    detail = log.result_detail or {}
+    return {
+        "promotion_id": log.promotion_id,
+        "process_name": log.process_name or "",
+        "dev_account_id": log.dev_account_id,
+        "dev_account_name": log.dev_account_name or "",
+        "prod_account_id": log.prod_account_id,
+        "dev_package_id": log.dev_package_id,
+        "prod_package_id": log.prod_package_id or "",
+        "root_component_id": log.root_component_id,
+        "initiated_by": log.initiated_by,
+        "initiated_at": timestamp(log.initiated_at),
+        "status": log.status,
+        "components_total": log.components_total,
+        "components_created": log.components_created,
+        "components_updated": log.components_updated,
+        "components_failed": log.components_failed,
+        "error_message": log.error_message or "",
+        "result_detail": json.dumps(log.result_detail) if log.result_detail is not None else "",
+        "promotion_results": [
+            StoredResultItem.model_validate(item) for item in detail.get("promotionResults", [])
+        ],
+        "target_environment": log.target_environment,
+        "branch_id": log.branch_id or "",
+        "branch_name": log.branch_name or "",
+        "is_hotfix": log.is_hotfix,
+        "hotfix_justification": log.hotfix_justification or "",
+        "test_promotion_id": log.test_promotion_id or "",
+        "test_deployed_at": timestamp(log.test_deployed_at),
+        "test_integration_pack_id": log.test_integration_pack_id or "",
+        "test_integration_pack_name": log.test_integration_pack_name or "",
+        "integration_pack_id": log.integration_pack_id or "",
+        "integration_pack_name": log.integration_pack_name or "",
+        "package_version": log.package_version or "",
+        "submitted_for_review_by": log.submitted_for_review_by or "",
+        "submitted_for_review_at": timestamp(log.submitted_for_review_at),
+        "promoted_from_test_by": log.promoted_from_test_by or "",
+        "peer_review_status": log.peer_review_status or "",
+        "peer_reviewed_by": log.peer_reviewed_by or "",
+        "peer_reviewed_at": timestamp(log.peer_reviewed_at),
+        "peer_review_comments": log.peer_review_comments or "",
+        "admin_review_status": log.admin_review_status or "",
+        "admin_approved_by": log.admin_approved_by or "",
+        "admin_approved_at": timestamp(log.admin_approved_at),
+        "admin_comments": log.admin_comments or "",
+        "withdrawn_at": timestamp(log.withdrawn_at),
+        "withdrawal_reason": log.withdrawal_reason or "",
+    }
+
+
+async def visible_dev_accounts(ctx: ActionContext, dev_account_id: str | None) -> list[str] | None:
+    """The dev accounts whose promotions the caller may read; ``None`` means all of them.
+
+    A CONTRIBUTOR asking for an account not granted to them is refused (403), not answered
+    with an empty list that would look like "no promotions".
+    """
+    if ctx.principal.tier is Tier.ADMIN:
+        return None if dev_account_id is None else [dev_account_id]
+    if dev_account_id is not None:
+        return [(await require_dev_account(ctx, dev_account_id)).account_id]
+    return [account.account_id for account in await granted_dev_accounts(ctx)]
+
+
+# ------------------------------------------------------------------ E queryStatus
+
+
+class QueryStatusRequest(Profile):
+    query_type: OptionalName = Field(
+        default=None,
+        description="Accepted for clients of the reference profile; the filters given decide",
+    )
+    promotion_id: OptionalId = None
+    process_name: OptionalName = Field(default=None, description="Exact process name")
+    component_id: OptionalId = Field(
+        default=None,
+        description=(
+            "A dev or prod component id: promotions whose root is that component or whose "
+            "results (or the connections they used) mention it"
+        ),
+    )
+    dev_account_id: OptionalId = Field(
+        default=None, description="A CONTRIBUTOR may only name a dev account granted to them"
+    )
+    status: Annotated[PromotionStatus | None, BeforeValidator(blank_as_none)] = None
+    statuses: list[PromotionStatus] | None = Field(
+        default=None, description="Any of these statuses (together with status, if given)"
+    )
+    initiated_by: OptionalEmail = Field(default=None, description="E-mail, any letter case")
+    start_date: OptionalMoment = Field(
+        default=None, description="initiatedAt on or after this moment (UTC when no offset)"
+    )
+    end_date: OptionalMoment = Field(
+        default=None, description="initiatedAt on or before this moment (UTC when no offset)"
+    )
+    review_stage: Annotated[ReviewStage | None, BeforeValidator(blank_as_none)] = Field(
+        default=None,
+        description="PENDING_PEER_REVIEW, PENDING_ADMIN_REVIEW or ALL (waiting for either)",
+    )
+    target_environment: Annotated[
+        Annotated[str, StringConstraints(pattern="^(TEST|PRODUCTION)$")] | None,
+        BeforeValidator(blank_as_none),
+    ] = Field(default=None, description="TEST or PRODUCTION")
+    page: int = Field(default=1, ge=1, description="1-based page number")
+    page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class QueryStatusResponse(ResponseProfile):
+    promotions: list[PromotionItem] = Field(default_factory=list, description="One page")
+    total_count: int = Field(default=0, description="Matches across all pages")
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class StatusFilter:
+    """What :func:`find_promotions` selects; ``None`` means no restriction."""
+
+    dev_account_ids: Collection[str] | None = None
+    statuses: Collection[str] | None = None
+    promotion_id: str | None = None
+    process_name: str | None = None
+    component_id: str | None = None
+    initiated_by: str | None = None
+    initiated_from: datetime | None = None
+    initiated_until: datetime | None = None
+    target_environment: str | None = None
+
+
+def _conditions(where: StatusFilter) -> list[ColumnElement[bool]]:
+    log = PromotionLog
+    conditions: list[ColumnElement[bool]] = []
+    if where.dev_account_ids is not None:
+        conditions.append(log.dev_account_id.in_(set(where.dev_account_ids)))
+    if where.statuses is not None:
+        conditions.append(log.status.in_(set(where.statuses)))
+    if where.promotion_id is not None:
+        conditions.append(log.promotion_id == where.promotion_id)
+    if where.process_name is not None:
+        conditions.append(log.process_name == where.process_name)
+    if where.component_id is not None:
+        # resultDetail is JSON text on both databases: a quoted id is a whole JSON string value
+        # (a dev or prod component id in the results, or a connection the promotion used).
+        quoted = json.dumps(where.component_id)
+        conditions.append(
+            or_(
+                log.root_component_id == where.component_id,
+                cast(log.result_detail, Text).contains(quoted, autoescape=True),
+            )
+        )
+    if where.initiated_by is not None:
+        conditions.append(func.lower(log.initiated_by) == where.initiated_by.lower())
+    if where.initiated_from is not None:
+        conditions.append(log.initiated_at >= where.initiated_from)
+    if where.initiated_until is not None:
+        conditions.append(log.initiated_at <= where.initiated_until)
+    if where.target_environment is not None:
+        conditions.append(log.target_environment == where.target_environment)
+    return conditions
+
+
+async def find_promotions(
+    uow: UnitOfWork, where: StatusFilter, *, page: int, page_size: int
+) -> Page[PromotionLog]:
+    """Promotions matching ``where``, newest first."""
+    conditions = _conditions(where)
+    total = await uow.session.scalar(
+        select(func.count()).select_from(PromotionLog).where(*conditions)
+    )
+    rows = await uow.session.scalars(
+        select(PromotionLog)
+        .where(*conditions)
+        .order_by(PromotionLog.initiated_at.desc(), PromotionLog.promotion_id)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return Page(list(rows), total or 0)
+
+
+def requested_statuses(request: QueryStatusRequest) -> frozenset[str] | None:
+    """``status`` and ``statuses`` together, narrowed to the review stage; ``None``: any."""
+    named = {*(request.statuses or []), *([request.status] if request.status else [])}
+    chosen: frozenset[str] | None = frozenset(named) if named else None
+    if request.review_stage is not None:
+        stage = review_stage_statuses(request.review_stage)
+        chosen = stage if chosen is None else chosen & stage
+    return chosen
+
+
+@action(
+    name="queryStatus",
+    code="E",
+    description="Query Status",
+    request=QueryStatusRequest,
+    response=QueryStatusResponse,
+)
+async def query_status(ctx: ActionContext, request: QueryStatusRequest) -> QueryStatusResponse:
+    if request.start_date and request.end_date and request.end_date < request.start_date:
+        raise InvalidRequest("endDate is before startDate.", field="endDate")
+    where = StatusFilter(
+        dev_account_ids=await visible_dev_accounts(ctx, request.dev_account_id),
+        statuses=requested_statuses(request),
+        promotion_id=request.promotion_id,
+        process_name=request.process_name,
+        component_id=request.component_id,
+        initiated_by=request.initiated_by,
+        initiated_from=request.start_date,
+        initiated_until=request.end_date,
+        target_environment=request.target_environment,
+    )
+    async with ctx.unit_of_work() as uow:
+        found = await find_promotions(uow, where, page=request.page, page_size=request.page_size)
+    return QueryStatusResponse(
+        promotions=[PromotionItem(**promotion_fields(log)) for log in found.items],
+        total_count=found.total,
+        page=request.page,
+        page_size=request.page_size,
+    )
+
+
+# ------------------------------------------------------------------ E4 queryTestDeployments
+
+
+class QueryTestDeploymentsRequest(Profile):
+    dev_account_id: OptionalId = Field(
+        default=None, description="A CONTRIBUTOR may only name a dev account granted to them"
+    )
+    initiated_by: OptionalEmail = Field(default=None, description="E-mail, any letter case")
+    page: int = Field(default=1, ge=1, description="1-based page number")
+    page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+class TestDeploymentItem(Profile):
+    __test__ = False  # a profile, not a pytest test class, whatever its name says
+
+    promotion_id: str
+    process_name: str
+    dev_account_id: str
+    dev_account_name: str
+    root_component_id: str
+    dev_package_id: str
+    prod_package_id: str = Field(description="The package deployed to Test")
+    initiated_by: str
+    initiated_at: str
+    package_version: str
+    components_total: int
+    components_created: int
+    components_updated: int
+    test_deployed_at: str
+    test_integration_pack_id: str
+    test_integration_pack_name: str
+    branch_id: str
+    branch_name: str
+
+
+class QueryTestDeploymentsResponse(ResponseProfile):
+    test_deployments: list[TestDeploymentItem] = Field(
+        default_factory=list,
+        description=(
+            "TEST_DEPLOYED promotions with no live PRODUCTION promotion linked to them; one "
+            "whose production promotion was rejected or withdrawn is listed again"
+        ),
+    )
+    total_count: int = Field(default=0, description="Matches across all pages")
+
+
+def deployment_item(log: PromotionLog) -> TestDeploymentItem:
+    return TestDeploymentItem(
+        promotion_id=log.promotion_id,
+        process_name=log.process_name or "",
+        dev_account_id=log.dev_account_id,
+        dev_account_name=log.dev_account_name or "",
+        root_component_id=log.root_component_id,
+        dev_package_id=log.dev_package_id,
+        prod_package_id=log.prod_package_id or "",
+        initiated_by=log.initiated_by,
+        initiated_at=timestamp(log.initiated_at),
+        package_version=log.package_version or "",
+        components_total=log.components_total,
+        components_created=log.components_created,
+        components_updated=log.components_updated,
+        test_deployed_at=timestamp(log.test_deployed_at),
+        test_integration_pack_id=log.test_integration_pack_id or "",
+        test_integration_pack_name=log.test_integration_pack_name or "",
+        branch_id=log.branch_id or "",
+        branch_name=log.branch_name or "",
+    )
+
+
+@action(
+    name="queryTestDeployments",
+    code="E4",
+    description="Query Test Deployments",
+    request=QueryTestDeploymentsRequest,
+    response=QueryTestDeploymentsResponse,
+)
+async def query_test_deployments(
+    ctx: ActionContext, request: QueryTestDeploymentsRequest
+) -> QueryTestDeploymentsResponse:
+    account_ids = await visible_dev_accounts(ctx, request.dev_account_id)
+    async with ctx.unit_of_work() as uow:
+        found = await uow.promotions.query(
+            statuses=[PromotionStatus.TEST_DEPLOYED],
+            dev_account_ids=account_ids,
+            initiated_by=request.initiated_by,
+            without_linked_promotion_in=LIVE_PRODUCTION_STATUSES,
+            page=request.page,
+            page_size=request.page_size,
+        )
+    return QueryTestDeploymentsResponse(
+        test_deployments=[deployment_item(log) for log in found.items],
+        total_count=found.total,
+    )

@@ -1,0 +1,180 @@
+"""Hotfixes (D mode 3 via S) and production deployments that fail and are retried."""
+
+from __future__ import annotations
+
+import pytest
+
+from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.emulator.records import MergeRequest
+from boomi_promo.emulator.state import EmulatorState
+from tests.integration.deployment.support import (
+    ERIN,
+    admin_review,
+    body_of,
+    deploy,
+    deployed_to_test,
+    hotfix_record,
+    main_version,
+    production_record,
+    record,
+    releases_in_order,
+)
+from tests.integration.promotion.support import CAROL, live_branch_ids
+from tests.support.service import DemoService
+
+
+async def test_a_hotfix_needs_acknowledgement_then_goes_to_production_and_then_test(
+    promo_service: DemoService,
+) -> None:
+    promoted = await hotfix_record(promo_service)
+    promotion_id = promoted["promotionId"]
+    approve = {
+        "promotionId": promotion_id,
+        "decision": "APPROVED",
+        "createNewPack": True,
+        "newPackName": "Customer Sync",
+        "hotfixCreateNewTestPack": True,
+        "hotfixNewTestPackName": "Customer Sync",
+    }
+
+    unacknowledged = await admin_review(promo_service, CAROL, **approve)
+    assert body_of(unacknowledged, 400)["errorCode"] == "HOTFIX_ACKNOWLEDGEMENT_REQUIRED"
+    assert (await record(promo_service, promotion_id)).status == "PENDING_ADMIN_REVIEW"
+
+    body = body_of(await admin_review(promo_service, CAROL, hotfixAcknowledged=True, **approve))
+
+    assert body["newStatus"] == "DEPLOYED"
+    assert body["isHotfix"] is True
+    assert (body["integrationPackName"], body["testIntegrationPackName"]) == (
+        "Customer Sync",
+        "Customer Sync - TEST",
+    )
+    assert body["testReleaseStatus"] == "SUCCESS"
+    assert body["testReleaseError"] == ""
+    production, test = releases_in_order(promo_service)
+    assert (production.pack_id, test.pack_id) == (
+        body["integrationPackId"],
+        body["testIntegrationPackId"],
+    ), "released to production first, then to test"
+    assert production.components == test.components
+    assert promoted["branchId"] not in live_branch_ids(promo_service)
+    root = promo_service.seed.prior_promotion.prod_root_component_id
+    assert main_version(promo_service, root) > 1
+    log = await record(promo_service, promotion_id)
+    assert log.status == PromotionStatus.DEPLOYED
+    assert (log.test_integration_pack_id, log.test_release_id) == (
+        body["testIntegrationPackId"],
+        body["testReleaseId"],
+    )
+
+
+async def test_a_failed_release_to_the_test_pack_is_recorded_not_fatal(
+    promo_service: DemoService,
+) -> None:
+    test_id = await deployed_to_test(promo_service)
+    test_pack = (await record(promo_service, test_id)).test_integration_pack_id
+    promoted = await hotfix_record(promo_service)
+    promo_service.emulator.state.release_faults.add(r" - TEST$", message="Test runtime offline")
+
+    body = body_of(
+        await admin_review(
+            promo_service,
+            ERIN,
+            promotionId=promoted["promotionId"],
+            decision="APPROVED",
+            hotfixAcknowledged=True,
+            createNewPack=True,
+            newPackName="Customer Sync",
+            hotfixTestPackId=test_pack,
+        )
+    )
+
+    assert body["success"] is True
+    assert body["newStatus"] == "DEPLOYED"
+    assert body["releaseStatus"] == "SUCCESS"
+    assert "Test runtime offline" in body["testReleaseError"]
+    assert body["testIntegrationPackId"] == test_pack
+    log = await record(promo_service, promoted["promotionId"])
+    assert log.status == PromotionStatus.DEPLOYED
+    assert "Test runtime offline" in (log.error_message or "")
+    assert promoted["branchId"] not in live_branch_ids(promo_service)
+
+
+def fail_merges(state: EmulatorState, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every merge that starts MERGING from now on ends FAILED_TO_MERGE."""
+    advance = state._advance_merge
+
+    def failing(request: MergeRequest, due: float) -> None:
+        if request.stage == "MERGING":
+            state._set_stage(request, "FAILED_TO_MERGE")
+            return
+        advance(request, due)
+
+    monkeypatch.setattr(state, "_advance_merge", failing)
+
+
+async def test_a_failed_merge_keeps_the_branch_and_a_retry_deploys(
+    promo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production_id = await production_record(promo_service, await deployed_to_test(promo_service))
+    branch_id = (await record(promo_service, production_id)).branch_id
+    fail_merges(promo_service.emulator.state, monkeypatch)
+
+    failed = await admin_review(
+        promo_service,
+        CAROL,
+        promotionId=production_id,
+        decision="APPROVED",
+        createNewPack=True,
+        newPackName="Customer Sync",
+    )
+
+    body = body_of(failed, 502)
+    assert body["errorCode"] == "MERGE_FAILED"
+    assert (body["newStatus"], body["branchPreserved"]) == ("DEPLOY_FAILED", True)
+    assert branch_id in live_branch_ids(promo_service)
+    log = await record(promo_service, production_id)
+    assert log.status == PromotionStatus.DEPLOY_FAILED
+    assert log.branch_id == branch_id
+    assert "FAILED_TO_MERGE" in (log.error_message or "")
+
+    monkeypatch.undo()
+    retried = body_of(await deploy(promo_service, ERIN, promotionId=production_id))
+
+    assert retried["newStatus"] == "DEPLOYED"
+    assert retried["deploymentMode"] == 2
+    assert retried["integrationPackId"] == log.integration_pack_id, "the pack made first is reused"
+    assert branch_id not in live_branch_ids(promo_service)
+    assert (await record(promo_service, production_id)).status == PromotionStatus.DEPLOYED
+
+
+async def test_a_merge_that_does_not_finish_in_time_can_be_retried(
+    impatient_service: DemoService,
+) -> None:
+    service = impatient_service
+    production_id = await production_record(service, await deployed_to_test(service))
+    branch_id = (await record(service, production_id)).branch_id
+    service.emulator.state.settings.merge_execute_seconds = 60.0
+
+    failed = await admin_review(
+        service,
+        CAROL,
+        promotionId=production_id,
+        decision="APPROVED",
+        createNewPack=True,
+        newPackName="Customer Sync",
+    )
+
+    body = body_of(failed, 504)
+    assert body["errorCode"] == "MERGE_TIMEOUT"
+    assert body["newStatus"] == "DEPLOY_FAILED"
+    assert branch_id in live_branch_ids(service)
+    assert (await record(service, production_id)).status == PromotionStatus.DEPLOY_FAILED
+
+    contributor = await deploy(service, "alice@example.com", promotionId=production_id)
+    assert body_of(contributor, 403)["errorCode"] == "INSUFFICIENT_TIER"
+    service.emulator.state.settings.merge_execute_seconds = 0.0
+    retried = body_of(await deploy(service, ERIN, promotionId=production_id, mode=2))
+
+    assert retried["newStatus"] == "DEPLOYED"
+    assert branch_id not in live_branch_ids(service)
