@@ -1,5 +1,6 @@
-"""The Extension Manager in real browsers: alice edits a process property of Client Co Test,
-and carol copies Test to Production from the confirmation page and watches the job finish.
+"""The Extension Manager in real browsers: alice edits a process property of Client Co Test
+(undoing and redoing edits on the way), and carol copies Test to Production from the
+confirmation page and watches the job finish.
 """
 
 from __future__ import annotations
@@ -116,6 +117,81 @@ async def test_alice_edits_a_process_property_and_carol_copies_test_to_productio
     assert process_property_values(prod_after)["batchSize"]["value"] == "300"
     assert prod_after["connections"] == prod_before["connections"]
     assert prod_after["PGPCertificates"] == prod_before["PGPCertificates"]
+
+
+async def test_alice_undoes_and_redoes_her_edits_before_saving(
+    open_tab: Callable[[], Awaitable[Page]], demo_service: Any
+) -> None:
+    client = demo_service.seed.client_accounts[0]
+    before = await extensions_of(demo_service, client.test_environment_id)
+    alice = await open_tab()
+    await open_extensions(alice, demo_service.base_url, "Alice Adams")
+    properties = alice.get_by_role("region", name=f"Process properties {PROCESS_PROPERTIES}")
+    batch_size = properties.get_by_label("Batch size")
+    undo = alice.get_by_role("button", name="Undo", exact=True)
+    redo = alice.get_by_role("button", name="Redo", exact=True)
+    await expect(batch_size).to_have_value("250")
+    await expect(undo).to_be_disabled()
+    await expect(redo).to_be_disabled()
+
+    # Two edits, each finished by leaving the field.
+    await batch_size.fill("300")
+    await batch_size.press("Tab")
+    await batch_size.fill("400")
+    await batch_size.press("Tab")
+    await expect(undo).to_be_enabled()
+
+    await undo.click()
+    await expect(batch_size).to_have_value("300")
+    await expect(redo).to_be_enabled()
+    await alice.keyboard.press("Control+Shift+Z")
+    await expect(batch_size).to_have_value("400")
+    await expect(redo).to_be_disabled()
+    await undo.click()
+    await alice.keyboard.press("Control+Z")
+    await expect(batch_size).to_have_value("250")
+    await expect(undo).to_be_disabled()
+
+    # A new edit after undoing drops what could have been redone.
+    await batch_size.fill("275")
+    await batch_size.press("Tab")
+    await expect(redo).to_be_disabled()
+    await alice.get_by_role("button", name="Save…").click()
+    changes = alice.locator(".extension-changes > li")
+    await expect(changes).to_have_count(1)
+    await expect(changes).to_contain_text("Batch size: '250' → '275'")
+    await alice.get_by_role("button", name="Save 1 component").click()
+    await expect(alice.locator(".notice-success")).to_contain_text("Saved in Client Co Test")
+
+    after = await extensions_of(demo_service, client.test_environment_id)
+    assert process_property_values(after)["batchSize"]["value"] == "275"
+    assert {k: v for k, v in process_property_values(after).items() if k != "batchSize"} == {
+        k: v for k, v in process_property_values(before).items() if k != "batchSize"
+    }
+
+
+async def test_alice_undoes_a_mapping_choice_in_the_map_extension_editor(
+    open_tab: Callable[[], Awaitable[Page]], demo_service: Any
+) -> None:
+    alice = await open_tab()
+    await open_extensions(alice, demo_service.base_url, "Alice Adams")
+    await alice.get_by_role("link", name="Customer JSON - Customer XML").click()
+    await alice.get_by_role("link", name="Edit this map extension").click()
+    remove_first = alice.locator(".map-mappings input[type=checkbox]").first
+    source = alice.get_by_label("Add a mapping from")
+    undo = alice.get_by_role("button", name="Undo", exact=True)
+    redo = alice.get_by_role("button", name="Redo", exact=True)
+
+    await remove_first.check()
+    await source.select_option("Customer/Object/name")
+    await undo.click()
+    await expect(source).to_have_value("")
+    await expect(remove_first).to_be_checked()
+    await undo.click()
+    await expect(remove_first).not_to_be_checked()
+    await expect(undo).to_be_disabled()
+    await redo.click()
+    await expect(remove_first).to_be_checked()
 
 
 async def test_alice_adds_a_mapping_in_the_map_extension_editor(

@@ -1,8 +1,11 @@
-"""K listClientAccounts, L getExtensions and the admin's rebuildExtensionAccess.
+"""K listClientAccounts, L getExtensions, L3 getMapExtension and the admin's
+rebuildExtensionAccess.
 
 Client accounts are granted to SSO groups by ClientAccountConfig; an admin sees every active
 one. L answers an environment's extensions with the caller's access for each component; the
 extension, access and map-summary documents travel as JSON text, as the profile has them.
+L3 reads one map extension of such an environment for its viewer and editor, with the change
+markers updateMapExtension expects back and whether the caller may edit it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from boomi_promo.engine.extension_access import (
     extension_components,
     rebuild_extension_access,
 )
-from boomi_promo.errors import Forbidden
+from boomi_promo.errors import Forbidden, NotFound
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import ClientAccountConfig
 
@@ -344,3 +347,85 @@ async def rebuild_access(
         ctx.boomi, ctx.uow_factory, environment_ids=targets, actor=ctx.principal.email
     )
     return RebuildExtensionAccessResponse(environment_ids=targets, records_written=written)
+
+
+# ---------------------------------------------------------------- L3 getMapExtension
+
+MAP_EXTENSION_NOT_FOUND = "MAP_EXTENSION_NOT_FOUND"
+
+
+class GetMapExtensionRequest(Profile):
+    client_account_id: str | None = Field(
+        default=None, description="Optional; when present must be the environment's account"
+    )
+    environment_id: str = Field(min_length=1)
+    map_extension_id: str = Field(min_length=1, max_length=1000)
+
+
+class GetMapExtensionResponse(ResponseProfile):
+    map_extension_id: str = ""
+    map_name: str = ""
+    environment_id: str = ""
+    map_extension_data: str = Field(
+        default="",
+        description="EnvironmentMapExtension as JSON (Boomi's shape): mappings, functions with "
+        "their scripts, source and destination profile extensions",
+    )
+    version: int | None = Field(
+        default=None, description="The map extension's version (send it back as expectedVersion)"
+    )
+    fingerprint: str = Field(
+        default="", description="A digest of its content (send it back as expectedFingerprint)"
+    )
+    can_edit: bool = Field(default=False, description="Whether updateMapExtension would let you")
+
+
+@action(
+    name="getMapExtension",
+    code="L3",
+    description="Get Map Extension",
+    request=GetMapExtensionRequest,
+    response=GetMapExtensionResponse,
+)
+async def get_map_extension(
+    ctx: ActionContext, request: GetMapExtensionRequest
+) -> GetMapExtensionResponse:
+    # extension_updates builds on this module, so its editor rule is imported when needed.
+    from boomi_promo.actions.extension_updates import _require_map_editor
+
+    account = await require_client_environment(
+        ctx, request.environment_id, request.client_account_id
+    )
+    listed = [
+        summary
+        async for summary in ctx.boomi.query_map_extension_summaries(
+            QueryFilter.where("environmentId", "EQUALS", request.environment_id),
+            override_account=account.client_account_id,
+        )
+        if summary.id == request.map_extension_id
+    ]
+    if not listed:
+        raise NotFound(
+            f"Environment '{request.environment_id}' has no map extension "
+            f"'{request.map_extension_id}'.",
+            error_code=MAP_EXTENSION_NOT_FOUND,
+            field="mapExtensionId",
+        )
+    extension = await ctx.boomi.get_map_extension(
+        request.map_extension_id, override_account=account.client_account_id
+    )
+    try:
+        await _require_map_editor(ctx, extension)
+    except Forbidden:
+        can_edit = False
+    else:
+        can_edit = True
+    return GetMapExtensionResponse(
+        map_extension_id=extension.id,
+        map_name=extension.name or listed[0].name or "",
+        environment_id=request.environment_id,
+        map_extension_data=json.dumps(extension.to_wire()),
+        version=extension.version,
+        fingerprint=extension.fingerprint(),
+        can_edit=can_edit,
+    )

@@ -22,6 +22,7 @@ from boomi_promo.actions.extension_updates import (
 from boomi_promo.actions.extensions import (
     ClientAccountItem,
     GetExtensionsResponse,
+    GetMapExtensionResponse,
     ListClientAccountsResponse,
 )
 from boomi_promo.actions.mappings import ManageMappingsResponse
@@ -47,9 +48,7 @@ from boomi_promo.actions.status import (
     QueryTestDeploymentsResponse,
     TestDeploymentItem,
 )
-from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.boomi.models import EnvironmentMapExtension
-from boomi_promo.errors import NotFound, from_boomi_error
 from boomi_promo.identity.principal import Principal
 
 if TYPE_CHECKING:
@@ -258,25 +257,21 @@ async def map_extension(
     environment_id: str,
     map_extension_id: str,
 ) -> EnvironmentMapExtension:
-    """One map extension of an environment, read for its viewer and editor.
-
-    No action returns a map extension's content, so it is read from Boomi here, and only
-    after getExtensions has allowed the caller into the environment and listed the map
-    extension among the environment's.
-    """
-    found = await extensions(container, principal, client_account_id, environment_id)
-    listed = json.loads(found.map_extension_summaries or "[]")
-    if not any(isinstance(s, dict) and s.get("id") == map_extension_id for s in listed):
-        raise NotFound(
-            f"Environment '{environment_id}' has no map extension '{map_extension_id}'.",
-            error_code="MAP_EXTENSION_NOT_FOUND",
-        )
-    try:
-        return await container.boomi.get_map_extension(
-            map_extension_id, override_account=client_account_id
-        )
-    except BoomiError as exc:
-        raise from_boomi_error(exc) from exc
+    """getMapExtension: one map extension of an environment, for its viewer and editor, with
+    the version it was read at (``None`` against Boomi, where its fingerprint serves)."""
+    response = await execute_action(
+        container,
+        "getMapExtension",
+        {
+            "clientAccountId": client_account_id,
+            "environmentId": environment_id,
+            "mapExtensionId": map_extension_id,
+        },
+        principal,
+    )
+    found = GetMapExtensionResponse.model_validate(response)
+    extension = EnvironmentMapExtension.model_validate(json.loads(found.map_extension_data))
+    return extension.model_copy(update={"version": found.version})
 
 
 async def update_map_extension(

@@ -151,3 +151,132 @@ function showCharactersLeft(field) {
 }
 
 document.querySelectorAll("textarea[data-count-to]").forEach(showCharactersLeft);
+
+// Editors (forms marked data-undo-history): Undo and Redo step through the user's edits of the
+// form's fields before it is saved. A step is one field's edit: typing into a field counts as
+// one step until the user leaves it. Restoring a step fires the fields' input and change events,
+// so whatever follows those (changed markers, counters) stays in step.
+function keepEditHistory(form) {
+  const controls = form.querySelector("[data-undo-controls]");
+  const undoButton = form.querySelector("[data-undo]");
+  const redoButton = form.querySelector("[data-redo]");
+  if (!controls || !undoButton || !redoButton) {
+    return;
+  }
+  const fields = Array.from(form.elements).filter(
+    (field) =>
+      (field instanceof HTMLInputElement &&
+        !["hidden", "submit", "button", "reset", "image", "file"].includes(field.type)) ||
+      field instanceof HTMLSelectElement ||
+      field instanceof HTMLTextAreaElement,
+  );
+  const isToggle = (field) =>
+    field instanceof HTMLInputElement && (field.type === "checkbox" || field.type === "radio");
+  const isTyped = (field) => !isToggle(field) && !(field instanceof HTMLSelectElement);
+
+  const capture = () =>
+    fields.map((field) => {
+      if (isToggle(field)) {
+        return field.checked;
+      }
+      if (field instanceof HTMLSelectElement && field.multiple) {
+        return Array.from(field.selectedOptions, (option) => option.value).join("\n");
+      }
+      return field.value;
+    });
+  const same = (a, b) => a.every((value, index) => value === b[index]);
+
+  const history = [capture()];
+  let position = 0;
+  let typingInto = null; // the field whose typing is being gathered into the latest step
+  let restoring = false;
+
+  function showState() {
+    undoButton.disabled = position === 0;
+    redoButton.disabled = position === history.length - 1;
+  }
+
+  function record(event) {
+    const field = event.target;
+    if (restoring || !fields.includes(field)) {
+      return;
+    }
+    const state = capture();
+    if (same(state, history[position])) {
+      return;
+    }
+    if (event.type === "input" && field === typingInto && position === history.length - 1) {
+      history[position] = state;
+    } else {
+      history.splice(position + 1);
+      history.push(state);
+      position = history.length - 1;
+    }
+    typingInto = event.type === "input" && isTyped(field) ? field : null;
+    showState();
+  }
+
+  function restore(state) {
+    const current = capture();
+    restoring = true;
+    try {
+      fields.forEach((field, index) => {
+        if (state[index] === current[index]) {
+          return;
+        }
+        if (isToggle(field)) {
+          field.checked = state[index];
+        } else if (field instanceof HTMLSelectElement && field.multiple) {
+          const chosen = state[index].split("\n");
+          Array.from(field.options).forEach((option) => {
+            option.selected = chosen.includes(option.value);
+          });
+        } else {
+          field.value = state[index];
+        }
+        field.dispatchEvent(new Event("input", { bubbles: true }));
+        field.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+    } finally {
+      restoring = false;
+    }
+  }
+
+  function step(by) {
+    const target = position + by;
+    if (target < 0 || target >= history.length) {
+      return;
+    }
+    position = target;
+    typingInto = null;
+    restore(history[position]);
+    showState();
+  }
+
+  form.addEventListener("input", record);
+  form.addEventListener("change", (event) => {
+    record(event);
+    typingInto = null; // a committed edit: typing again starts a new step
+  });
+  form.addEventListener("focusout", () => {
+    typingInto = null;
+  });
+  undoButton.addEventListener("click", () => step(-1));
+  redoButton.addEventListener("click", () => step(1));
+  form.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey) {
+      return;
+    }
+    const key = event.key.toLowerCase();
+    const redo = (key === "z" && event.shiftKey) || (key === "y" && !event.shiftKey);
+    const undo = key === "z" && !event.shiftKey;
+    if (undo || redo) {
+      event.preventDefault(); // the form's history, not the text field's own
+      step(undo ? -1 : 1);
+    }
+  });
+  controls.hidden = false;
+  showState();
+}
+
+document.querySelectorAll("form[data-undo-history]").forEach(keepEditHistory);
