@@ -430,13 +430,9 @@ class BoomiClient:
     async def get_packaged_component(
         self, package_id: str, *, override_account: str | None = None
     ) -> PackagedComponent:
-        request = _Request(
-            "GET",
-            f"PackagedComponent/{_segment(package_id)}",
-            "PackagedComponent/{id}",
-            override_account,
+        return await self._get_model(
+            PackagedComponent, "PackagedComponent", package_id, override_account
         )
-        return self._model(PackagedComponent, request, await self._send(request))
 
     async def create_packaged_component(
         self,
@@ -572,13 +568,9 @@ class BoomiClient:
     async def get_merge_request(
         self, merge_request_id: str, *, override_account: str | None = None
     ) -> MergeRequest:
-        request = _Request(
-            "GET",
-            f"MergeRequest/{_segment(merge_request_id)}",
-            "MergeRequest/{id}",
-            override_account,
+        return await self._get_model(
+            MergeRequest, "MergeRequest", merge_request_id, override_account
         )
-        return self._model(MergeRequest, request, await self._send(request))
 
     async def execute_merge_request(
         self,
@@ -626,13 +618,9 @@ class BoomiClient:
     async def get_publisher_integration_pack(
         self, pack_id: str, *, override_account: str | None = None
     ) -> PublisherIntegrationPack:
-        request = _Request(
-            "GET",
-            f"PublisherIntegrationPack/{_segment(pack_id)}",
-            "PublisherIntegrationPack/{id}",
-            override_account,
+        return await self._get_model(
+            PublisherIntegrationPack, "PublisherIntegrationPack", pack_id, override_account
         )
-        return self._model(PublisherIntegrationPack, request, await self._send(request))
 
     def query_publisher_integration_packs(
         self, filter: QueryFilter | None = None, *, override_account: str | None = None
@@ -702,13 +690,7 @@ class BoomiClient:
     async def get_integration_pack(
         self, pack_id: str, *, override_account: str | None = None
     ) -> IntegrationPack:
-        request = _Request(
-            "GET",
-            f"IntegrationPack/{_segment(pack_id)}",
-            "IntegrationPack/{id}",
-            override_account,
-        )
-        return self._model(IntegrationPack, request, await self._send(request))
+        return await self._get_model(IntegrationPack, "IntegrationPack", pack_id, override_account)
 
     def query_integration_packs(
         self, filter: QueryFilter | None = None, *, override_account: str | None = None
@@ -801,13 +783,9 @@ class BoomiClient:
     ) -> EnvironmentExtensions:
         """Every extensible value of an environment (``extensions_id`` is its id, or the id
         synthesized for an extension group). Encrypted values come back without ``value``."""
-        request = _Request(
-            "GET",
-            f"EnvironmentExtensions/{_segment(extensions_id)}",
-            "EnvironmentExtensions/{id}",
-            override_account,
+        return await self._get_model(
+            EnvironmentExtensions, "EnvironmentExtensions", extensions_id, override_account
         )
-        return self._model(EnvironmentExtensions, request, await self._send(request))
 
     async def update_environment_extensions(
         self,
@@ -919,13 +897,9 @@ class BoomiClient:
     async def get_deployed_package(
         self, deployment_id: str, *, override_account: str | None = None
     ) -> DeployedPackage:
-        request = _Request(
-            "GET",
-            f"DeployedPackage/{_segment(deployment_id)}",
-            "DeployedPackage/{id}",
-            override_account,
+        return await self._get_model(
+            DeployedPackage, "DeployedPackage", deployment_id, override_account
         )
-        return self._model(DeployedPackage, request, await self._send(request))
 
     def query_deployed_packages(
         self, filter: QueryFilter | None = None, *, override_account: str | None = None
@@ -1134,6 +1108,19 @@ class BoomiClient:
         if not isinstance(document, dict):
             raise self._bad_response(request, "the answer is not a JSON object")
         return document
+
+    async def _get_model(
+        self,
+        model: type[ModelT],
+        object_type: str,
+        object_id: str,
+        override_account: str | None,
+    ) -> ModelT:
+        """``GET /{object_type}/{id}`` answered as ``model``."""
+        request = _Request(
+            "GET", f"{object_type}/{_segment(object_id)}", f"{object_type}/{{id}}", override_account
+        )
+        return self._model(model, request, await self._send(request))
 
     def _model(self, model: type[ModelT], request: _Request, response: httpx.Response) -> ModelT:
         return self._validate(model, request, self._json(request, response))
