@@ -15,6 +15,7 @@ from boomi_promo.identity.local import LocalIdentity, load_or_create_session_sec
 from boomi_promo.identity.verification import TokenVerifier
 from boomi_promo.jobs.runner import JobRunner
 from boomi_promo.logging import configure_logging
+from boomi_promo.observability import ServiceMetrics
 from boomi_promo.store import current_revision, head_revision, upgrade_database
 from boomi_promo.store.database import create_engine
 from boomi_promo.store.uow import UnitOfWorkFactory
@@ -29,6 +30,7 @@ class Container:
     verifier: TokenVerifier
     local_identity: LocalIdentity | None
     session_secret: str
+    metrics: ServiceMetrics
     jobs: JobRunner = field(init=False)
 
     def __post_init__(self) -> None:
@@ -73,10 +75,12 @@ async def bootstrap(
     url = settings.resolved_database_url()
     await ensure_schema(url)
     engine = create_engine(url)
+    metrics = ServiceMetrics()
     boomi = BoomiClient.from_settings(
         settings.boomi,
         limiter=LocalRateLimiter(rate=settings.boomi.requests_per_second),
         transport=boomi_transport,
+        on_call=metrics.record_boomi_call,
     )
     local = (
         LocalIdentity(settings.data_dir) if settings.identity_mode is IdentityMode.LOCAL else None
@@ -90,4 +94,5 @@ async def bootstrap(
         verifier=build_verifier(settings),
         local_identity=local,
         session_secret=secret,
+        metrics=metrics,
     )

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from boomi_promo.cli_doctor import doctor
 from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
+from boomi_promo.cli_reconcile import reconcile
 from boomi_promo.config import Settings
 
 app = typer.Typer(
@@ -19,6 +21,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(extensions_app, name="extensions")
+app.command("doctor")(doctor)
+app.command("reconcile")(reconcile)
 
 HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
 DataDirOption = Annotated[

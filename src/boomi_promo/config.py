@@ -63,6 +63,8 @@ class JobSettings(BaseModel):
     """A running job silent this long belongs to a dead process and is compensated."""
     sweep_seconds: float = 5.0
     shutdown_grace_seconds: float = 10.0
+    reconcile_seconds: float | None = None
+    """Delete orphaned ``promo-*`` branches this often (``promo reconcile``); ``None``: never."""
 
 
 class Settings(BaseSettings):

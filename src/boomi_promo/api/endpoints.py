@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, StreamingResponse
-from sqlalchemy import text
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from boomi_promo.actions.registry import ActionSpec, all_actions
 from boomi_promo.actions.runner import prepare_action, require_action, run_handler
@@ -16,6 +16,7 @@ from boomi_promo.api.auth import api_principal
 from boomi_promo.bootstrap import Container
 from boomi_promo.errors import InvalidRequest, PromoError
 from boomi_promo.jobs.runner import job_document
+from boomi_promo.observability import boomi_problem, database_problem
 
 
 def container_of(request: Request) -> Container:
@@ -138,16 +139,31 @@ def build_router() -> APIRouter:
 
     @router.get("/readyz", tags=["health"])
     async def readyz(request: Request) -> JSONResponse:
+        """Ready when the database answers and the primary Boomi account can be read."""
         container = container_of(request)
-        try:
-            async with container.engine.connect() as conn:
-                await conn.execute(text("select 1"))
-        except Exception as exc:  # any database failure means not ready
+        problems = {
+            ("database", "The database"): await database_problem(container.engine),
+            ("boomi", "Boomi"): await boomi_problem(container.boomi),
+        }
+        checks = {field: problem or "ok" for (field, _), problem in problems.items()}
+        failed = [f"{shown} is {problem}" for (_, shown), problem in problems.items() if problem]
+        if failed:
+            reason = "; ".join(failed) + "."
             return JSONResponse(
-                {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"},
-                status_code=503,
+                {"status": "unavailable", "reason": reason, **checks}, status_code=503
             )
-        return JSONResponse({"status": "ready", "database": "ok"})
+        return JSONResponse({"status": "ready", **checks})
+
+    @router.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus metrics (text exposition format)",
+        response_class=Response,
+    )
+    async def metrics(request: Request) -> Response:
+        container = container_of(request)
+        exposition = await container.metrics.exposition(container.engine)
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
 
     return router
 

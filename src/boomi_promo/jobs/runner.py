@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ import structlog
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import ActionSpec, Profile, get_action
 from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.engine.reconcile import reconcile_forever
+from boomi_promo.engine.recovery import SYSTEM_ACTOR
 from boomi_promo.errors import NotFound, PromoError, from_boomi_error
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.store import Job, JobState
@@ -96,14 +99,30 @@ class JobRunner:
         self.owner = f"promo-{uuid.uuid4()}"
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._reconciler: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="job-sweeper")
+        if self.timings.reconcile_seconds is not None:
+            self._reconciler = asyncio.create_task(
+                reconcile_forever(
+                    self._container.boomi,
+                    self._container.uow_factory,
+                    interval_seconds=self.timings.reconcile_seconds,
+                    actor=SYSTEM_ACTOR,
+                ),
+                name="branch-reconciler",
+            )
 
     async def aclose(self) -> None:
+        if self._reconciler is not None:
+            self._reconciler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconciler
+            self._reconciler = None
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -195,6 +214,7 @@ class JobRunner:
             bound.warning("job was claimed elsewhere")
             return
         heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        started = time.monotonic()
         ctx = ActionContext(
             principal=principal,
             settings=self._container.settings,
@@ -212,16 +232,20 @@ class JobRunner:
             await asyncio.shield(self._interrupt(job_id, spec, stale_before=right_now))
             raise
         except PromoError as exc:
-            await self._finish(job_id, JobState.FAILED, exc.envelope(), exc.status_code)
+            await self._finish(
+                job_id, spec, started, JobState.FAILED, exc.envelope(), exc.status_code
+            )
         except BoomiError as exc:
             failure = from_boomi_error(exc)
-            await self._finish(job_id, JobState.FAILED, failure.envelope(), failure.status_code)
+            await self._finish(
+                job_id, spec, started, JobState.FAILED, failure.envelope(), failure.status_code
+            )
         except Exception:
             bound.exception("job failed unexpectedly")
-            await self._finish(job_id, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500)
+            await self._finish(job_id, spec, started, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500)
         else:
             body = response.model_dump(by_alias=True, mode="json")
-            await self._finish(job_id, JobState.SUCCEEDED, body, 200)
+            await self._finish(job_id, spec, started, JobState.SUCCEEDED, body, 200)
             bound.info("job succeeded")
         finally:
             heartbeat.cancel()
@@ -234,11 +258,19 @@ class JobRunner:
                 await uow.commit()
 
     async def _finish(
-        self, job_id: str, state: JobState, response: dict[str, Any], http_status: int
+        self,
+        job_id: str,
+        spec: ActionSpec,
+        started: float,
+        state: JobState,
+        response: dict[str, Any],
+        http_status: int,
     ) -> None:
+        """``started`` is the ``time.monotonic()`` at which the job began running here."""
         async with self._container.uow_factory() as uow:
             await uow.jobs.finish(job_id, state=state, response=response, http_status=http_status)
             await uow.commit()
+        self._container.metrics.record_job(spec.name, state, time.monotonic() - started)
 
     # --- recovery --------------------------------------------------------------------------
 
@@ -284,6 +316,9 @@ class JobRunner:
         if not won or job is None:
             return False
         log.warning("job interrupted", job_id=job_id, action=spec.name)
+        self._container.metrics.record_job_between(
+            spec.name, JobState.INTERRUPTED, job.started_at, job.finished_at
+        )
         if spec.recover is not None:
             try:
                 await spec.recover(self._container, job)

@@ -1,0 +1,85 @@
+"""``promo reconcile``: list, and unless ``--dry-run`` delete, orphaned ``promo-*`` branches.
+
+Uses the configured Boomi account and database (PROMO_* environment variables), like
+``promo serve``. Rules: :mod:`boomi_promo.engine.reconcile`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from boomi_promo.config import Settings
+from boomi_promo.engine.reconcile import (
+    DEFAULT_MIN_AGE,
+    Orphan,
+    ReconcileReport,
+    reconcile_branches,
+)
+from boomi_promo.engine.recovery import SYSTEM_ACTOR
+
+HEADERS = ("BRANCH", "BRANCH ID", "PROMOTION", "REASON")
+
+
+def reconcile(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List the orphaned branches; delete nothing.")
+    ] = False,
+    min_age_minutes: Annotated[
+        float,
+        typer.Option(
+            help="Keep a branch of an unknown promotion younger than this: a submission "
+            "may still be recording it."
+        ),
+    ] = DEFAULT_MIN_AGE.total_seconds() / 60,
+    actor: Annotated[str, typer.Option(help="Who the audit entries name.")] = SYSTEM_ACTOR,
+) -> None:
+    """List and remove promo-* branches that no live promotion owns."""
+    settings = Settings()
+    report = asyncio.run(
+        _reconcile(settings, dry_run=dry_run, actor=actor, min_age_minutes=min_age_minutes)
+    )
+    typer.echo(format_report(report))
+    if report.failed:
+        for orphan, error in report.failed:
+            typer.echo(f"error: branch {orphan.name} was not deleted: {error}", err=True)
+        raise typer.Exit(code=1)
+
+
+async def _reconcile(
+    settings: Settings, *, dry_run: bool, actor: str, min_age_minutes: float
+) -> ReconcileReport:
+    from boomi_promo.bootstrap import bootstrap
+
+    container = await bootstrap(settings)
+    try:
+        return await reconcile_branches(
+            container.boomi,
+            container.uow_factory,
+            dry_run=dry_run,
+            actor=actor,
+            min_age=timedelta(minutes=min_age_minutes),
+        )
+    finally:
+        await container.aclose()
+
+
+def format_report(report: ReconcileReport) -> str:
+    """A plain table of the orphans and one line saying what was done."""
+    if not report.orphans:
+        return "No orphaned promo-* branches."
+    rows: list[Orphan] = report.orphans if report.dry_run else report.deleted
+    table = [HEADERS, *((o.name, o.branch_id, o.promotion_id, o.reason) for o in rows)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(HEADERS))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in table
+    ]
+    if report.dry_run:
+        summary = f"{len(report.orphans)} orphaned branch(es) would be deleted (dry run)."
+    else:
+        summary = f"{len(report.deleted)} orphaned branch(es) deleted."
+    return "\n".join([*lines, summary])
