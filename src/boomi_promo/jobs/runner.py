@@ -67,6 +67,7 @@ class JobProgress:
             await uow.commit()
 
     async def link_promotion(self, promotion_id: str) -> None:
+        structlog.contextvars.bind_contextvars(promotion_id=promotion_id)
         async with self._container.uow_factory() as uow:
             await uow.jobs.set_promotion(self._job_id, promotion_id)
             await uow.commit()
@@ -206,12 +207,16 @@ class JobRunner:
     async def _run(
         self, job_id: str, spec: ActionSpec, request: Profile, principal: Principal
     ) -> None:
-        bound = log.bind(job_id=job_id, action=spec.name, process=spec.process_name)
+        # The job runs in its own task, so these reach every log line it writes — the engine's,
+        # the Boomi client's — and no other task's. link_promotion adds the promotion id.
+        structlog.contextvars.bind_contextvars(
+            job_id=job_id, action=spec.name, process=spec.process_name
+        )
         async with self._container.uow_factory() as uow:
             claimed = await uow.jobs.claim(job_id, self.owner)
             await uow.commit()
         if not claimed:
-            bound.warning("job was claimed elsewhere")
+            log.warning("job was claimed elsewhere")
             return
         heartbeat = asyncio.create_task(self._heartbeat(job_id))
         started = time.monotonic()
@@ -220,7 +225,7 @@ class JobRunner:
             settings=self._container.settings,
             boomi=self._container.boomi,
             uow_factory=self._container.uow_factory,
-            log=bound.bind(user=principal.email),
+            log=log.bind(user=principal.email),
             process_name=spec.process_name,
             progress=JobProgress(self._container, job_id),
         )
@@ -241,12 +246,12 @@ class JobRunner:
                 job_id, spec, started, JobState.FAILED, failure.envelope(), failure.status_code
             )
         except Exception:
-            bound.exception("job failed unexpectedly")
+            log.exception("job failed unexpectedly")
             await self._finish(job_id, spec, started, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500)
         else:
             body = response.model_dump(by_alias=True, mode="json")
             await self._finish(job_id, spec, started, JobState.SUCCEEDED, body, 200)
-            bound.info("job succeeded")
+            log.info("job succeeded")
         finally:
             heartbeat.cancel()
 
