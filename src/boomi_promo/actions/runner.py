@@ -25,6 +25,7 @@ from boomi_promo.errors import (
     from_boomi_error,
 )
 from boomi_promo.identity.principal import Principal, Tier, check_identity_fields
+from boomi_promo.logging import current_request_id, new_request_id
 from boomi_promo.store import JobState
 
 if TYPE_CHECKING:
@@ -75,24 +76,35 @@ def prepare_action(
 async def run_handler(
     container: Container, spec: ActionSpec, request: Profile, principal: Principal
 ) -> ResponseProfile:
-    log = structlog.get_logger("boomi_promo.actions").bind(
-        action=spec.name, process=spec.process_name, user=principal.email
-    )
-    ctx = ActionContext(
-        principal=principal,
-        settings=container.settings,
-        boomi=container.boomi,
-        uow_factory=container.uow_factory,
-        log=log,
-        process_name=spec.process_name,
-    )
-    try:
-        response = await spec.handler(ctx, request)
-    except BoomiError as exc:
-        log.warning("boomi call failed", error_code=exc.error_code, status=exc.status_code)
-        raise from_boomi_error(exc) from exc
-    log.info("action completed")
-    return response
+    """Run a short action in the caller's task; its log lines carry who, what and which request."""
+    log_context: dict[str, str] = {
+        "action": spec.name,
+        "process": spec.process_name,
+        "user": principal.email,
+        "request_id": current_request_id() or new_request_id(),
+    }
+    promotion_id = getattr(request, "promotion_id", None)
+    if isinstance(promotion_id, str) and promotion_id:
+        log_context["promotion_id"] = promotion_id
+    # Bound for this call only, so the handler's, the engine's and the Boomi client's lines all
+    # carry them; afterwards the task's context is as it was (nothing leaks into the next call).
+    with structlog.contextvars.bound_contextvars(**log_context):
+        log = structlog.get_logger("boomi_promo.actions")
+        ctx = ActionContext(
+            principal=principal,
+            settings=container.settings,
+            boomi=container.boomi,
+            uow_factory=container.uow_factory,
+            log=log,
+            process_name=spec.process_name,
+        )
+        try:
+            response = await spec.handler(ctx, request)
+        except BoomiError as exc:
+            log.warning("boomi call failed", error_code=exc.error_code, status=exc.status_code)
+            raise from_boomi_error(exc) from exc
+        log.info("action completed")
+        return response
 
 
 async def execute_action(

@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boomi_promo import __version__
 from boomi_promo.actions.registry import all_actions
@@ -19,6 +21,7 @@ from boomi_promo.api.endpoints import build_router, promo_error_response
 from boomi_promo.bootstrap import Container, bootstrap, resolve_session_secret
 from boomi_promo.config import Settings
 from boomi_promo.errors import InvalidRequest, PromoError
+from boomi_promo.logging import REQUEST_ID_HEADER, request_id_from
 from boomi_promo.web.routes import mount_dashboard
 
 log = structlog.get_logger("boomi_promo.api")
@@ -39,6 +42,30 @@ def _openapi_document(app: FastAPI) -> dict[str, Any]:
         schemas[spec.request_model.__name__] = schema
     app.openapi_schema = document
     return document
+
+
+class RequestIdMiddleware:
+    """Every HTTP request gets an id: on each log line written while it runs, and in the response.
+
+    The caller's ``X-Request-ID`` is kept when it is a plain token, so a proxy's id joins up.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_from(Headers(scope=scope).get(REQUEST_ID_HEADER))
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self.app(scope, receive, send_with_id)
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
@@ -110,5 +137,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     app.include_router(build_router())
     mount_dashboard(app, session_secret=session_secret, public_url=settings.public_url)
+    # Added last, so it is the outermost: the dashboard's middleware logs with the id too.
+    app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]
     return app
