@@ -1,4 +1,4 @@
-"""The dashboard in a real browser against the demo: emulator seed over HTTP, SQLite store."""
+"""The dashboard in a real browser against the demo: emulator seed over HTTP, a fresh store."""
 
 from __future__ import annotations
 

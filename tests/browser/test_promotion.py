@@ -1,7 +1,7 @@
 """Promoting from the dashboard in a real browser: review, promote, live progress, results.
 
-The demo service shares one SQLite database across the session, so the promotion here is
-followed until it has finished: no IN_PROGRESS promotion of Dev Team A is left for others.
+Each test has a demo service and database of its own; the promotion here is still followed
+until it has finished, so the service never stops under a running job.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Fixtures: the product's service over real HTTP, against the emulator over real HTTP.
 
 ``demo_service`` is what ``promo demo`` runs — the emulator with its demo seed, the service on
-SQLite with the demo's admin records. Every test gets a fresh emulator state (the ``emulator``
-fixture) and a fresh database, so nothing one test writes or injects reaches another.
+SQLite with the demo's admin records (on a PostgreSQL schema instead when
+``PROMO_TEST_DATABASE=postgres``; see tests/support/database.py). Every test gets a fresh
+emulator state (the ``emulator`` fixture) and a fresh database, so nothing one test writes or
+injects reaches another.
 """
 
 from __future__ import annotations
@@ -129,9 +131,11 @@ def fresh_service(
 
 
 @pytest.fixture
-def demo_service(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[DemoService]:
-    """What `promo demo` runs, fresh for this test: SQLite in tmp_path, demo records seeded."""
-    with fresh_service(emulator, tmp_path) as service:
+def demo_service(
+    emulator: EmulatorHandle, tmp_path: Path, service_database_url: str
+) -> Iterator[DemoService]:
+    """What `promo demo` runs, fresh for this test, on ``service_database_url``, seeded."""
+    with fresh_service(emulator, tmp_path, service_database_url) as service:
         yield service
 
 
@@ -139,6 +143,6 @@ def demo_service(emulator: EmulatorHandle, tmp_path: Path) -> Iterator[DemoServi
 def promo_service(
     emulator: EmulatorHandle, tmp_path: Path, database_url: str
 ) -> Iterator[DemoService]:
-    """Like ``demo_service``, once on SQLite and once on PostgreSQL (``database_url``)."""
+    """Like ``demo_service``, once on each database ``database_url`` is parametrized with."""
     with fresh_service(emulator, tmp_path, database_url) as service:
         yield service

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.database import only_on_sqlite
 from tests.support.process import free_port
 
 PROMO = [sys.executable, "-m", "boomi_promo.cli"]
@@ -32,6 +33,7 @@ def wait_for_manifest(process: subprocess.Popen[bytes], path: Path) -> dict[str,
     raise AssertionError("promo demo did not come up within a minute")
 
 
+@only_on_sqlite("`promo demo` keeps its database in its data directory")
 def test_demo_serves_the_seeded_product_and_tokens_work(tmp_path: Path) -> None:
     data_dir = tmp_path / "demo"
     port = free_port()

@@ -16,6 +16,7 @@ from boomi_promo.config import GroupSettings
 from boomi_promo.demo import seed_demo_records
 from boomi_promo.emulator.seed import DemoSeed
 from boomi_promo.store import DevAccountAccess, UnitOfWorkFactory, create_engine, upgrade_database
+from tests.support.database import only_on_sqlite
 from tests.support.process import free_port
 from tests.support.servers import EmulatorHandle
 
@@ -66,10 +67,20 @@ def deployment_env(emulator: EmulatorHandle, data_dir: Path, database_url: str) 
     }
 
 
+def deployment_database_url(service_database_url: str, data_dir: Path) -> str:
+    """The test's PostgreSQL schema, or the SQLite file of a deployment's data directory."""
+    return service_database_url or f"sqlite+aiosqlite:///{data_dir / 'promo.db'}"
+
+
+def empty_sqlite_database(path: Path) -> str:
+    sqlite3.connect(path).close()
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture
-def deployment(emulator: EmulatorHandle, tmp_path: Path) -> Deployment:
+def deployment(emulator: EmulatorHandle, tmp_path: Path, service_database_url: str) -> Deployment:
     data_dir = tmp_path / "data"
-    url = f"sqlite+aiosqlite:///{data_dir / 'promo.db'}"
+    url = deployment_database_url(service_database_url, data_dir)
     asyncio.run(migrate_and_seed(url, emulator.seed, []))
     return Deployment(url, deployment_env(emulator, data_dir, url))
 
@@ -142,7 +153,7 @@ def test_too_many_branches_fails_the_headroom_check(deployment: Deployment) -> N
 
 
 def test_a_granted_account_that_is_not_a_sub_account_fails_its_own_check(
-    emulator: EmulatorHandle, tmp_path: Path
+    emulator: EmulatorHandle, tmp_path: Path, service_database_url: str
 ) -> None:
     stranger = DevAccountAccess(
         sso_group_id="ABC_BOOMI_FLOW_DEVTEAMZ",
@@ -151,7 +162,7 @@ def test_a_granted_account_that_is_not_a_sub_account_fails_its_own_check(
         dev_account_name="Dev Team Z",
         is_active=True,
     )
-    url = f"sqlite+aiosqlite:///{tmp_path / 'promo.db'}"
+    url = deployment_database_url(service_database_url, tmp_path)
     asyncio.run(migrate_and_seed(url, emulator.seed, [stranger]))
     deployment = Deployment(url, deployment_env(emulator, tmp_path, url))
 
@@ -168,11 +179,9 @@ def test_a_granted_account_that_is_not_a_sub_account_fails_its_own_check(
 
 
 def test_a_database_never_migrated_fails_the_schema_check(
-    emulator: EmulatorHandle, tmp_path: Path
+    emulator: EmulatorHandle, tmp_path: Path, service_database_url: str
 ) -> None:
-    database = tmp_path / "empty.db"
-    sqlite3.connect(database).close()
-    url = f"sqlite+aiosqlite:///{database}"
+    url = service_database_url or empty_sqlite_database(tmp_path / "empty.db")
     deployment = Deployment(url, deployment_env(emulator, tmp_path, url))
 
     result = deployment.doctor()
@@ -185,6 +194,7 @@ def test_a_database_never_migrated_fails_the_schema_check(
     assert all(lines[name].startswith("ok") for name in BOOMI_CHECKS)
 
 
+@only_on_sqlite("a database file that does not exist")
 def test_a_missing_database_file_is_not_created(emulator: EmulatorHandle, tmp_path: Path) -> None:
     database = tmp_path / "nowhere" / "promo.db"
     url = f"sqlite+aiosqlite:///{database}"
