@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boomi_promo.boomi.client import BoomiClient
-from boomi_promo.boomi.limiter import LocalRateLimiter
+from boomi_promo.boomi.limiter import LocalRateLimiter, RateLimiter
 from boomi_promo.config import IdentityMode, Settings
 from boomi_promo.identity import build_verifier
 from boomi_promo.identity.local import LocalIdentity, load_or_create_session_secret
@@ -18,6 +18,7 @@ from boomi_promo.logging import configure_logging
 from boomi_promo.observability import ServiceMetrics
 from boomi_promo.store import current_revision, head_revision, upgrade_database
 from boomi_promo.store.database import create_engine
+from boomi_promo.store.rate_limits import DatabaseRateLimiter
 from boomi_promo.store.uow import UnitOfWorkFactory
 
 
@@ -67,6 +68,14 @@ async def ensure_schema(url: str) -> None:
         )
 
 
+def rate_limiter(settings: Settings, engine: AsyncEngine) -> RateLimiter:
+    """PostgreSQL means replicas and workers may share the account: one limit in the database."""
+    rate = settings.boomi.requests_per_second
+    if settings.uses_postgres:
+        return DatabaseRateLimiter(engine, rate=rate)
+    return LocalRateLimiter(rate=rate)
+
+
 async def bootstrap(
     settings: Settings, *, boomi_transport: httpx.AsyncBaseTransport | None = None
 ) -> Container:
@@ -78,7 +87,7 @@ async def bootstrap(
     metrics = ServiceMetrics()
     boomi = BoomiClient.from_settings(
         settings.boomi,
-        limiter=LocalRateLimiter(rate=settings.boomi.requests_per_second),
+        limiter=rate_limiter(settings, engine),
         transport=boomi_transport,
         on_call=metrics.record_boomi_call,
     )

@@ -12,7 +12,7 @@ from boomi_promo.cli_doctor import doctor
 from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
 from boomi_promo.cli_reconcile import reconcile
-from boomi_promo.config import Settings
+from boomi_promo.config import JobQueue, Settings
 
 app = typer.Typer(
     help="boomi-promo: promote Boomi components into the primary account.", no_args_is_help=True
@@ -63,7 +63,55 @@ def settings_problems(settings: Settings) -> list[str]:
         )
     if settings.identity_mode is IdentityMode.OIDC:
         problems.extend(validate_oidc_settings(settings))
+    if settings.jobs.queue is JobQueue.PROCRASTINATE and not settings.uses_postgres:
+        problems.append(
+            "PROMO_JOBS__QUEUE=procrastinate needs PostgreSQL: set PROMO_DATABASE_URL to a "
+            "postgresql+psycopg:// URL (workers and services share that database)."
+        )
     return problems
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None,
+        typer.Option(help="Jobs run at once (default PROMO_JOBS__WORKER_CONCURRENCY)."),
+    ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this worker's Prometheus metrics on this port (loopback)."),
+    ] = None,
+) -> None:
+    """Run long actions (promotions, deployments) from the task queue until stopped.
+
+    Needs PROMO_JOBS__QUEUE=procrastinate and the same PostgreSQL as the service; run as many
+    workers as you like. SIGTERM lets running jobs finish for PROMO_JOBS__SHUTDOWN_GRACE_SECONDS,
+    then compensates those still running.
+    """
+    settings = Settings()
+    problems = settings_problems(settings)
+    if settings.jobs.queue is not JobQueue.PROCRASTINATE:
+        problems.append("promo worker needs PROMO_JOBS__QUEUE=procrastinate.")
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(code=2)
+    asyncio.run(run_worker(settings, concurrency or settings.jobs.worker_concurrency, metrics_port))
+
+
+async def run_worker(settings: Settings, concurrency: int, metrics_port: int | None) -> None:
+    from prometheus_client import start_http_server
+
+    from boomi_promo.bootstrap import bootstrap
+
+    container = await bootstrap(settings)
+    try:
+        if metrics_port is not None:
+            start_http_server(metrics_port, addr="127.0.0.1", registry=container.metrics.registry)
+        await container.jobs.start()
+        await container.jobs.work_queue(concurrency=concurrency)
+    finally:
+        await container.aclose()
 
 
 @app.command()

@@ -57,7 +57,17 @@ class OidcSettings(BaseModel):
     leeway_seconds: int = 30
 
 
+class JobQueue(StrEnum):
+    IN_PROCESS = "in-process"
+    """Jobs run as tasks of the service that accepted them (embedded, single process)."""
+    PROCRASTINATE = "procrastinate"
+    """Jobs go to a PostgreSQL task queue and run in ``promo worker`` processes."""
+
+
 class JobSettings(BaseModel):
+    queue: JobQueue = JobQueue.IN_PROCESS
+    worker_concurrency: int = Field(default=4, ge=1)
+    """Jobs one ``promo worker`` process runs at a time."""
     heartbeat_seconds: float = 5.0
     stale_after_seconds: float = 30.0
     """A running job silent this long belongs to a dead process and is compensated."""
@@ -87,6 +97,10 @@ class Settings(BaseSettings):
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     log_json: bool = False
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.resolved_database_url().startswith("postgresql")
 
     def resolved_database_url(self) -> str:
         if self.database_url:

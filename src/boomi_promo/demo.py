@@ -23,6 +23,7 @@ from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.config import BoomiSettings, GroupSettings, Settings
 from boomi_promo.emulator.app import create_app as create_emulator_app
+from boomi_promo.emulator.generated import GeneratedAccount
 from boomi_promo.emulator.seed import (
     ConnectionMapping,
     DemoSeed,
@@ -104,6 +105,39 @@ async def seed_demo_records(
                     on_main=True,
                 )
             )
+        await uow.commit()
+
+
+async def seed_generated_account_records(
+    uow_factory: UnitOfWorkFactory, account: GeneratedAccount, team_group: str
+) -> None:
+    """Grant a generated dev account to ``team_group`` and map its connection to the shared
+    production one, as :func:`seed_demo_records` does for the demo's teams; idempotent."""
+    async with uow_factory() as uow:
+        await uow.access.upsert(
+            DevAccountAccess(
+                sso_group_id=team_group,
+                sso_group_name=team_group,
+                dev_account_id=account.account_id,
+                dev_account_name=account.name,
+                is_active=True,
+            )
+        )
+        await uow.mappings.upsert(
+            ComponentMapping(
+                dev_component_id=account.dev_connection_id,
+                dev_account_id=account.account_id,
+                prod_component_id=account.prod_connection_id,
+                component_name=account.connection_name,
+                component_type="connector-settings",
+                prod_account_id=account.primary_account_id,
+                prod_latest_version=1,
+                last_promoted_at=datetime.now(UTC),
+                last_promoted_by=DEMO_ADMIN,
+                mapping_source=MappingSource.ADMIN_SEEDING,
+                on_main=True,
+            )
+        )
         await uow.commit()
 
 

@@ -11,7 +11,8 @@ with the HTTP status named here. Boomi failures arrive as
     ├── Forbidden                 403  (INSUFFICIENT_TIER, IDENTITY_MISMATCH, ...)
     ├── NotFound                  404  (PROMOTION_NOT_FOUND, COMPONENT_NOT_FOUND, ...)
     ├── Conflict                  409  (INVALID_PROMOTION_STATUS, CONCURRENT_PROMOTION, ...)
-    └── UpstreamFailure           502/503/504  (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE, ...)
+    ├── UpstreamFailure           502/503/504  (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE, ...)
+    └── ServiceUnavailable        503  (JOB_QUEUE_UNAVAILABLE)
 """
 
 from __future__ import annotations
@@ -97,6 +98,13 @@ class UpstreamFailure(PromoError):
     def __init__(self, message: str, *, error_code: str, status_code: int) -> None:
         super().__init__(message, error_code=error_code)
         self.status_code = status_code
+
+
+class ServiceUnavailable(PromoError):
+    """A part of this deployment (not Boomi) cannot take the request right now."""
+
+    status_code = 503
+    error_code = "SERVICE_UNAVAILABLE"
 
 
 def from_boomi_error(exc: BoomiError) -> UpstreamFailure | NotFound:

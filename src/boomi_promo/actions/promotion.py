@@ -99,6 +99,9 @@ async def recover_interrupted_promotion(container: Container, job: Job) -> None:
     response=ExecutePromotionResponse,
     long_running=True,
     recover=recover_interrupted_promotion,
+    # The database admits one IN_PROGRESS promotion per dev account; queued ones wait their
+    # turn instead of failing with CONCURRENT_PROMOTION.
+    one_per_dev_account=True,
 )
 async def execute_promotion_action(
     ctx: ActionContext, request: ExecutePromotionRequest

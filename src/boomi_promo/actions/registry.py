@@ -56,6 +56,8 @@ class ActionSpec:
     long_running: bool = False
     recover: Recovery | None = None
     """Undo what an interrupted run of this action left behind (long-running actions only)."""
+    one_per_dev_account: bool = False
+    """On the task queue, jobs of this action for one dev account run one after another."""
 
     @property
     def pascal_name(self) -> str:
@@ -83,6 +85,7 @@ def action(
     min_tier: Tier = Tier.CONTRIBUTOR,
     long_running: bool = False,
     recover: Recovery | None = None,
+    one_per_dev_account: bool = False,
 ) -> Callable[
     [Callable[[ActionContext, RequestT], Awaitable[ResponseT]]],
     Callable[[ActionContext, RequestT], Awaitable[ResponseT]],
@@ -104,6 +107,7 @@ def action(
             handler=handler,
             long_running=long_running,
             recover=recover,
+            one_per_dev_account=one_per_dev_account,
         )
         request.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Request"
         response.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Response"

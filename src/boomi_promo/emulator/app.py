@@ -693,6 +693,7 @@ class EmulatorApp:
                     status=status,
                     time=arrived,
                     duration=time.monotonic() - started,
+                    account=_effective_account(scope),
                 )
             )
 

@@ -141,6 +141,8 @@ class LoggedRequest:
     time: float
     """Epoch seconds when the request arrived."""
     duration: float
+    account: str = ""
+    """The effective account: ``overrideAccount`` when given, else the account in the path."""
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)

@@ -26,6 +26,9 @@ components are real ids in the content and ComponentReference derives the real t
 Every secret value planted anywhere starts with ``s3cr3t-`` and is listed in
 :attr:`DemoSeed.secret_values`; the shared production connections legitimately hold the
 ``s3cr3t-prod-`` ones.
+
+The content helpers and the :class:`Seeder` / :class:`Author` builder are public: the
+generated dev accounts of :mod:`boomi_promo.emulator.generated` are written with them.
 """
 
 from __future__ import annotations
@@ -149,7 +152,7 @@ def _when(text: str) -> datetime:
 # ----------------------------------------------------------------------------- content
 
 
-def _profile_json(root: str, fields: list[str]) -> str:
+def profile_json(root: str, fields: list[str]) -> str:
     entries = "".join(
         f'<JSONObjectEntry dataType="character" isMappable="true" isNode="true" key="{i + 3}" '
         f'name="{name}"><DataFormat><ProfileCharacterFormat/></DataFormat></JSONObjectEntry>'
@@ -165,7 +168,7 @@ def _profile_json(root: str, fields: list[str]) -> str:
     )
 
 
-def _profile_xml(root: str, fields: list[str]) -> str:
+def profile_xml(root: str, fields: list[str]) -> str:
     elements = "".join(
         f'<XMLElement dataType="character" isMappable="true" isNode="true" key="{i + 2}" '
         f'maxOccurs="1" minOccurs="0" name="{name}" useNamespace="-1">'
@@ -182,7 +185,7 @@ def _profile_xml(root: str, fields: list[str]) -> str:
     )
 
 
-def _profile_flatfile(fields: list[str]) -> str:
+def profile_flatfile(fields: list[str]) -> str:
     elements = "".join(
         f'<FlatFileElement dataType="character" isMappable="true" isNode="true" key="{i + 3}" '
         f'mandatory="false" name="{name}"><DataFormat><ProfileCharacterFormat/></DataFormat>'
@@ -250,7 +253,7 @@ def _crossref(rows: list[tuple[str, str, str]]) -> str:
     )
 
 
-def _map_script() -> str:
+def map_script_xml() -> str:
     return (
         '<scripting xmlns="" scriptType="mapscript" language="groovy2"><inputs>'
         '<input name="sku" type="Character"/></inputs><outputs><output name="normalisedSku"/>'
@@ -260,7 +263,7 @@ def _map_script() -> str:
     )
 
 
-def _process_script() -> str:
+def process_script_xml() -> str:
     return (
         '<ProcessingScript xmlns="" language="groovy2"><script><![CDATA[\n'
         "import com.boomi.execution.ExecutionUtil\n"
@@ -274,7 +277,7 @@ def _process_script() -> str:
     )
 
 
-def _map(
+def transform_map(
     source: tuple[str, str, str],
     destination: tuple[str, str, str],
     pairs: list[str],
@@ -293,7 +296,7 @@ def _map(
     )
 
 
-def _http_operation(path: str, profile_id: str, headers: dict[str, str] | None = None) -> str:
+def http_operation(path: str, profile_id: str, headers: dict[str, str] | None = None) -> str:
     request_headers = "".join(
         f'<header headerFieldName="{name}" headerValue="{value}"/>'
         for name, value in (headers or {}).items()
@@ -317,13 +320,13 @@ def _generic_operation(action: str, settings: dict[str, str]) -> str:
     )
 
 
-class _Canvas:
+class Canvas:
     """Shapes of a process, chained left to right in the order added."""
 
     def __init__(self) -> None:
         self._shapes: list[tuple[str, str, str]] = []
 
-    def add(self, shapetype: str, label: str, configuration: str) -> _Canvas:
+    def add(self, shapetype: str, label: str, configuration: str) -> Canvas:
         self._shapes.append((shapetype, label, configuration))
         return self
 
@@ -350,7 +353,9 @@ class _Canvas:
         )
 
 
-def _connector(connection_id: str, operation_id: str, connector_type: str, action: str) -> str:
+def connector_action(
+    connection_id: str, operation_id: str, connector_type: str, action: str
+) -> str:
     return (
         f'<connectoraction actionType="{action}" connectorType="{connector_type}" '
         f'connectionId="{connection_id}" operationId="{operation_id}" '
@@ -369,7 +374,7 @@ def _connector_elements(connection_id: str, operation_id: str, connector_type: s
 # ----------------------------------------------------------------------------- the builder
 
 
-class _Seeder:
+class Seeder:
     """Writes through the state's own operations and remembers every secret it plants."""
 
     def __init__(self, state: EmulatorState) -> None:
@@ -394,15 +399,15 @@ class _Seeder:
                 parent_id = self.state.create_folder(account_id, body)["id"]
         return parent_id
 
-    def author(self, account_id: str, user: str, at: datetime) -> _Author:
-        return _Author(self, account_id, user, at)
+    def author(self, account_id: str, user: str, at: datetime) -> Author:
+        return Author(self, account_id, user, at)
 
 
 @dataclass
-class _Author:
+class Author:
     """One developer writing in one account at one moment (``at`` may be moved on)."""
 
-    seeder: _Seeder
+    seeder: Seeder
     account_id: str
     user: str
     at: datetime
@@ -483,7 +488,7 @@ class _Connections:
     mail: str
 
 
-def _dev_connections(seeder: _Seeder, at: datetime) -> _Connections:
+def _dev_connections(seeder: Seeder, at: datetime) -> _Connections:
     """Team A's connections: together they hold a secret in every form component XML uses."""
     a, folder, secret = (
         seeder.author(TEAM_A_ID, "alice@example.com", at),
@@ -545,20 +550,20 @@ def _dev_connections(seeder: _Seeder, at: datetime) -> _Connections:
     return _Connections(http, database, sftp, mail)
 
 
-def _http_settings(url: str, user: str, password: str) -> str:
+def http_settings(url: str, user: str, password: str) -> str:
     return (
         f'<HttpSettings xmlns="" authenticationType="BASIC" url="{url}">'
         f'<AuthSettings user="{user}" password="{password}"/></HttpSettings>'
     )
 
 
-def _shared_prod_connections(seeder: _Seeder, at: datetime) -> dict[str, str]:
+def _shared_prod_connections(seeder: Seeder, at: datetime) -> dict[str, str]:
     """The primary account's ``#Connections``: production twins of the dev connections."""
     secret = seeder.secret
     connections = {
         "Orders API": (
             "http",
-            _http_settings(
+            http_settings(
                 secret("https://s3cr3t-prod-orders.example.com/api"),
                 "orders-svc",
                 secret("s3cr3t-prod-orders-api-password"),
@@ -586,7 +591,7 @@ def _shared_prod_connections(seeder: _Seeder, at: datetime) -> dict[str, str]:
         ),
         "Inventory API": (
             "http",
-            _http_settings(
+            http_settings(
                 secret("https://s3cr3t-prod-inventory.example.com"),
                 "inventory-svc",
                 secret("s3cr3t-prod-inventory-password"),
@@ -606,16 +611,16 @@ class _OrdersTree:
     package_id: str
 
 
-def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _OrdersTree:
+def _orders_tree(seeder: Seeder, connections: _Connections, at: datetime) -> _OrdersTree:
     """Team A "Orders Sync": every promotable component type in one packaged tree."""
     a = seeder.author(TEAM_A_ID, "alice@example.com", at)
     profiles, maps, scripts, ops, routing = (
         f"DevTeamA/Orders/{sub}" for sub in ("Profiles", "Maps", "Scripts", "Operations", "Routing")
     )
     fields = ["orderId", "customerId", "sku", "quantity", "warehouse"]
-    json_profile = a.add(profiles, "Order JSON", "profile.json", _profile_json("Order", fields))
-    xml_profile = a.add(profiles, "Order XML", "profile.xml", _profile_xml("Order", fields))
-    csv_profile = a.add(profiles, "Order CSV", "profile.flatfile", _profile_flatfile(fields))
+    json_profile = a.add(profiles, "Order JSON", "profile.json", profile_json("Order", fields))
+    xml_profile = a.add(profiles, "Order XML", "profile.xml", profile_xml("Order", fields))
+    csv_profile = a.add(profiles, "Order CSV", "profile.flatfile", profile_flatfile(fields))
     edi_profile = a.add(profiles, "X12 850 Purchase Order", "profile.edi", _profile_edi())
     db_profile = a.add(
         profiles,
@@ -629,14 +634,14 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         "crossref",
         _crossref([("W1", "Rotterdam", "EU"), ("W2", "Memphis", "US"), ("W3", "Osaka", "APAC")]),
     )
-    map_script = a.add(scripts, "Normalise SKU", "script.mapping", _map_script())
-    process_script = a.add(scripts, "Stamp Batch Id", "script.processing", _process_script())
+    map_script = a.add(scripts, "Normalise SKU", "script.mapping", map_script_xml())
+    process_script = a.add(scripts, "Stamp Batch Id", "script.processing", process_script_xml())
     get_orders = a.add(
         ops,
         "Get Orders",
         "connector-action",
         # Operations carry environment values too: a dev bearer token, an SFTP host, a mail key.
-        _http_operation(
+        http_operation(
             "orders",
             json_profile,
             {"Authorization": seeder.secret("Bearer s3cr3t-orders-dev-bearer-token")},
@@ -695,7 +700,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         maps,
         "Order JSON to XML",
         "transform.map",
-        _map(
+        transform_map(
             (json_profile, "Order JSON", "profile.json"),
             (xml_profile, "Order XML", "profile.xml"),
             fields,
@@ -706,7 +711,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         maps,
         "Orders DB to CSV",
         "transform.map",
-        _map(
+        transform_map(
             (db_profile, "Orders DB Select", "profile.db"),
             (csv_profile, "Order CSV", "profile.flatfile"),
             ["ORDER_ID", "CUSTOMER_ID", "SKU"],
@@ -726,7 +731,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         "DevTeamA/Orders/Subprocesses",
         "Orders - Validate",
         "process",
-        _Canvas()
+        Canvas()
         .add("start", "", "<passthroughaction/>")
         .add("setproperties", "Read PO number", read_po)
         .add("dataprocess", "Stamp batch", stamp)
@@ -737,7 +742,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         routing,
         "Orders - Standard Route",
         "process",
-        _Canvas()
+        Canvas()
         .add("start", "", "<passthroughaction/>")
         .add("message", "Tag", '<message mimeType="text/plain"><![CDATA[standard]]></message>')
         .add("returndocuments", "Done", '<returndocuments label="Done"/>')
@@ -747,9 +752,13 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
         routing,
         "Orders - Rush Route",
         "process",
-        _Canvas()
+        Canvas()
         .add("start", "", "<passthroughaction/>")
-        .add("connectoraction", "Notify", _connector(connections.mail, send_mail, "mail", "Send"))
+        .add(
+            "connectoraction",
+            "Notify",
+            connector_action(connections.mail, send_mail, "mail", "Send"),
+        )
         .add("returndocuments", "Done", '<returndocuments label="Done"/>')
         .xml(),
     )
@@ -770,8 +779,10 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
 
     def canvas(revision: int) -> str:
         steps = (
-            _Canvas()
-            .add("start", "Get orders", _connector(connections.http, get_orders, "http", "Get"))
+            Canvas()
+            .add(
+                "start", "Get orders", connector_action(connections.http, get_orders, "http", "Get")
+            )
             .add("map", "JSON to XML", f'<map mapId="{json_to_xml}"/>')
             .add(
                 "processcall",
@@ -782,7 +793,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
             .add(
                 "connectoraction",
                 "Read open orders",
-                _connector(connections.database, select_orders, "db", "Get"),
+                connector_action(connections.database, select_orders, "db", "Get"),
             )
             .add("map", "DB to CSV", f'<map mapId="{db_to_csv}"/>')
             .add(
@@ -790,7 +801,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
             )
         )
         if revision >= 2:
-            notify = _connector(connections.mail, send_mail, "mail", "Send")
+            notify = connector_action(connections.mail, send_mail, "mail", "Send")
             steps.add("connectoraction", "Notify", notify)
         if revision >= 3:
             steps.add("message", "Summary", '<message mimeType="text/plain">done</message>')
@@ -806,7 +817,7 @@ def _orders_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> _O
     return _OrdersTree(process, package_id)
 
 
-def _invoice_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> tuple[str, str]:
+def _invoice_tree(seeder: Seeder, connections: _Connections, at: datetime) -> tuple[str, str]:
     """Team A "Invoice Export" (package id, connection id): Legacy FTP has no mapping."""
     a, folder, secret = (
         seeder.author(TEAM_A_ID, "bob@example.com", at),
@@ -827,7 +838,7 @@ def _invoice_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> t
         folder,
         "Invoice CSV",
         "profile.flatfile",
-        _profile_flatfile(["invoiceId", "orderId", "amount", "currency"]),
+        profile_flatfile(["invoiceId", "orderId", "amount", "currency"]),
     )
     upload = a.add(
         folder,
@@ -847,9 +858,9 @@ def _invoice_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> t
         folder,
         "Invoice Export",
         "process",
-        _Canvas()
-        .add("start", "Read invoices", _connector(connections.database, select, "db", "Get"))
-        .add("connectoraction", "Upload", _connector(ftp, upload, "ftp", "Send"))
+        Canvas()
+        .add("start", "Read invoices", connector_action(connections.database, select, "db", "Get"))
+        .add("connectoraction", "Upload", connector_action(ftp, upload, "ftp", "Send"))
         .add("stop", "", '<stop continue="true"/>')
         .xml(),
     )
@@ -857,7 +868,7 @@ def _invoice_tree(seeder: _Seeder, connections: _Connections, at: datetime) -> t
 
 
 def _prior_promotion(
-    seeder: _Seeder, connections: _Connections, prod_connections: dict[str, str], at: datetime
+    seeder: Seeder, connections: _Connections, prod_connections: dict[str, str], at: datetime
 ) -> PriorPromotion:
     """Team A "Customer Sync", already promoted: dev tree, prod copies on main, prod package."""
     fields = ["customerId", "name", "email", "country"]
@@ -865,20 +876,20 @@ def _prior_promotion(
     def contents(ids: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
         """(name, type, sub-folder, content, subType); ``ids`` maps names to this side's ids."""
         return [
-            ("Customer JSON", "profile.json", "Profiles", _profile_json("Customer", fields), ""),
-            ("Customer XML", "profile.xml", "Profiles", _profile_xml("Customer", fields), ""),
+            ("Customer JSON", "profile.json", "Profiles", profile_json("Customer", fields), ""),
+            ("Customer XML", "profile.xml", "Profiles", profile_xml("Customer", fields), ""),
             (
                 "Get Customers",
                 "connector-action",
                 "Operations",
-                _http_operation("customers", ids.get("Customer JSON", "")),
+                http_operation("customers", ids.get("Customer JSON", "")),
                 "http",
             ),
             (
                 "Customer JSON to XML",
                 "transform.map",
                 "Maps",
-                _map(
+                transform_map(
                     (ids.get("Customer JSON", ""), "Customer JSON", "profile.json"),
                     (ids.get("Customer XML", ""), "Customer XML", "profile.xml"),
                     fields,
@@ -889,11 +900,13 @@ def _prior_promotion(
                 "Customer Sync",
                 "process",
                 "",
-                _Canvas()
+                Canvas()
                 .add(
                     "start",
                     "Get",
-                    _connector(ids["#connection"], ids.get("Get Customers", ""), "http", "Get"),
+                    connector_action(
+                        ids["#connection"], ids.get("Get Customers", ""), "http", "Get"
+                    ),
                 )
                 .add("map", "JSON to XML", f'<map mapId="{ids.get("Customer JSON to XML", "")}"/>')
                 .add("stop", "", '<stop continue="true"/>')
@@ -928,7 +941,7 @@ def _prior_promotion(
     )
 
 
-def _team_b(seeder: _Seeder, at: datetime) -> tuple[str, str]:
+def _team_b(seeder: Seeder, at: datetime) -> tuple[str, str]:
     """Team B "Inventory Feed" (package id, connection id)."""
     b, folder, secret = (
         seeder.author(TEAM_B_ID, "dave@example.com", at),
@@ -939,7 +952,7 @@ def _team_b(seeder: _Seeder, at: datetime) -> tuple[str, str]:
         "DevTeamB/Connections",
         "Inventory API",
         "connector-settings",
-        _http_settings(
+        http_settings(
             secret("https://s3cr3t-inventory-dev.example.com"),
             "inventory-svc",
             secret("s3cr3t-inventory-password"),
@@ -947,20 +960,20 @@ def _team_b(seeder: _Seeder, at: datetime) -> tuple[str, str]:
         sub_type="http",
     )
     fields = ["sku", "warehouse", "onHand"]
-    json_profile = b.add(folder, "Inventory JSON", "profile.json", _profile_json("Stock", fields))
-    csv_profile = b.add(folder, "Inventory CSV", "profile.flatfile", _profile_flatfile(fields))
+    json_profile = b.add(folder, "Inventory JSON", "profile.json", profile_json("Stock", fields))
+    csv_profile = b.add(folder, "Inventory CSV", "profile.flatfile", profile_flatfile(fields))
     operation = b.add(
         folder,
         "Get Stock Levels",
         "connector-action",
-        _http_operation("stock", json_profile),
+        http_operation("stock", json_profile),
         sub_type="http",
     )
     mapping = b.add(
         folder,
         "Inventory JSON to CSV",
         "transform.map",
-        _map(
+        transform_map(
             (json_profile, "Inventory JSON", "profile.json"),
             (csv_profile, "Inventory CSV", "profile.flatfile"),
             fields,
@@ -970,8 +983,8 @@ def _team_b(seeder: _Seeder, at: datetime) -> tuple[str, str]:
         folder,
         "Inventory Feed",
         "process",
-        _Canvas()
-        .add("start", "Get stock", _connector(connection, operation, "http", "Get"))
+        Canvas()
+        .add("start", "Get stock", connector_action(connection, operation, "http", "Get"))
         .add("map", "To CSV", f'<map mapId="{mapping}"/>')
         .add("stop", "", '<stop continue="true"/>')
         .xml(),
@@ -979,14 +992,14 @@ def _team_b(seeder: _Seeder, at: datetime) -> tuple[str, str]:
     return b.package(process, "1.0", "Nightly feed"), connection
 
 
-def _batch_jobs(seeder: _Seeder, at: datetime) -> None:
+def _batch_jobs(seeder: Seeder, at: datetime) -> None:
     """Six processes packaged twenty times each over many months, so listing needs paging."""
     shared = seeder.author(TEAM_A_ID, "bob@example.com", at)
     record = shared.add(
         "DevTeamA/Batch",
         "Batch Record JSON",
         "profile.json",
-        _profile_json("Record", ["id", "payload", "checksum"]),
+        profile_json("Record", ["id", "payload", "checksum"]),
     )
 
     def content(job: int, revision: int) -> str:
@@ -995,7 +1008,7 @@ def _batch_jobs(seeder: _Seeder, at: datetime) -> None:
             f'profileId="{record}" element="Record/id"/></properties></setproperties>'
         )
         return (
-            _Canvas()
+            Canvas()
             .add("start", "", "<passthroughaction/>")
             .add("setproperties", f"Batch {job} r{revision}", read_id)
             .add("stop", "", '<stop continue="true"/>')
@@ -1076,7 +1089,7 @@ class _ExtensionComponents:
     twins: list[PromotedComponent]
 
 
-def _extension_components(seeder: _Seeder, at: datetime) -> _ExtensionComponents:
+def _extension_components(seeder: Seeder, at: datetime) -> _ExtensionComponents:
     dev = seeder.author(TEAM_A_ID, "alice@example.com", at)
     prod = seeder.author(PRIMARY_ACCOUNT_ID, "carol@example.com", at + timedelta(days=1))
     properties = (
@@ -1272,7 +1285,7 @@ def _client_map_extension(
 
 
 def _client_account(
-    seeder: _Seeder, prod_connections: dict[str, str], prior: PriorPromotion, at: datetime
+    seeder: Seeder, prod_connections: dict[str, str], prior: PriorPromotion, at: datetime
 ) -> tuple[ClientAccount, list[PromotedComponent]]:
     """Client Co, with the Customer Sync process installed in its Test and Prod environments."""
     state = seeder.state
@@ -1310,7 +1323,7 @@ def build_demo_state(
     origin = _when("2024-11-04T09:00:00")
     state.add_account(TEAM_A_ID, "Dev Team A", parent_account_id=PRIMARY_ACCOUNT_ID, at=origin)
     state.add_account(TEAM_B_ID, "Dev Team B", parent_account_id=PRIMARY_ACCOUNT_ID, at=origin)
-    seeder = _Seeder(state)
+    seeder = Seeder(state)
     seeder.folder(PRIMARY_ACCOUNT_ID, "Promoted")
     prod = _shared_prod_connections(seeder, origin)
     team_a = _dev_connections(seeder, origin + timedelta(days=1))

@@ -5,6 +5,11 @@ leaves a trace. While it runs, the job heartbeats; every runner sweeps for jobs 
 went silent (their process died) and interrupts them atomically — exactly one runner wins —
 then lets the action compensate (a promotion deletes its branch and ends FAILED). A graceful
 shutdown compensates its own running jobs at once instead of waiting for the sweep.
+
+Where jobs run is configuration (``PROMO_JOBS__QUEUE``): ``in-process`` runs each job as a task
+of the process that accepted it; ``procrastinate`` defers it to the PostgreSQL task queue
+(``jobs.queue``) and a ``promo worker`` process runs it with the caller's stored identity. Only
+running jobs are swept then: a queued job is safe in the queue until a worker takes it.
 """
 
 from __future__ import annotations
@@ -17,15 +22,24 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import procrastinate
 import structlog
 
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import ActionSpec, Profile, get_action
 from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.config import JobQueue
 from boomi_promo.engine.reconcile import reconcile_forever
 from boomi_promo.engine.recovery import SYSTEM_ACTOR
-from boomi_promo.errors import NotFound, PromoError, from_boomi_error
+from boomi_promo.errors import NotFound, PromoError, ServiceUnavailable, from_boomi_error
 from boomi_promo.identity.principal import Principal, Tier, same_person
+from boomi_promo.jobs.queue import (
+    QUEUE_NAME,
+    RUNNER_CONTEXT_KEY,
+    build_queue_app,
+    defer_job,
+    release_queue_job,
+)
 from boomi_promo.store import Job, JobState
 
 if TYPE_CHECKING:
@@ -37,6 +51,11 @@ INTERRUPTED_RESPONSE = {
     "success": False,
     "errorCode": "JOB_INTERRUPTED",
     "errorMessage": "The service stopped while this ran; its work was undone (interrupted).",
+}
+QUEUE_UNAVAILABLE_RESPONSE = {
+    "success": False,
+    "errorCode": "JOB_QUEUE_UNAVAILABLE",
+    "errorMessage": "The job could not be put on the task queue; nothing was started.",
 }
 INTERNAL_ERROR_RESPONSE = {
     "success": False,
@@ -101,10 +120,15 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._reconciler: asyncio.Task[None] | None = None
+        self.queue: procrastinate.App | None = None
+        if self.timings.queue is JobQueue.PROCRASTINATE:
+            self.queue = build_queue_app(container.settings.resolved_database_url())
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if self.queue is not None:
+            await self.queue.open_async()
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="job-sweeper")
         if self.timings.reconcile_seconds is not None:
@@ -137,6 +161,8 @@ class JobRunner:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.queue is not None:
+            await self.queue.close_async()
 
     # --- submit and watch ------------------------------------------------------------------
 
@@ -146,6 +172,8 @@ class JobRunner:
             process_name=spec.process_name,
             request=request.model_dump(by_alias=True, mode="json"),
             principal_email=principal.email,
+            principal_name=principal.name,
+            principal_groups=list(principal.groups),
             dev_account_id=getattr(request, "dev_account_id", None),
         )
         async with self._container.uow_factory() as uow:
@@ -159,10 +187,39 @@ class JobRunner:
                 after_status=JobState.QUEUED.value,
             )
             await uow.commit()
+        if self.queue is not None:
+            # Deferred only once the job row is committed, so a worker always finds it.
+            await self._defer(self.queue, job, spec)
+            return job
         task = asyncio.create_task(self._run(job.id, spec, request, principal), name=job.id)
         self._tasks[job.id] = task
         task.add_done_callback(lambda _t: self._tasks.pop(job.id, None))
         return job
+
+    async def _defer(self, queue: procrastinate.App, job: Job, spec: ActionSpec) -> None:
+        lock = None
+        if spec.one_per_dev_account and job.dev_account_id:
+            lock = f"dev-account:{job.dev_account_id}"
+        try:
+            queue_job_id = await defer_job(queue, job.id, lock=lock)
+        except Exception as exc:
+            log.exception("deferring the job failed", job_id=job.id)
+            async with self._container.uow_factory() as uow:
+                await uow.jobs.finish(
+                    job.id,
+                    state=JobState.FAILED,
+                    response=QUEUE_UNAVAILABLE_RESPONSE,
+                    http_status=503,
+                )
+                await uow.commit()
+            raise ServiceUnavailable(
+                str(QUEUE_UNAVAILABLE_RESPONSE["errorMessage"]),
+                error_code=str(QUEUE_UNAVAILABLE_RESPONSE["errorCode"]),
+            ) from exc
+        async with self._container.uow_factory() as uow:
+            await uow.jobs.set_queue_job(job.id, queue_job_id)
+            await uow.commit()
+        job.queue_job_id = queue_job_id
 
     async def get(self, job_id: str, principal: Principal) -> Job:
         async with self._container.uow_factory() as uow:
@@ -203,6 +260,57 @@ class JobRunner:
             await asyncio.sleep(poll_seconds)
 
     # --- running ---------------------------------------------------------------------------
+
+    async def work_queue(self, *, concurrency: int, name: str | None = None) -> None:
+        """Take jobs from the task queue until stopped (``promo worker``).
+
+        SIGTERM/SIGINT stop taking jobs and give running ones ``shutdown_grace_seconds`` to
+        finish; those still running then are cancelled, which compensates them.
+        """
+        if self.queue is None:
+            raise RuntimeError("promo worker needs PROMO_JOBS__QUEUE=procrastinate")
+        await self.queue.run_worker_async(
+            queues=[QUEUE_NAME],
+            concurrency=concurrency,
+            name=name or self.owner,
+            additional_context={RUNNER_CONTEXT_KEY: self},
+            shutdown_graceful_timeout=self.timings.shutdown_grace_seconds,
+            install_signal_handlers=True,
+        )
+
+    async def run_queued(self, job_id: str) -> None:
+        """Run a job taken from the task queue, as the caller who submitted it."""
+        async with self._container.uow_factory() as uow:
+            job = await uow.jobs.get(job_id)
+        if job is None or job.state is not JobState.QUEUED:
+            log.warning("queued job is gone or no longer queued", job_id=job_id)
+            return
+        spec = get_action(job.action)
+        if spec is None or job.principal_groups is None:
+            log.error("queued job cannot be run here", job_id=job_id, action=job.action)
+            async with self._container.uow_factory() as uow:
+                await uow.jobs.finish(
+                    job_id,
+                    state=JobState.FAILED,
+                    response=INTERNAL_ERROR_RESPONSE,
+                    http_status=500,
+                )
+                await uow.commit()
+            return
+        principal = Principal.from_groups(
+            email=job.principal_email,
+            name=job.principal_name or "",
+            groups=job.principal_groups,
+            settings=self._container.settings.groups,
+        )
+        request = spec.request_model.model_validate(job.request)
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks[job_id] = current
+        try:
+            await self._run(job_id, spec, request, principal)
+        finally:
+            self._tasks.pop(job_id, None)
 
     async def _run(
         self, job_id: str, spec: ActionSpec, request: Profile, principal: Principal
@@ -291,7 +399,9 @@ class JobRunner:
         """Interrupt and compensate jobs whose process stopped answering; their ids."""
         stale_before = datetime.now(UTC) - timedelta(seconds=self.timings.stale_after_seconds)
         async with self._container.uow_factory() as uow:
-            silent = await uow.jobs.list_silent_since(stale_before)
+            silent = await uow.jobs.list_silent_since(
+                stale_before, include_queued=self.queue is None
+            )
         recovered = []
         for job in silent:
             if job.id in self._tasks:
@@ -321,6 +431,8 @@ class JobRunner:
         if not won or job is None:
             return False
         log.warning("job interrupted", job_id=job_id, action=spec.name)
+        if self.queue is not None and job.queue_job_id is not None:
+            await release_queue_job(self.queue, job.queue_job_id)
         self._container.metrics.record_job_between(
             spec.name, JobState.INTERRUPTED, job.started_at, job.finished_at
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -17,6 +18,17 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # Any fixed number: replicas that start together take turns at migrating PostgreSQL.
 _POSTGRES_MIGRATION_LOCK = 7_304_551_118
+
+
+QUEUE_TABLE_PREFIX = "procrastinate"
+
+
+def is_store_object(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
+    """Alembic's filter: the task queue's tables (installed by migration 0002) are its own."""
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return not (table or "").startswith(QUEUE_TABLE_PREFIX)
 
 
 def alembic_config(url: str | None = None) -> Config:

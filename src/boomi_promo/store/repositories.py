@@ -584,6 +584,14 @@ class JobRepository:
         if _rowcount(result) == 0:
             raise JobNotFoundError(job_id)
 
+    async def set_queue_job(self, job_id: str, queue_job_id: int) -> None:
+        """Remember the task queue's id for the job, to release its queue lock if it dies."""
+        result = await self._session.execute(
+            update(Job).where(Job.id == job_id).values(queue_job_id=queue_job_id)
+        )
+        if _rowcount(result) == 0:
+            raise JobNotFoundError(job_id)
+
     async def set_promotion(self, job_id: str, promotion_id: str) -> None:
         """Link the job to the promotion it created, once that exists."""
         result = await self._session.execute(
@@ -650,12 +658,16 @@ class JobRepository:
         )
         return _rowcount(result) == 1
 
-    async def list_silent_since(self, stale_before: datetime) -> list[Job]:
-        """Unfinished jobs (queued or running) with no sign of life since ``stale_before``."""
+    async def list_silent_since(
+        self, stale_before: datetime, *, include_queued: bool = True
+    ) -> list[Job]:
+        """Unfinished jobs with no sign of life since ``stale_before``.
+
+        Queued jobs count unless they wait on a durable task queue (``include_queued=False``).
+        """
+        states = [JobState.QUEUED, JobState.RUNNING] if include_queued else [JobState.RUNNING]
         last_seen = func.coalesce(Job.heartbeat_at, Job.created_at)
-        return await self._list(
-            Job.state.in_([JobState.QUEUED, JobState.RUNNING]), last_seen < stale_before
-        )
+        return await self._list(Job.state.in_(states), last_seen < stale_before)
 
     async def list_for_promotion(self, promotion_id: str) -> list[Job]:
         return await self._list(Job.promotion_id == promotion_id)

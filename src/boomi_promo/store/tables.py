@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -328,8 +330,13 @@ class Job(Base, kw_only=True):
     response: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     http_status: Mapped[int | None] = mapped_column(Integer, default=None)
     principal_email: Mapped[str] = mapped_column(String(EMAIL))
+    principal_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
+    principal_groups: Mapped[list[str] | None] = mapped_column(default=None)
+    """The caller's groups when submitted; a worker elsewhere acts with exactly these."""
     promotion_id: Mapped[str | None] = mapped_column(String(36), default=None)
     dev_account_id: Mapped[str | None] = mapped_column(String(ID), default=None)
+    queue_job_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """The task queue's id for this job (``promo worker`` deployments only)."""
     created_at: Mapped[datetime] = mapped_column(default_factory=utcnow, init=False)
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -358,3 +365,16 @@ class AuditEntry(Base, kw_only=True):
     before_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
     after_status: Mapped[str | None] = mapped_column(String(CODE), default=None)
     detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class BoomiRateLimit(Base, kw_only=True):
+    """The shared Boomi limiter's state for one account: when its next request may go.
+
+    Epoch seconds on the database server's clock, so processes on different machines agree.
+    Written only by ``boomi.limiter.DatabaseRateLimiter`` in one SQL statement.
+    """
+
+    __tablename__ = "boomi_rate_limits"
+
+    account_key: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    next_slot_at: Mapped[float] = mapped_column(Float)

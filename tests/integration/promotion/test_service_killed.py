@@ -40,8 +40,10 @@ def poll(url: str, token: str, until: Any, *, seconds: float = 30) -> dict[str, 
     raise AssertionError(f"{url} never reached the expected state")
 
 
-def settled_promotion(base_url: str, token: str, promotion_id: str) -> dict[str, Any]:
-    """The promotion as queryStatus shows it, once it has left IN_PROGRESS."""
+def settled_promotion(
+    base_url: str, token: str, promotion_id: str, *, leaving: str = "IN_PROGRESS"
+) -> dict[str, Any]:
+    """The promotion as queryStatus shows it, once its status is no longer ``leaving``."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         response = httpx.post(
@@ -52,17 +54,17 @@ def settled_promotion(base_url: str, token: str, promotion_id: str) -> dict[str,
         )
         assert response.status_code == 200, response.text
         [promotion] = response.json()["promotions"]
-        if promotion["status"] != "IN_PROGRESS":
+        if promotion["status"] != leaving:
             found: dict[str, Any] = promotion
             return found
         time.sleep(0.1)
-    raise AssertionError(f"promotion {promotion_id} stayed IN_PROGRESS")
+    raise AssertionError(f"promotion {promotion_id} stayed {leaving}")
 
 
 def test_killed_service_leaves_no_branch_and_a_failed_log(
-    emulator: EmulatorHandle, tmp_path: Path
+    emulator: EmulatorHandle, tmp_path: Path, service_database_url: str
 ) -> None:
-    settings = service_settings(emulator, tmp_path)
+    settings = service_settings(emulator, tmp_path, service_database_url)
     run_in_fresh_loop(prepare_database(settings, emulator.seed))
     service = DemoService(base_url="", emulator=emulator, data_dir=tmp_path, settings=settings)
     token = token_for(tmp_path, ALICE, service)

@@ -18,9 +18,11 @@ from boomi_promo.store.migrate import (
     alembic_config,
     current_revision,
     head_revision,
+    is_store_object,
     upgrade_database,
 )
 from boomi_promo.store.tables import IN_PROGRESS_GUARD_INDEX, Base
+from tests.support.database import only_on_sqlite
 
 EXPECTED_TABLES = {
     "component_mapping",
@@ -30,15 +32,25 @@ EXPECTED_TABLES = {
     "client_account_config",
     "jobs",
     "audit_log",
+    "boomi_rate_limits",
 }
+QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers"}
 
 
 def _schema_diff(connection: Connection) -> Any:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": is_store_object}
+    )
     with warnings.catch_warnings():
         # SQLite cannot reflect expression indexes; that index is checked on its own below.
         warnings.filterwarnings("ignore", message=".*expression-based index")
         return compare_metadata(context, Base.metadata)
+
+
+def _expected_tables(database_url: str) -> set[str]:
+    """The store's tables; on PostgreSQL also the task queue's (``promo worker``)."""
+    queue = {"procrastinate_workers", *QUEUE_TABLES} if "postgresql" in database_url else set()
+    return EXPECTED_TABLES | queue | {"alembic_version"}
 
 
 def _tables_and_indexes(connection: Connection) -> tuple[set[str], set[str]]:
@@ -60,7 +72,7 @@ async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_
 
     await upgrade_database(database_url)
 
-    assert await current_revision(database_url) == head_revision() == "0001"
+    assert await current_revision(database_url) == head_revision() == "0002"
 
 
 async def test_migrated_schema_matches_the_table_definitions(database_url):
@@ -82,7 +94,7 @@ async def test_migrated_schema_matches_the_table_definitions(database_url):
         await engine.dispose()
 
     assert diff == []
-    assert tables == EXPECTED_TABLES | {"alembic_version"}
+    assert tables == _expected_tables(database_url)
     assert set(Base.metadata.tables) == EXPECTED_TABLES
     assert IN_PROGRESS_GUARD_INDEX in indexes
 
@@ -107,9 +119,10 @@ async def test_upgrade_again_is_a_no_op_that_keeps_data(database_url):
             assert await connection.scalar(text("SELECT count(*) FROM jobs")) == 1
     finally:
         await engine.dispose()
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == head_revision()
 
 
+@only_on_sqlite("the directory of the database file")
 async def test_sqlite_parent_directory_is_created(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'deep' / 'er' / 'promo.db'}"
 
@@ -123,7 +136,7 @@ async def test_alembic_command_line_path_opens_its_own_async_engine(database_url
     # keeps that loop apart from the test's.
     await asyncio.to_thread(command.upgrade, alembic_config(database_url), "head")
 
-    assert await current_revision(database_url) == "0001"
+    assert await current_revision(database_url) == head_revision()
 
 
 def test_offline_mode_prints_the_sql_for_a_dba():
@@ -136,6 +149,8 @@ def test_offline_mode_prints_the_sql_for_a_dba():
     assert "CREATE TABLE promotion_log" in script
     assert "WHERE status = 'IN_PROGRESS'" in script
     assert "CREATE TRIGGER audit_log_append_only" in script
+    assert "CREATE TABLE boomi_rate_limits" in script
+    assert "CREATE TABLE procrastinate_jobs" in script
 
 
 async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url):
@@ -152,6 +167,6 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(database_url
         await upgrade_database(database_url)
         async with engine.connect() as connection:
             tables, _ = await connection.run_sync(_tables_and_indexes)
-        assert tables == EXPECTED_TABLES | {"alembic_version"}
+        assert tables == _expected_tables(database_url)
     finally:
         await engine.dispose()

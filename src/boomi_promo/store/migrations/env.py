@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from boomi_promo.store.database import create_engine
+from boomi_promo.store.migrate import is_store_object
 from boomi_promo.store.tables import Base
 
 target_metadata = Base.metadata
@@ -25,6 +26,7 @@ def _configure(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=is_store_object,
     )
 
 
