@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from boomi_promo.cli_audit import audit_app
 from boomi_promo.cli_doctor import doctor
 from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
@@ -21,6 +23,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(extensions_app, name="extensions")
+app.add_typer(audit_app, name="audit")
 app.command("doctor")(doctor)
 app.command("reconcile")(reconcile)
 
@@ -46,7 +49,16 @@ def serve(
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(code=2)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    service = create_app(settings)
+    freeze_startup_objects()
+    uvicorn.run(service, host=host, port=port, log_level="info")
+
+
+def freeze_startup_objects() -> None:
+    """Keep what start-up built (modules, app, templates) out of every later garbage collection:
+    a full collection over them took ~100 ms and showed up as p95 spikes in the benchmarks."""
+    gc.collect()
+    gc.freeze()
 
 
 def settings_problems(settings: Settings) -> list[str]:
@@ -109,6 +121,7 @@ async def run_worker(settings: Settings, concurrency: int, metrics_port: int | N
         if metrics_port is not None:
             start_http_server(metrics_port, addr="127.0.0.1", registry=container.metrics.registry)
         await container.jobs.start()
+        freeze_startup_objects()
         await container.jobs.work_queue(concurrency=concurrency)
     finally:
         await container.aclose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,7 +27,12 @@ class BoomiSettings(BaseModel):
     """The Boomi user e-mail; the client sends ``BOOMI_TOKEN.<username>``."""
     api_token: SecretStr = SecretStr("")
     requests_per_second: float = 10.0
+    call_mode: Literal["concurrent", "sequential"] = "concurrent"
+    """``sequential``: one call at a time with a fixed gap after each, as the public design
+    made them (a baseline for benchmarks); ``concurrent``: as many as the rate limiter allows."""
     timeout_seconds: float = 30.0
+    max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    """A Boomi answer larger than this is refused (BOOMI_BAD_RESPONSE) instead of read."""
     max_retries: int = 3
     backoff_seconds: float = 1.0
     """First retry waits this long; each further retry doubles it (1 s, 2 s, 4 s)."""

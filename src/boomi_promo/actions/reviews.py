@@ -24,6 +24,7 @@ from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import (
+    DEFAULT_PAGE_SIZE,
     OptionalEmail,
     OptionalName,
     PromotionItem,
@@ -51,9 +52,8 @@ from boomi_promo.engine.continuity import review_sources
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import delete_promotion_branch
-from boomi_promo.identity.principal import same_person
 from boomi_promo.store import PromotionLog, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import ID
 
 PRODUCTION = "PRODUCTION"
@@ -386,6 +386,11 @@ class QueryPeerReviewQueueRequest(Profile):
     requester_email: OptionalEmail = Field(
         default=None, description="Optional; when present must equal the signed-in user's e-mail"
     )
+    promotion_id: str | None = Field(
+        default=None, description="Optional; only this promotion, if it waits for the caller"
+    )
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="1-based page number")
+    page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 class PendingReviewItem(PromotionItem):
@@ -396,10 +401,13 @@ class QueryPeerReviewQueueResponse(ResponseProfile):
     pending_reviews: list[PendingReviewItem] = Field(
         default_factory=list,
         description=(
-            "PENDING_PEER_REVIEW promotions, newest first, without those the caller initiated "
-            "or submitted for review"
+            "One page of PENDING_PEER_REVIEW promotions, newest first, without those the caller "
+            "initiated or submitted for review (or whose test deployment they initiated)"
         ),
     )
+    total_count: int = Field(default=0, description="Matches across all pages")
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 def pending_review_item(log: PromotionLog) -> PendingReviewItem:
@@ -417,28 +425,28 @@ def pending_review_item(log: PromotionLog) -> PendingReviewItem:
 async def query_peer_review_queue(
     ctx: ActionContext, request: QueryPeerReviewQueueRequest
 ) -> QueryPeerReviewQueueResponse:
-    caller = ctx.principal.email
-    pending: list[PromotionLog] = []
-    page = 1
     async with ctx.unit_of_work() as uow:
-        while True:
-            batch = await uow.promotions.query(
-                statuses=[_S.PENDING_PEER_REVIEW],
-                exclude_initiated_by=caller,
-                page=page,
-                page_size=MAX_PAGE_SIZE,
-            )
-            pending.extend(batch.items)
-            if not batch.items or page * MAX_PAGE_SIZE >= batch.total:
-                break
-            page += 1
+        found = await uow.promotions.query(
+            statuses=[_S.PENDING_PEER_REVIEW],
+            without_participant=ctx.principal.email,
+            promotion_id=request.promotion_id or None,
+            page=request.page,
+            page_size=request.page_size,
+        )
     return QueryPeerReviewQueueResponse(
-        pending_reviews=[
-            pending_review_item(log)
-            for log in pending
-            if not same_person(caller, log.submitted_for_review_by or "")
-        ]
+        pending_reviews=[pending_review_item(log) for log in found.items],
+        total_count=found.total,
+        page=request.page,
+        page_size=request.page_size,
     )
+
+
+async def _test_initiator(uow: UnitOfWork, promotion: PromotionLog) -> str | None:
+    """Who initiated the test deployment a PRODUCTION record ships (``None`` for others)."""
+    if not promotion.test_promotion_id:
+        return None
+    test = await uow.promotions.get(promotion.test_promotion_id)
+    return test.initiated_by if test is not None else None
 
 
 # ------------------------------------------------------------------ E3 submitPeerReview
@@ -482,6 +490,7 @@ async def submit_peer_review(
             reviewer,
             initiated_by=promotion.initiated_by,
             submitted_by=promotion.submitted_for_review_by,
+            test_initiated_by=await _test_initiator(uow, promotion),
         )
         check_peer_reviewable(promotion.status, promotion.peer_review_status, request.promotion_id)
         await change_status(

@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -82,6 +82,17 @@ TEXT = "text/plain"
 MAX_RETRY_AFTER_SECONDS = 60.0
 """A Retry-After longer than this is capped, so one answer cannot stall a job for hours."""
 
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+"""A larger answer (after decompression) is refused before it is read to the end: one hostile
+or broken component must not exhaust the service's memory. Boomi's own largest documents
+(big processes and maps) stay well under a few megabytes."""
+
+SEQUENTIAL_GAP_SECONDS = 0.12
+"""The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
+
+# Recomputed for the body as it was read (decoded, complete).
+_HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
 _log = structlog.get_logger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -122,6 +133,10 @@ class _Request:
     answers are still retried (Boomi did not act on them)."""
 
 
+class _ResponseTooLargeError(Exception):
+    """An answer passed :attr:`BoomiClient.max_response_bytes` while it was being read."""
+
+
 def _segment(value: str) -> str:
     return quote(value, safe="")
 
@@ -155,10 +170,15 @@ class BoomiClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_call: CallHook | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        call_mode: Literal["concurrent", "sequential"] = "concurrent",
+        sequential_gap_seconds: float = SEQUENTIAL_GAP_SECONDS,
     ) -> None:
         """``limiter=None`` sends without limiting (tests); :meth:`from_settings` always limits.
 
         ``sleep`` and ``clock`` serve backoff and polling waits; tests inject fakes.
+        ``call_mode="sequential"`` sends one call at a time (retries included) and pauses
+        ``sequential_gap_seconds`` after each, whatever the limiter would allow.
         """
         if not account_id:
             raise ValueError("account_id is required")
@@ -167,6 +187,7 @@ class BoomiClient:
         self.account_id = account_id
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
+        self.max_response_bytes = max_response_bytes
         self._root = "/".join(
             part.strip("/") for part in (base_url, api_prefix, _segment(account_id)) if part
         )
@@ -174,6 +195,9 @@ class BoomiClient:
         self._sleep = sleep
         self._clock = clock
         self._on_call = on_call
+        self.call_mode = call_mode
+        self._sequential_gap = sequential_gap_seconds
+        self._one_at_a_time = asyncio.Lock() if call_mode == "sequential" else None
         user = f"BOOMI_TOKEN.{username}"
         credentials = base64.b64encode(f"{user}:{api_token}".encode()).decode("ascii")
         # Kept only to scrub them from any text that ends up in an exception message.
@@ -206,6 +230,8 @@ class BoomiClient:
             backoff_seconds=settings.backoff_seconds,
             transport=transport,
             on_call=on_call,
+            call_mode=settings.call_mode,
+            max_response_bytes=settings.max_response_bytes,
         )
 
     async def aclose(self) -> None:
@@ -947,6 +973,15 @@ class BoomiClient:
 
     async def _send(self, request: _Request) -> httpx.Response:
         """One call with limiter, retries and error mapping; returns a 2xx response."""
+        if self._one_at_a_time is None:
+            return await self._send_attempts(request)
+        async with self._one_at_a_time:
+            try:
+                return await self._send_attempts(request)
+            finally:
+                await self._sleep(self._sequential_gap)
+
+    async def _send_attempts(self, request: _Request) -> httpx.Response:
         account = request.override_account or self.account_id
         url = f"{self._root}/{request.path}"
         params = {"overrideAccount": request.override_account} if request.override_account else None
@@ -963,9 +998,12 @@ class BoomiClient:
             failure: BoomiError
             retryable: bool
             try:
-                response = await self._http.request(
+                response = await self._fetch(
                     request.method, url, params=params, headers=headers, content=request.content
                 )
+            except _ResponseTooLargeError as exc:
+                failure = self._bad_response(request, str(exc))
+                retryable = False
             except httpx.TimeoutException as exc:
                 cause = exc
                 failure = self._transport_failure(BoomiTimeoutError, request, exc)
@@ -1009,6 +1047,38 @@ class BoomiClient:
                 delay_seconds=delay,
             )
             await self._sleep(delay)
+
+    async def _fetch(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+        content: bytes | None,
+    ) -> httpx.Response:
+        """The answer, read in full unless it grows past :attr:`max_response_bytes`."""
+        outgoing = self._http.build_request(
+            method, url, params=params, headers=headers, content=content
+        )
+        streamed = await self._http.send(outgoing, stream=True)
+        limit = self.max_response_bytes
+        too_large = _ResponseTooLargeError(f"the answer is larger than {limit} bytes; refused")
+        try:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            body = bytearray()
+            async for chunk in streamed.aiter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    raise too_large
+        finally:
+            await streamed.aclose()
+        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _HOP_HEADERS]
+        return httpx.Response(
+            streamed.status_code, headers=kept, content=bytes(body), request=outgoing
+        )
 
     def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
         backoff: float = self.backoff_seconds * 2 ** (attempt - 1)

@@ -118,6 +118,8 @@ class EmulatorSettings:
     """How long a ``timeout`` fault holds a request before giving up with 504."""
     release_seconds: float = 1.0
     """A release reports ``IN_PROGRESS`` (HTTP 202) this long after it starts, then finishes."""
+    latency_seconds: float = 0.0
+    """Added to every API call the emulator answers, as Boomi's own round trip (benchmarks)."""
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,23 @@ The run, in order:
 6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
    any further package merged into it (:func:`~boomi_promo.engine.branches.assemble_branch`);
 7. each component is stripped of environment values, its references rewritten to prod ids,
-   placed in its mirrored folder and created or updated on the branch;
+   placed in its mirrored folder and created or updated on the branch — as soon as everything
+   it references is written, a few at a time;
 8. success upserts the mappings and ends COMPLETED; the first failure skips the rest, deletes
    the branch, writes no mapping and ends FAILED — as does any unexpected error.
 
 Database units of work stay short and are never held across a Boomi call.
+
+The run waits on Boomi's rate limit, not on itself: the walk only outlines the tree (one
+metadata query per level), the documents are read ahead in the dev account from step 3 on
+(:mod:`boomi_promo.engine.documents`) while the primary account gets its branch, its folders
+(looked up in one query, created while the branch gets ready) and its writes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -38,6 +46,7 @@ from boomi_promo.domain.secrets import strip_secrets
 from boomi_promo.domain.statuses import PromotionStatus, require_transition
 from boomi_promo.engine.branches import BranchSources, assemble_branch
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
+from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import (
     BranchLimitReached,
     ConcurrentPromotion,
@@ -54,7 +63,7 @@ from boomi_promo.engine.recovery import (
     delete_promotion_branch,
     record_failure,
 )
-from boomi_promo.engine.tree import DependencyTree, TreeComponent, resolve_tree
+from boomi_promo.engine.tree import DependencyTree, TreeComponent, resolve_tree_outline
 from boomi_promo.errors import InvalidRequest, PromoError, from_boomi_error
 from boomi_promo.store import (
     ComponentMapping,
@@ -64,6 +73,8 @@ from boomi_promo.store import (
 )
 
 TARGET_ENVIRONMENT = "TEST"
+WRITE_CONCURRENCY = 4
+"""Component writes in flight at once (each one's references already written)."""
 
 
 class ComponentAction:
@@ -130,6 +141,15 @@ class PromotionOutcome:
     results: list[ComponentResult]
 
 
+class _DevReadFailed(Exception):
+    """A dev document could not be read: the run fails as the read would have in the walk,
+    not as a failed write of that component."""
+
+    def __init__(self, error: BoomiError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 class _RunFailed(Exception):
     """Ends the run FAILED: ``error`` is what the caller gets, ``results`` go on the log."""
 
@@ -143,7 +163,7 @@ async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> Pr
     """Run a promotion for the (already authorised) caller; see the module docstring."""
     root_id = await _package_root(ctx, request)
     await ctx.progress.report(step="resolve", message="Resolving the dependency tree")
-    tree = await resolve_tree(ctx.boomi, request.dev_account_id, root_id)
+    tree = await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id)
     _check_reviewed(tree, request.reviewed_component_ids)
     run = _PromotionRun(ctx, request, tree)
     await run.start()
@@ -198,6 +218,9 @@ class _PromotionRun:
         """Set once the branch create is sent: from then on a failure must look for the branch."""
         self.results: dict[str, ComponentResult] = {}
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
+        self.documents = DocumentPrefetch(ctx.boomi, request.dev_account_id, tree)
+        folders = BoomiFolders(ctx.boomi)
+        self.folders = FolderMirror(folders, search=folders)
 
     @property
     def actor(self) -> str:
@@ -246,7 +269,8 @@ class _PromotionRun:
         try:
             return await self._run()
         except _RunFailed as failed:
-            await self._fail(failed.error.message, failed.results)
+            reason = await self._fail(failed.error.message, failed.results)
+            failed.error.message = reason
             failed.error.details.setdefault("promotionId", self.promotion_id)
             failed.error.details.setdefault(
                 "promotionResults", [r.to_json() for r in failed.results]
@@ -267,14 +291,21 @@ class _PromotionRun:
     async def _run(self) -> PromotionOutcome:
         await self.ctx.progress.report(step="validate", message="Checking order and connections")
         order = self._write_order()
-        connection_ids = await self._check_connections()
-        await self.ctx.progress.report(step="supersede", message="Superseding earlier promotions")
-        await self._supersede_earlier()
-        mappings, plan = await self._plan()
-        await self.ctx.progress.report(step="branch", message=f"Creating {self.branch_name}")
-        await self._check_branch_limit(plan.sources.branches_needed)
-        await self._create_branch(plan.sources)
-        await self._write_components(order, connection_ids, mappings, plan)
+        # Reads only, so safe before the checks: an early refusal just leaves them unused.
+        self.documents.start(cid for cid in order if not self.tree.components[cid].is_connection)
+        try:
+            connection_ids = await self._check_connections()
+            await self.ctx.progress.report(
+                step="supersede", message="Superseding earlier promotions"
+            )
+            await self._supersede_earlier()
+            mappings, plan = await self._plan()
+            await self.ctx.progress.report(step="branch", message=f"Creating {self.branch_name}")
+            await self._check_branch_limit(plan.sources.branches_needed)
+            await self._create_branch_and_folders(plan.sources)
+            await self._write_components(order, connection_ids, mappings, plan)
+        finally:
+            await self.documents.aclose()
         await self.ctx.progress.report(step="finish", message="Recording mappings")
         await self._complete(mappings, plan)
         return PromotionOutcome(
@@ -342,7 +373,15 @@ class _PromotionRun:
                 if superseded is not None and superseded.branch_id == branch_id:
                     superseded.branch_id = None
                     await uow.promotions.update(superseded)
-                    await uow.commit()
+                await uow.audit.append(
+                    actor_email=self.actor,
+                    action="promotion.branch_deleted",
+                    process_name=self.ctx.process_name,
+                    target_type="promotion",
+                    target_id=promotion.promotion_id,
+                    detail={"branchId": branch_id},
+                )
+                await uow.commit()
 
     async def _mark_superseded(self, promotion_id: str) -> str | None:
         """Mark one promotion SUPERSEDED; the branch id it held (``None``: nothing to delete)."""
@@ -396,6 +435,22 @@ class _PromotionRun:
                 )
             )
 
+    async def _create_branch_and_folders(self, sources: BranchSources) -> None:
+        """The branch, and meanwhile the mirrored folders (they live outside the branch)."""
+        branch = asyncio.create_task(self._create_branch(sources))
+        try:
+            await self._prepare_folders()
+        finally:
+            await branch
+
+    async def _prepare_folders(self) -> None:
+        paths = {c.folder_full_path for c in self.tree.components.values() if not c.is_connection}
+        try:
+            await self.folders.prepare(paths)
+        except (BoomiError, LookupError) as exc:
+            # Left to the write that needs the folder: it reports it for its component.
+            self.log.warning("folders not prepared ahead", error=str(exc))
+
     async def _create_branch(self, sources: BranchSources) -> None:
         self.branch_requested = True
         branch = await assemble_branch(
@@ -433,36 +488,95 @@ class _PromotionRun:
         mappings: dict[str, ComponentMapping],
         plan: ContinuityPlan,
     ) -> None:
+        """Write each component once everything it references is written, a few at a time;
+        after the first failure nothing new starts, the writes under way finish, and the
+        failure ends the run."""
         to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
+        position = {cid: index for index, cid in enumerate(to_write)}
+        waiting_on = {
+            cid: {r for r in self.tree.references[cid] if r in position and r != cid}
+            for cid in to_write
+        }
+        dependents: dict[str, list[str]] = {cid: [] for cid in to_write}
+        for cid, needed in waiting_on.items():
+            for reference in needed:
+                dependents[reference].append(cid)
+        ready = [(position[cid], cid) for cid in to_write if not waiting_on[cid]]
+        heapq.heapify(ready)
         id_map = dict(connection_ids)
-        mirror = FolderMirror(BoomiFolders(self.ctx.boomi))
-        for position, dev_id in enumerate(to_write, start=1):
-            component = self.tree.components[dev_id]
-            await self.ctx.progress.report(
-                step="promote", current=position, total=len(to_write), message=component.name
-            )
-            prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
-            try:
-                result = await self._write_one(component, prod_id, id_map, mirror)
-            except (BoomiError, ValueError, LookupError) as exc:
-                raise self._component_failed(component, exc, to_write[position:]) from exc
-            self.results[dev_id] = result
-            id_map[dev_id] = result.prod_component_id
+        writing: dict[asyncio.Task[ComponentResult], str] = {}
+        failures: list[tuple[TreeComponent, Exception]] = []
+        unexpected: BaseException | None = None
+        started = 0
+        try:
+            while ready or writing:
+                while ready and len(writing) < WRITE_CONCURRENCY and not failures:
+                    _, dev_id = heapq.heappop(ready)
+                    component = self.tree.components[dev_id]
+                    started += 1
+                    await self.ctx.progress.report(
+                        step="promote", current=started, total=len(to_write), message=component.name
+                    )
+                    prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
+                    task = asyncio.create_task(self._write_one(component, prod_id, id_map))
+                    writing[task] = dev_id
+                if not writing:
+                    break
+                done, _ = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    dev_id = writing.pop(task)
+                    error = task.exception()
+                    if isinstance(error, _DevReadFailed):
+                        unexpected = unexpected or error.error
+                        ready.clear()
+                    elif isinstance(error, BoomiError | ValueError | LookupError):
+                        failures.append((self.tree.components[dev_id], error))
+                        ready.clear()
+                    elif error is not None:
+                        unexpected = unexpected or error
+                        ready.clear()
+                    else:
+                        result = task.result()
+                        self.results[dev_id] = result
+                        id_map[dev_id] = result.prod_component_id
+                        for dependent in dependents[dev_id]:
+                            waiting_on[dependent].discard(dev_id)
+                            if not waiting_on[dependent]:
+                                heapq.heappush(ready, (position[dependent], dependent))
+        finally:
+            for task in writing:
+                task.cancel()
+            await asyncio.gather(*writing, return_exceptions=True)
+        # Results in write order, as a one-by-one run would list them.
+        self.results = {cid: self.results[cid] for cid in to_write if cid in self.results}
+        if unexpected is not None:
+            raise unexpected
+        if failures:
+            (first, exc), *others = failures
+            for component, other in others:
+                self.results[component.component_id] = _failed_result(component, other)
+            not_written = [
+                cid for cid in to_write if cid not in self.results and cid != first.component_id
+            ]
+            raise self._component_failed(first, exc, not_written) from exc
 
     async def _write_one(
         self,
         component: TreeComponent,
         prod_id: str | None,
         id_map: dict[str, str],
-        mirror: FolderMirror,
     ) -> ComponentResult:
-        stripped = strip_secrets(component.xml).xml
+        try:
+            document = await self.documents.xml_of(component.component_id)
+        except BoomiError as exc:
+            raise _DevReadFailed(exc) from exc
+        stripped = strip_secrets(document).xml
         rewritten = rewrite_references(stripped, id_map).xml
         left = remaining_ids(rewritten, set(self.tree.ids))
         if left:
             names = ", ".join(sorted(self.tree.components[cid].name for cid in left))
             raise ValueError(f"it still mentions dev components after rewriting: {names}")
-        folder_id = await mirror.folder_for(component.folder_full_path)
+        folder_id = await self.folders.folder_for(component.folder_full_path)
         body = prepare_for_write(
             rewritten, component_id=prod_id, folder_id=folder_id, branch_id=self.branch_id
         )
@@ -518,8 +632,7 @@ class _PromotionRun:
                 error=why,
             )
         message = (
-            f"Component '{component.name}' ({component.type}) could not be promoted: {reason}. "
-            "The branch was deleted and no mapping was written."
+            f"Component '{component.name}' ({component.type}) could not be promoted: {reason}."
         )
         details: dict[str, Any] = {"failedComponentId": component.component_id}
         if isinstance(exc, BoomiError):
@@ -593,8 +706,11 @@ class _PromotionRun:
             updated=_count(results, ComponentAction.UPDATED),
         )
 
-    async def _fail(self, reason: str, results: list[ComponentResult]) -> None:
-        """Delete the branch (if any) and end FAILED; a failure here is logged, not raised."""
+    async def _fail(self, reason: str, results: list[ComponentResult]) -> str:
+        """Delete the branch (if any) and end FAILED; a failure here is logged, not raised.
+
+        The reason as recorded: once a branch was asked for, it says what became of it.
+        """
         branch_deleted = True
         if self.branch_requested:
             try:
@@ -602,6 +718,7 @@ class _PromotionRun:
             except BoomiError as exc:
                 branch_deleted = False
                 self.log.error("could not delete the promotion branch", error=str(exc))
+            reason = f"{reason} {_branch_outcome(branch_deleted)}"
         failure = FailureRecord(
             reason=reason,
             result_detail=self._result_detail(results, None),
@@ -624,6 +741,7 @@ class _PromotionRun:
         except Exception:
             self.log.exception("could not record the failed promotion")
         self.log.warning("promotion failed", reason=reason)
+        return reason
 
     async def _keep_branch_for_cleanup(self, branch_id: str) -> None:
         # The branch could not be deleted: keep its id on the log for the reconciler.
@@ -646,6 +764,27 @@ class _PromotionRun:
             "branchPackageId": sources.package_id if sources is not None else None,
             "mergedPackageIds": list(sources.merged_package_ids) if sources is not None else [],
         }
+
+
+def _branch_outcome(branch_deleted: bool) -> str:
+    if branch_deleted:
+        return "The branch was deleted and no mapping was written."
+    return (
+        "The branch could not be deleted; it stays on record for `promo reconcile` to remove. "
+        "No mapping was written."
+    )
+
+
+def _failed_result(component: TreeComponent, exc: Exception) -> ComponentResult:
+    return ComponentResult(
+        dev_component_id=component.component_id,
+        prod_component_id="",
+        component_name=component.name,
+        component_type=component.type,
+        action=ComponentAction.FAILED,
+        version=0,
+        error=str(exc) or type(exc).__name__,
+    )
 
 
 def _count(results: list[ComponentResult], action: str) -> int:

@@ -1,32 +1,42 @@
 """The dependency tree of a dev component: every component it reaches through ComponentReference.
 
 The walk is breadth-first from the root, so a component's depth is its shortest distance from
-the root, and each component is read exactly once: its Component document (name, type, folder
-and the content a promotion writes) and its direct references, then each distinct folder once
-for its full path. Reads of one level run concurrently, a few at a time, so the shared rate
-limiter stays busy without hundreds of requests queueing at once.
+the root, and each component is read exactly once: what it is (name, type, folder, version) and
+its direct references, then each distinct folder once for its full path. Everything one level
+needs is read concurrently — a component's description and its references together, a folder
+as soon as it is first seen — a few calls at a time, so the shared rate limiter stays busy
+without hundreds of requests queueing at once.
+
+Two ways to learn what a component is:
+
+* :func:`resolve_tree` reads each Component document (the content too: a review needs it);
+* :func:`resolve_tree_outline` asks ComponentMetadata for a whole level in one query and
+  leaves the documents unread (``xml`` is empty): a promotion reads each one later, pinned to
+  the walked version, while it writes in the other account.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable, Mapping, Set
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Set
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from boomi_promo.boomi.errors import BoomiNotFoundError
-from boomi_promo.boomi.models import Component, ComponentReference, Folder
+from boomi_promo.boomi.models import Component, ComponentMetadata, ComponentReference, Folder
+from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.graph import NodeInfo, order_components
 from boomi_promo.engine.errors import ComponentNotFound, DependencyTreeTooLarge
 
 MAX_TREE_COMPONENTS = 500
 """Largest tree a review or promotion accepts; a bigger one is refused before any write."""
-WALK_CONCURRENCY = 4
+WALK_CONCURRENCY = 6
+"""Calls in flight at once: enough to cover Boomi's latency at the rate limit."""
+METADATA_BATCH = 100
+"""Component ids per ComponentMetadata query: one page of answers."""
 CONNECTION_TYPE = "connector-settings"
 ROOT_DEPENDENCY = "ROOT"
 DEPENDENT = "DEPENDENT"
-
-T = TypeVar("T")
 
 
 class ComponentSource(Protocol):
@@ -35,6 +45,22 @@ class ComponentSource(Protocol):
     async def get_component(
         self, component_id: str, *, override_account: str | None = None
     ) -> Component: ...
+
+    async def get_component_references(
+        self, component_id: str, *, override_account: str | None = None
+    ) -> list[ComponentReference]: ...
+
+    async def get_folder(
+        self, folder_id: str, *, override_account: str | None = None
+    ) -> Folder: ...
+
+
+class OutlineSource(Protocol):
+    """The reads of :func:`resolve_tree_outline`: metadata by query instead of documents."""
+
+    def query_component_metadata(
+        self, filter: QueryFilter, *, override_account: str | None = None
+    ) -> AsyncIterator[ComponentMetadata]: ...
 
     async def get_component_references(
         self, component_id: str, *, override_account: str | None = None
@@ -58,7 +84,7 @@ class TreeComponent:
     dependency_type: str
     """ROOT for the root; else the reference type it was first reached by (DEPENDENT wins)."""
     xml: bytes
-    """The dev Component document as read during the walk."""
+    """The dev Component document as read during the walk; empty for an outline."""
 
     @property
     def is_connection(self) -> bool:
@@ -94,6 +120,23 @@ class DependencyTree:
         return find_cycles(self.references)
 
 
+@dataclass(frozen=True, slots=True)
+class _Described:
+    """What the walk learned about one component, by either way of reading."""
+
+    name: str | None
+    type: str | None
+    version: int | None
+    folder_id: str | None
+    folder_full_path: str | None
+    deleted: bool
+    xml: bytes
+
+
+LevelReader = Callable[[list[str]], Awaitable[dict[str, _Described | None]]]
+"""Describes the components of one level; ``None`` for one that does not exist."""
+
+
 async def resolve_tree(
     source: ComponentSource,
     dev_account_id: str,
@@ -102,69 +145,180 @@ async def resolve_tree(
     max_components: int = MAX_TREE_COMPONENTS,
     concurrency: int = WALK_CONCURRENCY,
 ) -> DependencyTree:
-    """Walk the tree of ``root_id`` in a dev account.
+    """Walk the tree of ``root_id`` in a dev account, reading every Component document.
 
     Raises :class:`ComponentNotFound` when the root (or a referenced component) does not exist
     or is deleted, and :class:`DependencyTreeTooLarge` past ``max_components``.
     """
     semaphore = asyncio.Semaphore(concurrency)
-    documents: dict[str, Component] = {}
-    edges: dict[str, list[ComponentReference]] = {}
 
-    async def read(component_id: str, referenced_by: str | None) -> None:
+    async def describe(component_id: str) -> _Described | None:
         async with semaphore:
             try:
                 document = await source.get_component(component_id, override_account=dev_account_id)
             except BoomiNotFoundError:
-                document = None
-            if document is None or document.deleted:
-                raise _not_found(component_id, dev_account_id, referenced_by)
-            documents[component_id] = document
+                return None
+        return _Described(
+            name=document.name,
+            type=document.type,
+            version=document.version,
+            folder_id=document.folder_id,
+            folder_full_path=document.folder_full_path,
+            deleted=document.deleted,
+            xml=document.xml,
+        )
+
+    async def read_level(level: list[str]) -> dict[str, _Described | None]:
+        found = await asyncio.gather(*(describe(cid) for cid in level))
+        return dict(zip(level, found, strict=True))
+
+    return await _walk(
+        source, dev_account_id, root_id, read_level, semaphore, max_components=max_components
+    )
+
+
+async def resolve_tree_outline(
+    source: OutlineSource,
+    dev_account_id: str,
+    root_id: str,
+    *,
+    max_components: int = MAX_TREE_COMPONENTS,
+    concurrency: int = WALK_CONCURRENCY,
+) -> DependencyTree:
+    """As :func:`resolve_tree`, but each level is described by one ComponentMetadata query
+    (per :data:`METADATA_BATCH` ids) and no document is read: every ``xml`` is empty."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def describe(batch: list[str]) -> dict[str, _Described]:
+        ids = [QueryFilter.where("componentId", Operator.EQUALS, cid) for cid in batch]
+        current = QueryFilter.where("currentVersion", Operator.EQUALS, "true").and_(
+            ids[0].or_(*ids[1:])
+        )
+        found: dict[str, _Described] = {}
+        async with semaphore:
+            async for row in source.query_component_metadata(
+                current, override_account=dev_account_id
+            ):
+                if row.component_id in batch and row.current_version is not False:
+                    found[row.component_id] = _Described(
+                        name=row.name,
+                        type=row.type,
+                        version=row.version,
+                        folder_id=row.folder_id,
+                        folder_full_path=row.folder_full_path,
+                        deleted=row.deleted,
+                        xml=b"",
+                    )
+        return found
+
+    async def read_level(level: list[str]) -> dict[str, _Described | None]:
+        batches = [level[i : i + METADATA_BATCH] for i in range(0, len(level), METADATA_BATCH)]
+        described: dict[str, _Described] = {}
+        for part in await asyncio.gather(*(describe(batch) for batch in batches)):
+            described.update(part)
+        return {cid: described.get(cid) for cid in level}
+
+    return await _walk(
+        source, dev_account_id, root_id, read_level, semaphore, max_components=max_components
+    )
+
+
+class _ReferenceSource(Protocol):
+    async def get_component_references(
+        self, component_id: str, *, override_account: str | None = None
+    ) -> list[ComponentReference]: ...
+
+    async def get_folder(
+        self, folder_id: str, *, override_account: str | None = None
+    ) -> Folder: ...
+
+
+async def _walk(
+    source: _ReferenceSource,
+    dev_account_id: str,
+    root_id: str,
+    read_level: LevelReader,
+    semaphore: asyncio.Semaphore,
+    *,
+    max_components: int,
+) -> DependencyTree:
+    described: dict[str, _Described] = {}
+    edges: dict[str, list[ComponentReference]] = {}
+    folder_paths: dict[str, str] = {}
+
+    async def references(component_id: str) -> None:
         async with semaphore:
             edges[component_id] = await source.get_component_references(
                 component_id, override_account=dev_account_id
             )
 
+    async def folder(folder_id: str) -> None:
+        async with semaphore:
+            found = await source.get_folder(folder_id, override_account=dev_account_id)
+        folder_paths[folder_id] = found.full_path or found.name or ""
+
+    async def describe(level: list[str], parent_of: dict[str, str | None]) -> None:
+        for cid, description in (await read_level(level)).items():
+            if description is None or description.deleted:
+                raise _not_found(cid, dev_account_id, parent_of[cid])
+            described[cid] = description
+            # Each folder read once, as soon as it is first seen: it overlaps the walk.
+            if description.folder_id and description.folder_id not in folder_tasks:
+                folder_tasks[description.folder_id] = folders.create_task(
+                    folder(description.folder_id)
+                )
+
     depth = {root_id: 0}
     kind = {root_id: ROOT_DEPENDENCY}
     parent_of: dict[str, str | None] = {root_id: None}
     level = [root_id]
-    while level:
-        await _run_all(read(cid, parent_of[cid]) for cid in level)
-        found: dict[str, str] = {}
-        for parent in level:
-            for reference in edges[parent]:
-                child = reference.component_id
-                if child in depth:
-                    continue
-                if child not in found:
-                    parent_of[child] = parent
-                if found.get(child) != DEPENDENT:
-                    found[child] = reference.type or DEPENDENT
-        if len(depth) + len(found) > max_components:
-            raise DependencyTreeTooLarge(
-                f"The tree of component {root_id} has more than {max_components} components; "
-                "promote smaller processes.",
-                details={"maxComponents": max_components},
-            )
-        next_depth = depth[level[0]] + 1
-        for child, reference_type in found.items():
-            depth[child] = next_depth
-            kind[child] = reference_type
-        level = list(found)
+    folder_tasks: dict[str, asyncio.Task[None]] = {}
+    try:
+        async with asyncio.TaskGroup() as folders:
+            while level:
+                # A level's descriptions and reference lists are read together; a component
+                # that does not exist is reported as such, not by its failed reference read.
+                outcomes = await asyncio.gather(
+                    describe(level, parent_of),
+                    *(references(c) for c in level),
+                    return_exceptions=True,
+                )
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                found: dict[str, str] = {}
+                for parent in level:
+                    for reference in edges[parent]:
+                        child = reference.component_id
+                        if child in depth:
+                            continue
+                        if child not in found:
+                            parent_of[child] = parent
+                        if found.get(child) != DEPENDENT:
+                            found[child] = reference.type or DEPENDENT
+                if len(depth) + len(found) > max_components:
+                    raise DependencyTreeTooLarge(
+                        f"The tree of component {root_id} has more than {max_components} "
+                        "components; promote smaller processes.",
+                        details={"maxComponents": max_components},
+                    )
+                next_depth = depth[level[0]] + 1
+                for child, reference_type in found.items():
+                    depth[child] = next_depth
+                    kind[child] = reference_type
+                level = list(found)
+    except BaseExceptionGroup as failures:
+        raise _first_leaf(failures) from None
 
-    folder_paths = await _folder_paths(
-        source, dev_account_id, {d.folder_id for d in documents.values() if d.folder_id}, semaphore
-    )
     components = {
-        cid: _tree_component(documents[cid], cid, depth[cid], kind[cid], folder_paths)
+        cid: _tree_component(described[cid], cid, depth[cid], kind[cid], folder_paths)
         for cid in depth
     }
-    references = {
+    references_of = {
         cid: frozenset(r.component_id for r in edges[cid] if r.component_id in components)
         for cid in components
     }
-    return DependencyTree(root_id=root_id, components=components, references=references)
+    return DependencyTree(root_id=root_id, components=components, references=references_of)
 
 
 def find_cycles(references: Mapping[str, Set[str]]) -> list[list[str]]:
@@ -217,37 +371,24 @@ def find_cycles(references: Mapping[str, Set[str]]) -> list[list[str]]:
     return sorted(groups)
 
 
-async def _folder_paths(
-    source: ComponentSource,
-    dev_account_id: str,
-    folder_ids: set[str],
-    semaphore: asyncio.Semaphore,
-) -> dict[str, str]:
-    paths: dict[str, str] = {}
-
-    async def read(folder_id: str) -> None:
-        async with semaphore:
-            folder = await source.get_folder(folder_id, override_account=dev_account_id)
-        paths[folder_id] = folder.full_path or folder.name or ""
-
-    await _run_all(read(folder_id) for folder_id in sorted(folder_ids))
-    return paths
-
-
 def _tree_component(
-    document: Component, component_id: str, depth: int, kind: str, folder_paths: dict[str, str]
+    described: _Described,
+    component_id: str,
+    depth: int,
+    kind: str,
+    folder_paths: dict[str, str],
 ) -> TreeComponent:
-    folder_id = document.folder_id or ""
+    folder_id = described.folder_id or ""
     return TreeComponent(
         component_id=component_id,
-        name=document.name or component_id,
-        type=document.type or "",
-        version=document.version,
+        name=described.name or component_id,
+        type=described.type or "",
+        version=described.version,
         folder_id=folder_id,
-        folder_full_path=folder_paths.get(folder_id) or document.folder_full_path or "",
+        folder_full_path=folder_paths.get(folder_id) or described.folder_full_path or "",
         depth=depth,
         dependency_type=kind,
-        xml=document.xml,
+        xml=described.xml,
     )
 
 
@@ -259,20 +400,6 @@ def _not_found(
         f"Component {component_id}{where} does not exist in dev account {dev_account_id}.",
         details={"componentId": component_id},
     )
-
-
-async def _run_all(jobs: Iterable[Awaitable[None]]) -> None:
-    """Run concurrently; the first failure is raised as itself, not inside an ExceptionGroup."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for job in jobs:
-                group.create_task(_awaited(job))
-    except BaseExceptionGroup as failures:
-        raise _first_leaf(failures) from None
-
-
-async def _awaited(job: Awaitable[T]) -> T:
-    return await job
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:

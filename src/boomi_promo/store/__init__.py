@@ -13,6 +13,7 @@ from boomi_promo.store.tables import (
     Job,
     JobState,
     MappingSource,
+    PendingExtensionEdit,
     PromotionLog,
 )
 from boomi_promo.store.uow import UnitOfWork, UnitOfWorkFactory
@@ -29,6 +30,7 @@ __all__ = [
     "JobState",
     "MappingSource",
     "Page",
+    "PendingExtensionEdit",
     "PromotionLog",
     "StoreError",
     "UnitOfWork",

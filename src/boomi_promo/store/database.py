@@ -83,6 +83,9 @@ def _create_sqlite_engine(url: URL) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # Without it, INSERT OR REPLACE deletes the audit entry it overwrites without
+            # firing the append-only DELETE trigger, and would rewrite the trail.
+            cursor.execute("PRAGMA recursive_triggers=ON")
         finally:
             cursor.close()
 

@@ -17,9 +17,11 @@ from sqlalchemy import (
     CursorResult,
     Insert,
     SQLColumnExpression,
+    and_,
     delete,
     func,
     inspect,
+    or_,
     select,
     update,
 )
@@ -39,6 +41,7 @@ from boomi_promo.store.tables import (
     ExtensionAccessMapping,
     Job,
     JobState,
+    PendingExtensionEdit,
     PromotionLog,
     utcnow,
 )
@@ -47,6 +50,9 @@ RowT = TypeVar("RowT", bound=Base)
 ItemT = TypeVar("ItemT")
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 1_000_000
+"""Deeper pages are refused: the row offset of a page past it no longer fits a 64-bit integer
+column type of SQLite or PostgreSQL, and no one pages that far."""
 
 
 class Page(NamedTuple, Generic[ItemT]):
@@ -64,8 +70,8 @@ def _distinct(values: Iterable[str]) -> set[str]:
 
 
 def _check_paging(page: int, page_size: int) -> None:
-    if page < 1:
-        raise ValueError(f"page must be 1 or more, not {page}")
+    if not 1 <= page <= MAX_PAGE:
+        raise ValueError(f"page must be between 1 and {MAX_PAGE}, not {page}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}")
 
@@ -353,6 +359,8 @@ class PromotionLogRepository:
         initiated_from: datetime | None = None,
         initiated_to: datetime | None = None,
         without_linked_promotion_in: Collection[str] | None = None,
+        without_participant: str | None = None,
+        promotion_id: str | None = None,
         page: int = 1,
         page_size: int = 50,
     ) -> Page[PromotionLog]:
@@ -362,6 +370,8 @@ class PromotionLogRepository:
         ``initiated_from`` is inclusive, ``initiated_to`` exclusive. ``without_linked_promotion_in``
         keeps only promotions that no other promotion links to (by ``test_promotion_id``) while
         in one of those statuses: a test deployment with a live production promotion is hidden.
+        ``without_participant`` leaves out promotions that person initiated, submitted for
+        review, or whose test deployment they initiated (the peer-review exclusions).
         """
         log = PromotionLog
         conditions: list[ColumnElement[bool]] = []
@@ -397,6 +407,24 @@ class PromotionLogRepository:
                 )
                 .exists()
             )
+        if promotion_id is not None:
+            conditions.append(log.promotion_id == promotion_id)
+        if without_participant is not None:
+            person = without_participant.strip().lower()
+            test = aliased(PromotionLog)
+            conditions += [
+                func.lower(log.initiated_by) != person,
+                or_(
+                    log.submitted_for_review_by.is_(None),
+                    func.lower(log.submitted_for_review_by) != person,
+                ),
+                ~select(test.promotion_id)
+                .where(
+                    test.promotion_id == log.test_promotion_id,
+                    func.lower(test.initiated_by) == person,
+                )
+                .exists(),
+            ]
         order = [log.initiated_at.desc(), log.promotion_id]
         return await _page(self._session, log, conditions, order, page, page_size)
 
@@ -672,6 +700,28 @@ class JobRepository:
     async def list_for_promotion(self, promotion_id: str) -> list[Job]:
         return await self._list(Job.promotion_id == promotion_id)
 
+    async def list_interrupted_unsettled(
+        self, *, finished_before: datetime, promotion_statuses: Iterable[str]
+    ) -> list[Job]:
+        """Interrupted jobs whose promotion is still in one of ``promotion_statuses`` with no
+        job of its own running or queued: their compensation failed and is due again."""
+        live = aliased(Job)
+        return await self._list(
+            Job.state == JobState.INTERRUPTED,
+            Job.finished_at < finished_before,
+            Job.promotion_id.in_(
+                select(PromotionLog.promotion_id).where(
+                    PromotionLog.status.in_(list(promotion_statuses))
+                )
+            ),
+            ~select(live.id)
+            .where(
+                live.promotion_id == Job.promotion_id,
+                live.state.in_([JobState.QUEUED, JobState.RUNNING]),
+            )
+            .exists(),
+        )
+
     async def _list(self, *conditions: ColumnElement[bool]) -> list[Job]:
         statement = (
             select(Job)
@@ -734,3 +784,92 @@ class AuditLogRepository:
         if actor_email is not None:
             conditions.append(func.lower(AuditEntry.actor_email) == actor_email.lower())
         return await _page(self._session, AuditEntry, conditions, [AuditEntry.id], page, page_size)
+
+    async def list_in_time_order(
+        self,
+        *,
+        after: AuditCursor | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        actor_email: str | None = None,
+        target_type: str | None = None,
+        limit: int = MAX_PAGE_SIZE,
+    ) -> list[AuditEntry]:
+        """Up to ``limit`` entries by time (entries of the same instant in the order written),
+        starting just after ``after``: the cursor of the last entry of the previous batch.
+
+        A cursor rather than an offset, so a reader that pages through a trail that grows
+        meanwhile neither skips nor repeats an entry. ``since`` is inclusive, ``until``
+        exclusive; actor and target type compare case-insensitively.
+        """
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}, not {limit}")
+        conditions: list[ColumnElement[bool]] = []
+        if after is not None:
+            conditions.append(
+                or_(
+                    AuditEntry.at > after.at,
+                    and_(AuditEntry.at == after.at, AuditEntry.id > after.entry_id),
+                )
+            )
+        if since is not None:
+            conditions.append(AuditEntry.at >= since)
+        if until is not None:
+            conditions.append(AuditEntry.at < until)
+        if actor_email is not None:
+            conditions.append(func.lower(AuditEntry.actor_email) == actor_email.lower())
+        if target_type is not None:
+            conditions.append(func.lower(AuditEntry.target_type) == target_type.lower())
+        rows = await self._session.scalars(
+            select(AuditEntry)
+            .where(*conditions)
+            .order_by(AuditEntry.at, AuditEntry.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+
+class AuditCursor(NamedTuple):
+    """Where a time-ordered read of the audit trail stopped: the last entry's time and id."""
+
+    at: datetime
+    entry_id: int
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditCursor:
+        return cls(entry.at, entry.id)
+
+
+class PendingExtensionEditRepository:
+    """Extension updates awaiting confirmation; each is taken (deleted) exactly once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, edit: PendingExtensionEdit) -> None:
+        self._session.add(edit)
+        await self._session.flush()
+
+    async def take(
+        self, token_hash: str, principal_email: str, *, created_after: datetime
+    ) -> PendingExtensionEdit | None:
+        """Delete and return the author's edit if it is still fresh; ``None`` otherwise.
+
+        One statement, so two replicas confirming the same edit at once cannot both get it.
+        """
+        result = await self._session.execute(
+            delete(PendingExtensionEdit)
+            .where(
+                PendingExtensionEdit.token_hash == token_hash,
+                func.lower(PendingExtensionEdit.principal_email) == principal_email.lower(),
+                PendingExtensionEdit.created_at > created_after,
+            )
+            .returning(PendingExtensionEdit)
+        )
+        return result.scalars().one_or_none()
+
+    async def purge(self, *, created_before: datetime) -> int:
+        result = await self._session.execute(
+            delete(PendingExtensionEdit).where(PendingExtensionEdit.created_at <= created_before)
+        )
+        return _rowcount(result)

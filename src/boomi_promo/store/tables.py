@@ -115,6 +115,13 @@ class ComponentMapping(TimestampedMixin, Base, kw_only=True):
         UniqueConstraint("dev_component_id", "dev_account_id"),
         Index("ix_component_mapping_dev_account_id", "dev_account_id"),
         Index("ix_component_mapping_prod_component_id", "prod_component_id"),
+        # The order mapping lists use: a page is read in order, not sorted (migration 0004).
+        Index(
+            "ix_component_mapping_name_order",
+            "component_name",
+            "dev_account_id",
+            "dev_component_id",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
@@ -171,8 +178,9 @@ class PromotionLog(Base, kw_only=True):
             sqlite_where=text(f"status = '{IN_PROGRESS}'"),
             postgresql_where=text(f"status = '{IN_PROGRESS}'"),
         ),
-        Index("ix_promotion_log_dev_account_id", "dev_account_id"),
-        Index("ix_promotion_log_status", "status"),
+        # Lists by account or by status are newest first (migration 0004).
+        Index("ix_promotion_log_dev_account_id_initiated_at", "dev_account_id", "initiated_at"),
+        Index("ix_promotion_log_status_initiated_at", "status", "initiated_at"),
         Index("ix_promotion_log_process_name", "process_name"),
         Index("ix_promotion_log_initiated_at", "initiated_at"),
         Index("ix_promotion_log_initiated_by_lower", func.lower(text("initiated_by"))),
@@ -378,3 +386,19 @@ class BoomiRateLimit(Base, kw_only=True):
 
     account_key: Mapped[str] = mapped_column(String(ID), primary_key=True)
     next_slot_at: Mapped[float] = mapped_column(Float)
+
+
+class PendingExtensionEdit(Base, kw_only=True):
+    """An extension update shown for confirmation, waiting until its author confirms it.
+
+    ``sealed`` is the update encrypted with the session secret (it may hold a secret typed in);
+    the row is found by the hash of a token only the author's page holds.
+    """
+
+    __tablename__ = "pending_extension_edits"
+    __table_args__ = (Index("ix_pending_extension_edits_created_at", "created_at"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal_email: Mapped[str] = mapped_column(String(EMAIL))
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default_factory=utcnow)

@@ -27,6 +27,7 @@ from boomi_promo.store.repositories import (
     DevAccountAccessRepository,
     ExtensionAccessMappingRepository,
     JobRepository,
+    PendingExtensionEditRepository,
     PromotionLogRepository,
 )
 
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.extension_access = ExtensionAccessMappingRepository(session)
         self.jobs = JobRepository(session)
         self.audit = AuditLogRepository(session)
+        self.pending_extension_edits = PendingExtensionEditRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:

@@ -34,7 +34,6 @@ from boomi_promo.actions.packs import (
 )
 from boomi_promo.actions.reviews import (
     CancelTestDeploymentResponse,
-    PendingReviewItem,
     QueryPeerReviewQueueResponse,
     SubmitForPeerReviewResponse,
     SubmitPeerReviewResponse,
@@ -158,10 +157,18 @@ async def manage_mappings(
     return ManageMappingsResponse.model_validate(response)
 
 
-async def peer_review_queue(container: Container, principal: Principal) -> list[PendingReviewItem]:
-    """queryPeerReviewQueue: what the caller may peer review (never their own)."""
-    response = await execute_action(container, "queryPeerReviewQueue", {}, principal)
-    return QueryPeerReviewQueueResponse.model_validate(response).pending_reviews
+async def peer_review_queue(
+    container: Container,
+    principal: Principal,
+    *,
+    page: int = 1,
+    page_size: int = 50,
+    promotion_id: str | None = None,
+) -> QueryPeerReviewQueueResponse:
+    """queryPeerReviewQueue: one page of what the caller may peer review (never their own)."""
+    payload = {"page": page, "pageSize": page_size, "promotionId": promotion_id}
+    response = await execute_action(container, "queryPeerReviewQueue", payload, principal)
+    return QueryPeerReviewQueueResponse.model_validate(response)
 
 
 async def submit_peer_review(

@@ -15,19 +15,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.actions.accounts import DevAccountItem
+from boomi_promo.actions.mappings import MappingItem
 from boomi_promo.domain.component_types import COMPONENT_TYPES
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Admin, container_of, verified_csrf
 from boomi_promo.web.mapping_viewer import (
-    MappingPage,
+    PAGE_SIZE,
     MappingSearch,
     RowEdit,
     SeedForm,
     field_sentence,
 )
 from boomi_promo.web.package_list import parse_page
+from boomi_promo.web.paging import PageView
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 
@@ -64,11 +66,13 @@ async def _mapping_page(
 ) -> Response:
     container = container_of(request)
     accounts: list[DevAccountItem] = []
-    page: MappingPage | None = None
+    page: PageView[MappingItem] | None = None
     try:
         accounts = await gateway.dev_accounts(container, principal)
         found = await gateway.manage_mappings(container, principal, search.payload())
-        page = MappingPage(items=found.mappings, total=found.total_count, number=search.page)
+        page = PageView(
+            items=found.mappings, total=found.total_count, number=search.page, size=PAGE_SIZE
+        )
     except PromoError as exc:
         error = error or field_sentence(exc)
         status_code = status_code if status_code != 200 else exc.status_code

@@ -7,7 +7,6 @@ component id", "Dev connection id in row 3") and marks that input.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -69,25 +68,6 @@ class MappingSearch:
     @property
     def filtered(self) -> bool:
         return bool(self.name_contains or self.dev_account_id or self.component_type)
-
-
-@dataclass(frozen=True)
-class MappingPage:
-    items: list[MappingItem]
-    total: int
-    number: int
-
-    @property
-    def count(self) -> int:
-        return max(1, math.ceil(self.total / PAGE_SIZE))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from boomi_promo.actions.packages import PackageItem
 from boomi_promo.identity.principal import Principal
+from boomi_promo.web.paging import PageView
 
 PAGE_SIZE = 25
 CACHE_SECONDS = 30.0
@@ -36,30 +36,15 @@ def search(packages: Sequence[PackageItem], query: str) -> list[PackageItem]:
     return [p for p in packages if matches(p, terms)]
 
 
-@dataclass(frozen=True)
-class PackagePage:
-    items: list[PackageItem]
-    number: int
-    count: int
-    """How many pages there are; at least 1, so an empty list is "page 1 of 1"."""
-    total: int
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.count
-
-
-def paginate(packages: Sequence[PackageItem], page: int, size: int = PAGE_SIZE) -> PackagePage:
+def paginate(
+    packages: Sequence[PackageItem], page: int, size: int = PAGE_SIZE
+) -> PageView[PackageItem]:
     """One page of ``packages``; a page number past either end shows the nearest page."""
     count = max(1, math.ceil(len(packages) / size))
     number = min(max(page, 1), count)
     start = (number - 1) * size
-    return PackagePage(
-        items=list(packages[start : start + size]), number=number, count=count, total=len(packages)
+    return PageView(
+        items=list(packages[start : start + size]), total=len(packages), number=number, size=size
     )
 
 

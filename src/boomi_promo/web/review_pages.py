@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -29,6 +29,8 @@ from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Admin, PeerReviewer, container_of, verified_csrf
+from boomi_promo.web.package_list import parse_page
+from boomi_promo.web.paging import PageView
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render, wants_fragment
 from boomi_promo.web.workflow import (
@@ -77,19 +79,32 @@ def _problem(
 
 # ---------------------------------------------------------------------------- Peer Review lane
 
+QUEUE_PAGE_SIZE = 25
+
 
 @router.get(REVIEWS_PATH, name="peer_review_queue")
-async def peer_review_queue(request: Request, principal: PeerReviewer) -> Response:
+async def peer_review_queue(
+    request: Request, principal: PeerReviewer, page: Annotated[str, Query()] = "1"
+) -> Response:
     error, status_code = "", 200
-    reviews: list[PendingReviewItem] = []
+    shown: PageView[PendingReviewItem] | None = None
+    number = parse_page(page)
     try:
-        reviews = await gateway.peer_review_queue(container_of(request), principal)
+        found = await gateway.peer_review_queue(
+            container_of(request), principal, page=number, page_size=QUEUE_PAGE_SIZE
+        )
+        shown = PageView(found.pending_reviews, found.total_count, number, QUEUE_PAGE_SIZE)
     except PromoError as exc:
         error, status_code = exc.message, exc.status_code
     return render(
         request,
         "peer_review_queue.html",
-        {"reviews": reviews, "error": error, "notice": take_flash(request)},
+        {
+            "reviews": shown.items if shown else [],
+            "page": shown,
+            "error": error,
+            "notice": take_flash(request),
+        },
         principal=principal,
         active="peer-review-queue",
         status_code=status_code,
@@ -101,8 +116,8 @@ async def _reviewed_promotion(
 ) -> PromotionItem | None:
     """The promotion from the caller's queue, else as queryStatus shows it to them."""
     container = container_of(request)
-    queue = await gateway.peer_review_queue(container, principal)
-    queued = next((item for item in queue if item.promotion_id == promotion_id), None)
+    queue = await gateway.peer_review_queue(container, principal, promotion_id=promotion_id)
+    queued = next(iter(queue.pending_reviews), None)
     if queued is not None:
         return queued
     return await gateway.promotion(container, principal, promotion_id)
@@ -181,8 +196,13 @@ async def peer_review_decision(
         )
     if decided.new_status == "PENDING_ADMIN_REVIEW":
         flash(request, "Approved: the promotion now waits for an admin's approval.")
-    else:
+    elif decided.branch_deleted:
         flash(request, "Rejected: the promotion ended and its branch was deleted.")
+    else:
+        flash(
+            request,
+            "Rejected: the promotion ended; its branch will be removed by the branch reconciler.",
+        )
     return RedirectResponse(REVIEWS_PATH, status_code=303)
 
 

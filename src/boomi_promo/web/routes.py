@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from boomi_promo.actions.accounts import DevAccountItem
+from boomi_promo.actions.packages import PackageItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
@@ -37,12 +38,12 @@ from boomi_promo.web.map_extension_pages import router as map_extension_router
 from boomi_promo.web.mapping_pages import router as mapping_router
 from boomi_promo.web.package_list import (
     PackageListCache,
-    PackagePage,
     cache_key,
     paginate,
     parse_page,
     search,
 )
+from boomi_promo.web.paging import PageView
 from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
@@ -98,7 +99,7 @@ class PackageListing:
 
     account_id: str
     query: str
-    page: PackagePage | None = None
+    page: PageView[PackageItem] | None = None
     error: str = ""
     status_code: int = 200
 

@@ -8,6 +8,7 @@ from typing import Any
 from boomi_promo.boomi.models import BNS_NAMESPACE as BNS
 from boomi_promo.boomi.models import Component
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.promotion import WRITE_CONCURRENCY
 from tests.integration.promotion.support import (
     BOB,
     DAVE,
@@ -228,11 +229,14 @@ async def test_a_failed_write_skips_the_rest_deletes_the_branch_and_keeps_mappin
     assert body["errorCode"] == "PROMOTION_FAILED"
     assert "Get Customers" in body["errorMessage"]
     actions = {r["componentName"]: r["action"] for r in body["promotionResults"]}
+    # Writes run a few at a time: the map (it does not reference the operation) may already be
+    # under way when the operation fails; it finishes, nothing new starts.
+    map_action = actions.pop("Customer JSON to XML")
+    assert map_action in {"UPDATED", "SKIPPED"}
     assert actions == {
         "Customer JSON": "UPDATED",
         "Customer XML": "UPDATED",
         "Get Customers": "FAILED",
-        "Customer JSON to XML": "SKIPPED",
         "Customer Sync": "SKIPPED",
     }
     assert live_branch_ids(promo_service) == {
@@ -361,8 +365,8 @@ async def test_secrets_in_a_promoted_operation_are_stripped(promo_service: DemoS
 async def test_boomi_unavailable_on_the_first_write_fails_with_nothing_kept(
     promo_service: DemoService,
 ) -> None:
-    # Every attempt (the first and three retries) of the first create answers 503.
-    promo_service.emulator.state.faults.add(r"/Component$", method="POST", status=503, count=4)
+    # Every attempt (the first and three retries) of every create answers 503.
+    promo_service.emulator.state.faults.add(r"/Component$", method="POST", status=503)
 
     response = await promote(promo_service, promo_service.seed.full_tree_package_id)
 
@@ -371,8 +375,11 @@ async def test_boomi_unavailable_on_the_first_write_fails_with_nothing_kept(
     assert body["errorCode"] == "PROMOTION_FAILED"
     assert body["causeErrorCode"] == "BOOMI_UNAVAILABLE"
     actions = [r["action"] for r in body["promotionResults"]]
-    assert actions[0] == "FAILED"
-    assert set(actions[1:]) == {"SKIPPED"}
+    # Writes run a few at a time: those under way when the first one fails fail too, none is
+    # kept and nothing else starts.
+    failed = actions.count("FAILED")
+    assert 1 <= failed <= WRITE_CONCURRENCY
+    assert actions.count("SKIPPED") == len(actions) - failed
     assert len(actions) == 23 - 4
     assert live_branch_ids(promo_service) == {
         promo_service.emulator.state.main_branch(promo_service.seed.primary_account_id).branch_id

@@ -258,3 +258,35 @@ async def test_a_rejection_stands_when_boomi_cannot_delete_the_branch(
     rejected = await record(promo_service, promoted.promotion_id)
     assert rejected.status == PromotionStatus.PEER_REJECTED
     assert rejected.branch_id == promoted.branch_id, "kept for the branch reconciler"
+
+
+async def test_the_queue_comes_a_page_at_a_time_without_whose_test_deployment_the_caller_ran(
+    promo_service: DemoService,
+) -> None:
+    tested_by_dave = await add_record(promo_service, status="TEST_DEPLOYED", initiated_by=DAVE)
+    shipped = await add_record(
+        promo_service,
+        status="PENDING_PEER_REVIEW",
+        initiated_by=CAROL,
+        submitted_for_review_by=CAROL,
+        target_environment="PRODUCTION",
+        test_promotion_id=tested_by_dave.promotion_id,
+    )
+    waiting = [
+        await add_record(promo_service, status="PENDING_PEER_REVIEW", initiated_by=CAROL)
+        for _ in range(5)
+    ]
+
+    first = ok(await promo_service.call(BOB, E2, {"page": 1, "pageSize": 4}))
+    second = ok(await promo_service.call(BOB, E2, {"page": 2, "pageSize": 4}))
+    assert first["totalCount"] == second["totalCount"] == 6
+    assert len(first["pendingReviews"]) == 4 and len(second["pendingReviews"]) == 2
+    listed = {item["promotionId"] for item in first["pendingReviews"] + second["pendingReviews"]}
+    assert listed == {shipped.promotion_id, *(log.promotion_id for log in waiting)}
+
+    # Dave ran the test deployment it ships: it is not his to review, not even by id.
+    assert shipped.promotion_id not in await queue_ids(promo_service, DAVE)
+    alone = ok(await promo_service.call(DAVE, E2, {"promotionId": shipped.promotion_id}))
+    assert alone["pendingReviews"] == [] and alone["totalCount"] == 0
+    for_bob = ok(await promo_service.call(BOB, E2, {"promotionId": shipped.promotion_id}))
+    assert [item["promotionId"] for item in for_bob["pendingReviews"]] == [shipped.promotion_id]

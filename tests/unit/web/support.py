@@ -433,14 +433,20 @@ class Workflow:
     def _query_peer_review_queue(
         self, payload: Mapping[str, Any], principal: Principal
     ) -> ResponseProfile:
+        waiting = [
+            PendingReviewItem(**p.model_dump(), notes="")
+            for p in self.promotions
+            if p.status == "PENDING_PEER_REVIEW"
+            and not same_person(principal.email, p.initiated_by)
+            and not same_person(principal.email, p.submitted_for_review_by)
+            and payload.get("promotionId") in (None, p.promotion_id)
+        ]
+        page, size = int(payload.get("page", 1)), int(payload.get("pageSize", 50))
         return QueryPeerReviewQueueResponse(
-            pending_reviews=[
-                PendingReviewItem(**p.model_dump(), notes="")
-                for p in self.promotions
-                if p.status == "PENDING_PEER_REVIEW"
-                and not same_person(principal.email, p.initiated_by)
-                and not same_person(principal.email, p.submitted_for_review_by)
-            ]
+            pending_reviews=waiting[(page - 1) * size : page * size],
+            total_count=len(waiting),
+            page=page,
+            page_size=size,
         )
 
     def _submit_peer_review(
