@@ -2,6 +2,7 @@
 
 pytest_plugins = [
     "tests.support.database",
+    "tests.support.reliability",
     "tests.support.servers",
     "tests.support.service",
 ]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import socket
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,37 +109,61 @@ async def seed_demo_records(
         await uow.commit()
 
 
-async def seed_generated_account_records(
-    uow_factory: UnitOfWorkFactory, account: GeneratedAccount, team_group: str
+async def grant_dev_account(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    team_group: str,
+    account_id: str,
+    account_name: str,
+    primary_account_id: str,
+    connections: Iterable[tuple[str, str, str]],
 ) -> None:
-    """Grant a generated dev account to ``team_group`` and map its connection to the shared
-    production one, as :func:`seed_demo_records` does for the demo's teams; idempotent."""
+    """Grant a dev account to ``team_group`` and map each of its connections
+    ``(dev id, prod id, name)`` to the shared production one, as an admin seeds them;
+    idempotent."""
     async with uow_factory() as uow:
         await uow.access.upsert(
             DevAccountAccess(
                 sso_group_id=team_group,
                 sso_group_name=team_group,
-                dev_account_id=account.account_id,
-                dev_account_name=account.name,
+                dev_account_id=account_id,
+                dev_account_name=account_name,
                 is_active=True,
             )
         )
-        await uow.mappings.upsert(
-            ComponentMapping(
-                dev_component_id=account.dev_connection_id,
-                dev_account_id=account.account_id,
-                prod_component_id=account.prod_connection_id,
-                component_name=account.connection_name,
-                component_type="connector-settings",
-                prod_account_id=account.primary_account_id,
-                prod_latest_version=1,
-                last_promoted_at=datetime.now(UTC),
-                last_promoted_by=DEMO_ADMIN,
-                mapping_source=MappingSource.ADMIN_SEEDING,
-                on_main=True,
+        for dev_id, prod_id, name in connections:
+            await uow.mappings.upsert(
+                ComponentMapping(
+                    dev_component_id=dev_id,
+                    dev_account_id=account_id,
+                    prod_component_id=prod_id,
+                    component_name=name,
+                    component_type="connector-settings",
+                    prod_account_id=primary_account_id,
+                    prod_latest_version=1,
+                    last_promoted_at=datetime.now(UTC),
+                    last_promoted_by=DEMO_ADMIN,
+                    mapping_source=MappingSource.ADMIN_SEEDING,
+                    on_main=True,
+                )
             )
-        )
         await uow.commit()
+
+
+async def seed_generated_account_records(
+    uow_factory: UnitOfWorkFactory, account: GeneratedAccount, team_group: str
+) -> None:
+    """:func:`grant_dev_account` for an account made by ``emulator.generated``."""
+    await grant_dev_account(
+        uow_factory,
+        team_group=team_group,
+        account_id=account.account_id,
+        account_name=account.name,
+        primary_account_id=account.primary_account_id,
+        connections=[
+            (account.dev_connection_id, account.prod_connection_id, account.connection_name)
+        ],
+    )
 
 
 def demo_settings(data_dir: Path, emulator_url: str, seed: DemoSeed) -> Settings:

@@ -11,6 +11,14 @@ from lxml import etree
 
 MAX_XML_BYTES = 20 * 1024 * 1024
 
+# In every encoding a parser detects by itself (a UTF-16 or UTF-32 document needs no
+# declaration), so a DOCTYPE cannot slip past the byte check by changing encoding.
+_DECLARATION_MARKERS = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+)
+
 
 class UnsafeXmlError(ValueError):
     """The document uses a feature that is refused (DTD, entities) or is too large."""
@@ -32,10 +40,13 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_xml(data: bytes | str) -> etree._Element:
+    # A str has at most as many characters as its UTF-8 bytes: too long is refused unencoded.
+    if len(data) > MAX_XML_BYTES:
+        raise UnsafeXmlError(f"XML document is larger than {MAX_XML_BYTES} bytes")
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_XML_BYTES:
         raise UnsafeXmlError(f"XML document is larger than {MAX_XML_BYTES} bytes")
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+    if any(marker in raw for marker in _DECLARATION_MARKERS):
         raise UnsafeXmlError("XML documents with a DOCTYPE or entity declarations are refused")
     try:
         root = etree.fromstring(raw, parser=_parser())

@@ -31,6 +31,7 @@ from boomi_promo.engine.deployment import (
     DeploymentOptions,
     DeploymentOutcome,
     PackChoice,
+    authorize_deployment,
     check_production_choices,
     check_segregation,
     compensate_interrupted_deployment,
@@ -277,6 +278,13 @@ def _check_echoed(request: PackageAndDeployRequest, promotion: PromotionLog) -> 
             )
 
 
+async def precheck_deployment(ctx: ActionContext, request: PackageAndDeployRequest) -> None:
+    promotion, _linked = await _stored(ctx, request.promotion_id)
+    _check_echoed(request, promotion)
+    mode = DeploymentMode(request.mode) if request.mode is not None else None
+    await authorize_deployment(ctx, request.promotion_id, mode)
+
+
 @action(
     name="packageAndDeploy",
     code="D",
@@ -285,6 +293,7 @@ def _check_echoed(request: PackageAndDeployRequest, promotion: PromotionLog) -> 
     response=PackageAndDeployResponse,
     long_running=True,
     recover=recover_interrupted_deployment,
+    precheck=precheck_deployment,
 )
 async def package_and_deploy_action(
     ctx: ActionContext, request: PackageAndDeployRequest
@@ -345,6 +354,22 @@ def _check_reviewable(promotion: PromotionLog) -> None:
     )
 
 
+async def precheck_admin_review(ctx: ActionContext, request: SubmitAdminReviewRequest) -> None:
+    """S's refusals, reading only."""
+    promotion, linked = await _stored(ctx, request.promotion_id)
+    _check_reviewable(promotion)
+    check_segregation(ctx.principal.email, promotion, linked)
+    if request.decision == "APPROVED":
+        if promotion.is_hotfix and not request.hotfix_acknowledged:
+            raise InvalidRequest(
+                "This is an emergency hotfix that skipped the test deployment; set "
+                "hotfixAcknowledged to true to approve it.",
+                error_code="HOTFIX_ACKNOWLEDGEMENT_REQUIRED",
+                field="hotfixAcknowledged",
+            )
+        await check_production_choices(ctx, promotion, request.options())
+
+
 @action(
     name="submitAdminReview",
     code="S",
@@ -354,24 +379,14 @@ def _check_reviewable(promotion: PromotionLog) -> None:
     min_tier=Tier.ADMIN,
     long_running=True,
     recover=recover_interrupted_deployment,
+    precheck=precheck_admin_review,
 )
 async def submit_admin_review(
     ctx: ActionContext, request: SubmitAdminReviewRequest
 ) -> SubmitAdminReviewResponse:
-    promotion, linked = await _stored(ctx, request.promotion_id)
-    _check_reviewable(promotion)
-    check_segregation(ctx.principal.email, promotion, linked)
+    await precheck_admin_review(ctx, request)
     approve = request.decision == "APPROVED"
     options = request.options()
-    if approve:
-        if promotion.is_hotfix and not request.hotfix_acknowledged:
-            raise InvalidRequest(
-                "This is an emergency hotfix that skipped the test deployment; set "
-                "hotfixAcknowledged to true to approve it.",
-                error_code="HOTFIX_ACKNOWLEDGEMENT_REQUIRED",
-                field="hotfixAcknowledged",
-            )
-        await check_production_choices(ctx, promotion, options)
     await ctx.progress.link_promotion(request.promotion_id)
     decided = await _decide(ctx, request, approve)
     if not approve:

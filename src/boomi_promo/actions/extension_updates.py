@@ -100,8 +100,8 @@ CONNECTION_EDIT_ADMIN_ONLY = "CONNECTION_EDIT_ADMIN_ONLY"
 UNAUTHORIZED_EXTENSION_EDIT = "UNAUTHORIZED_EXTENSION_EDIT"
 MAP_EXTENSION_CHANGED = "MAP_EXTENSION_CHANGED"
 SCRIPT_VALIDATION_FAILED = "SCRIPT_VALIDATION_FAILED"
-AUDIT_TARGET_ENVIRONMENT = "ENVIRONMENT"
-AUDIT_TARGET_MAP_EXTENSION = "MAP_EXTENSION"
+AUDIT_TARGET_ENVIRONMENT = "environment"
+AUDIT_TARGET_MAP_EXTENSION = "map_extension"
 
 
 class ScriptValidationFailed(PromoError):
@@ -396,6 +396,10 @@ class CopyExtensionsTestToProdResponse(ResponseProfile):
     skipped_components: list[SkippedComponentItem] = Field(default_factory=list)
 
 
+async def precheck_copy(ctx: ActionContext, request: CopyExtensionsTestToProdRequest) -> None:
+    await _granted_client_account(ctx, request)
+
+
 @action(
     name="copyExtensionsTestToProd",
     code="N",
@@ -403,6 +407,7 @@ class CopyExtensionsTestToProdResponse(ResponseProfile):
     request=CopyExtensionsTestToProdRequest,
     response=CopyExtensionsTestToProdResponse,
     long_running=True,
+    precheck=precheck_copy,
 )
 async def copy_extensions_test_to_prod(
     ctx: ActionContext, request: CopyExtensionsTestToProdRequest

@@ -36,7 +36,7 @@ from boomi_promo.errors import Conflict, InsufficientTier, InvalidRequest, NotFo
 from boomi_promo.identity.principal import Tier
 from boomi_promo.mappings_csv import format_timestamp
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import CODE, ID, NAME
 
 CONNECTIONS_FOLDER = "#Connections"
@@ -97,7 +97,7 @@ class ManageMappingsRequest(Profile):
     mapping_source: Annotated[MappingSource | None, BeforeValidator(_blank_as_none)] = Field(
         default=None, description="query: ADMIN_SEEDING or PROMOTION_ENGINE"
     )
-    page: int = Field(default=1, ge=1, description="query: 1-based page number")
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="query: 1-based page number")
     page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
     dev_connections: list[DevConnection] = Field(
         default_factory=list,

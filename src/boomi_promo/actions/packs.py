@@ -7,7 +7,9 @@ deployment of that purpose used.
 P reports every release made for a promotion (and, for a PRODUCTION record, the test
 releases of the promotion it came from) with its status read live from Boomi. Boomi's
 status carries no times: ``startTime`` is when the product requested the release and
-``completionTime`` when a release was first seen finished, both from the audit trail.
+``completionTime`` when a release was first seen finished, both from the audit trail. An
+admin may ask about any promotion, a contributor about those of the dev accounts their team
+groups grant (403 ``UNAUTHORIZED_ACCOUNT_ACCESS`` otherwise).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
@@ -185,6 +188,11 @@ async def check_release_status(
                 error_code="PROMOTION_NOT_FOUND",
                 field="promotionId",
             )
+    if ctx.principal.tier is not Tier.ADMIN:
+        # As queryStatus and generateComponentDiff: a contributor reads only the promotions of
+        # the dev accounts their team groups grant.
+        await require_dev_account(ctx, promotion.dev_account_id)
+    async with ctx.unit_of_work() as uow:
         known = await _releases_of(uow, promotion)
         if promotion.test_promotion_id:
             linked = await uow.promotions.get(promotion.test_promotion_id)

@@ -91,6 +91,10 @@ async def recover_interrupted_promotion(container: Container, job: Job) -> None:
         )
 
 
+async def precheck_promotion(ctx: ActionContext, request: ExecutePromotionRequest) -> None:
+    await require_dev_account(ctx, request.dev_account_id)
+
+
 @action(
     name="executePromotion",
     code="C",
@@ -102,6 +106,7 @@ async def recover_interrupted_promotion(container: Container, job: Job) -> None:
     # The database admits one IN_PROGRESS promotion per dev account; queued ones wait their
     # turn instead of failing with CONCURRENT_PROMOTION.
     one_per_dev_account=True,
+    precheck=precheck_promotion,
 )
 async def execute_promotion_action(
     ctx: ActionContext, request: ExecutePromotionRequest

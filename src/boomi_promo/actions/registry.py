@@ -42,6 +42,7 @@ RequestT = TypeVar("RequestT", bound=Profile)
 ResponseT = TypeVar("ResponseT", bound=ResponseProfile)
 Handler = Callable[["ActionContext", Any], Awaitable[ResponseProfile]]
 Recovery = Callable[["Container", "Job"], Awaitable[None]]
+Precheck = Callable[["ActionContext", Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class ActionSpec:
     """Undo what an interrupted run of this action left behind (long-running actions only)."""
     one_per_dev_account: bool = False
     """On the task queue, jobs of this action for one dev account run one after another."""
+    precheck: Precheck | None = None
+    """A long action's refusals (account, status, segregation), run before its job is created,
+    so the caller gets its 403/409 at once, even asynchronously; the job checks again."""
 
     @property
     def pascal_name(self) -> str:
@@ -86,6 +90,7 @@ def action(
     long_running: bool = False,
     recover: Recovery | None = None,
     one_per_dev_account: bool = False,
+    precheck: Precheck | None = None,
 ) -> Callable[
     [Callable[[ActionContext, RequestT], Awaitable[ResponseT]]],
     Callable[[ActionContext, RequestT], Awaitable[ResponseT]],
@@ -108,6 +113,7 @@ def action(
             long_running=long_running,
             recover=recover,
             one_per_dev_account=one_per_dev_account,
+            precheck=precheck,
         )
         request.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Request"
         response.model_config["title"] = f"PROMO - Profile - {spec.pascal_name}Response"

@@ -66,11 +66,40 @@ def prepare_action(
     """Every check that must pass before an action may run, in order; the validated request."""
     spec = require_action(name)
     authorize(spec, principal, payload)
+    field = nul_character_field(payload)
+    if field is not None:
+        raise InvalidRequest(
+            f"Field '{field}': text cannot contain the NUL character (\\u0000).", field=field
+        )
     try:
         request = spec.request_model.model_validate(dict(payload))
     except ValidationError as exc:
         raise describe_validation_error(exc) from exc
     return spec, request
+
+
+def nul_character_field(value: Any, path: str = "") -> str | None:
+    """The first field (dotted path) whose text holds a NUL character, or ``None``.
+
+    PostgreSQL text columns cannot store NUL, so such a value is refused as bad input before
+    it reaches the store, on every database alike.
+    """
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                return path or "body"
+            inner = f"{path}.{key}" if path else str(key)
+            found = nul_character_field(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_character_field(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 async def run_handler(

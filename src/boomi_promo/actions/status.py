@@ -29,7 +29,7 @@ from boomi_promo.errors import InvalidRequest
 from boomi_promo.identity.principal import Tier
 from boomi_promo.mappings_csv import format_timestamp
 from boomi_promo.store import Page, PromotionLog, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import EMAIL, ID, NAME
 
 DEFAULT_PAGE_SIZE = 50
@@ -224,7 +224,7 @@ class QueryStatusRequest(Profile):
         Annotated[str, StringConstraints(pattern="^(TEST|PRODUCTION)$")] | None,
         BeforeValidator(blank_as_none),
     ] = Field(default=None, description="TEST or PRODUCTION")
-    page: int = Field(default=1, ge=1, description="1-based page number")
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
     @field_validator("start_date", "end_date")
@@ -356,7 +356,7 @@ class QueryTestDeploymentsRequest(Profile):
         default=None, description="A CONTRIBUTOR may only name a dev account granted to them"
     )
     initiated_by: OptionalEmail = Field(default=None, description="E-mail, any letter case")
-    page: int = Field(default=1, ge=1, description="1-based page number")
+    page: int = Field(default=1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 

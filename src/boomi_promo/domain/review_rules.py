@@ -135,14 +135,39 @@ def check_peer_reviewable(current: str, peer_review_status: str | None, promotio
     )
 
 
-def check_not_self_review(reviewer: str, *, initiated_by: str, submitted_by: str | None) -> None:
-    """The peer reviewer is neither the initiator nor the one who submitted it for review."""
-    if same_person(reviewer, initiated_by) or (
-        submitted_by and same_person(reviewer, submitted_by)
+def took_part(
+    person: str,
+    *,
+    initiated_by: str,
+    submitted_by: str | None,
+    test_initiated_by: str | None = None,
+) -> bool:
+    """Whether ``person`` initiated the promotion (or, for a PRODUCTION record, the test
+    deployment it ships) or submitted it for review."""
+    return any(
+        email and same_person(person, email)
+        for email in (initiated_by, submitted_by, test_initiated_by)
+    )
+
+
+def check_not_self_review(
+    reviewer: str,
+    *,
+    initiated_by: str,
+    submitted_by: str | None,
+    test_initiated_by: str | None = None,
+) -> None:
+    """The peer reviewer is neither the initiator (of the promotion or of the test deployment it
+    ships) nor the one who submitted it for review."""
+    if took_part(
+        reviewer,
+        initiated_by=initiated_by,
+        submitted_by=submitted_by,
+        test_initiated_by=test_initiated_by,
     ):
         raise SelfReviewNotAllowed(
-            "You initiated this promotion or submitted it for review; "
-            "another contributor must peer review it."
+            "You initiated this promotion (or the test deployment it ships) or submitted it "
+            "for review; another contributor must peer review it."
         )
 
 

@@ -13,10 +13,17 @@ Every form Boomi component XML uses is covered, inside ``<bns:object>`` and
   ``<header headerFieldName="Authorization" headerValue="..."/>``;
 * ``<EncryptedValue>`` elements, wherever they stand;
 * every target of the component's ``<bns:encryptedValues>`` declarations (see
-  :func:`parse_encrypted_value_path` for the accepted path forms).
+  :func:`parse_encrypted_value_path` for the accepted path forms);
+* the value of anything typed ``password`` (``<DefinedProcessProperty type="password">``);
+* values that carry a credential whatever they are called: a URL with a password
+  (``https://user:pw@host``), a connection string or query with ``password=``, a PEM or PGP
+  private key (see :data:`CREDENTIAL_PATTERNS`). Script code is exempt: it cannot be emptied
+  without breaking it (the script check looks at it instead).
 
 Names are compared case-insensitively and without ``_``, ``-`` or ``.`` (``apiKey``,
-``api_key`` and ``API-KEY`` are one name). The name lists and element tables below decide
+``api_key`` and ``API-KEY`` are one name); a name ending in a credential word
+(:data:`SECRET_SUFFIXES`: ``smtpPassword``, ``db_secret``, ``webhookToken``,
+``Proxy-Authorization``) is a secret name too. The name lists and element tables below decide
 what is sensitive; changing them is the way to change the rule. After emptying, the document
 is searched for every emptied *secret* so that none survives elsewhere in it (see
 :class:`SecretLeakError`).
@@ -84,6 +91,47 @@ SECRET_NAMES = _names(
     "EncryptedValue",
 )
 """Credentials: always emptied; a value of one of these must not survive anywhere."""
+
+SECRET_SUFFIXES = tuple(
+    sorted(
+        _names(
+            "password",
+            "passwd",
+            "pwd",
+            "secret",
+            "token",
+            "apiKey",
+            "privateKey",
+            "secretKey",
+            "passphrase",
+            "authorization",
+        )
+    )
+)
+"""A name ending in one of these is a secret name (``keyPassword``, ``partnerToken``)."""
+
+PASSWORD_TYPE = "password"  # noqa: S105 - the value of a type attribute, not a credential
+"""An element whose ``type`` attribute says this holds a password in its text and value
+attributes (:data:`PAIR_VALUE_ATTRIBUTES`), whatever it is called. Where the type is a
+``<type>`` child instead (``<definedProcessProperty><type>password</type>``), the element's
+:data:`VALUE_ELEMENT_NAMES` children are the password."""
+
+SECRET_FLAGS = ("encrypted", "isEncrypted", "usesEncryption")
+"""An element carrying one of these attributes set to ``true`` (``<properties key="X-Sig"
+value="..." encrypted="true"/>``) is marked secret like a password-typed one."""
+
+VALUE_ELEMENT_NAMES = _names("value", "defaultValue")
+
+CREDENTIAL_PATTERNS = (
+    re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:]*:[^\s/@]+@"),
+    re.compile(r"(?:^|[;?&])\s*(?:password|passwd|pwd)\s*=\s*[^;&\s]", re.IGNORECASE),
+    re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+)
+"""A value matching one of these carries a credential, whatever its element or attribute is
+called: a URL with a password, a connection string or query with a password, a private key."""
+
+CODE_ELEMENTS = _names("script")
+"""Elements holding code: never emptied by :data:`CREDENTIAL_PATTERNS`."""
 
 ENDPOINT_NAMES = _names(
     "url",
@@ -159,6 +207,8 @@ class SecretKind(StrEnum):
     FIELD = "field"
     ENCRYPTED_VALUE = "encrypted-value"
     ENCRYPTED_PATH = "encrypted-path"
+    CREDENTIAL_VALUE = "credential-value"
+    """A value carrying a credential by its content (:data:`CREDENTIAL_PATTERNS`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,17 +371,29 @@ def _slots_by_name(content: ContentRoot) -> list[_Slot]:
         local = normalise_name(etree.QName(element).localname)
         pair = _pair(element)
         sensitive_pair = pair is not None and _is_sensitive(pair.name, outer_scope)
+        password_typed = _marked_secret(element) or (
+            parent is not None and local in VALUE_ELEMENT_NAMES and _password_type_child(parent)
+        )
         if local == normalise_name("EncryptedValue"):
             slots.append(_slot(content, element, None, SecretKind.ENCRYPTED_VALUE, True))
-        elif pair is not None and pair.is_field and sensitive_pair:
-            slots.append(_slot(content, element, None, SecretKind.FIELD, pair.name in SECRET_NAMES))
-        elif _is_sensitive(local, outer_scope):
-            slots.append(
-                _slot(content, element, None, SecretKind.ELEMENT_TEXT, local in SECRET_NAMES)
-            )
-        if pair is not None and not pair.is_field and sensitive_pair:
+        elif pair is not None and pair.is_field and (sensitive_pair or password_typed):
+            confidential = is_secret_name(pair.name) or password_typed
+            slots.append(_slot(content, element, None, SecretKind.FIELD, confidential))
+        elif _is_sensitive(local, outer_scope) or password_typed:
+            confidential = is_secret_name(local) or password_typed
+            slots.append(_slot(content, element, None, SecretKind.ELEMENT_TEXT, confidential))
+        elif local not in CODE_ELEMENTS and _carries_credential(element.text):
+            slots.append(_slot(content, element, None, SecretKind.CREDENTIAL_VALUE, True))
+        if pair is not None and not pair.is_field and (sensitive_pair or password_typed):
+            confidential = is_secret_name(pair.name) or password_typed
             slots.extend(
-                _slot(content, element, attribute, SecretKind.FIELD, pair.name in SECRET_NAMES)
+                _slot(content, element, attribute, SecretKind.FIELD, confidential)
+                for attribute in PAIR_VALUE_ATTRIBUTES
+                if attribute in element.attrib
+            )
+        elif pair is None and password_typed:
+            slots.extend(
+                _slot(content, element, attribute, SecretKind.ATTRIBUTE, True)
                 for attribute in PAIR_VALUE_ATTRIBUTES
                 if attribute in element.attrib
             )
@@ -340,8 +402,10 @@ def _slots_by_name(content: ContentRoot) -> list[_Slot]:
             name = normalise_name(etree.QName(attribute).localname)
             if _is_sensitive(name, own_scope):
                 slots.append(
-                    _slot(content, element, attribute, SecretKind.ATTRIBUTE, name in SECRET_NAMES)
+                    _slot(content, element, attribute, SecretKind.ATTRIBUTE, is_secret_name(name))
                 )
+            elif _carries_credential(element.get(attribute)):
+                slots.append(_slot(content, element, attribute, SecretKind.CREDENTIAL_VALUE, True))
         stack.extend(reversed([child for child in element if isinstance(child.tag, str)]))
     return slots
 
@@ -444,10 +508,36 @@ class _ScopeNames:
         return cached
 
 
-def _is_sensitive(name: str, scope: frozenset[str]) -> bool:
-    if name in SECRET_NAMES or name in ENDPOINT_NAMES:
+def _marked_secret(element: etree._Element) -> bool:
+    if normalise_name(element.get("type", "")) == PASSWORD_TYPE:
         return True
-    return name in CREDENTIAL_CONTEXT_NAMES and not scope.isdisjoint(SECRET_NAMES)
+    return any(element.get(flag, "").strip().lower() == "true" for flag in SECRET_FLAGS)
+
+
+def _password_type_child(element: etree._Element) -> bool:
+    return any(
+        isinstance(child.tag, str)
+        and normalise_name(etree.QName(child).localname) == "type"
+        and normalise_name((child.text or "").strip()) == PASSWORD_TYPE
+        for child in element
+    )
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a normalised name (:func:`normalise_name`) names a credential."""
+    return name in SECRET_NAMES or name.endswith(SECRET_SUFFIXES)
+
+
+def _is_sensitive(name: str, scope: frozenset[str]) -> bool:
+    if is_secret_name(name) or name in ENDPOINT_NAMES:
+        return True
+    return name in CREDENTIAL_CONTEXT_NAMES and any(is_secret_name(other) for other in scope)
+
+
+def _carries_credential(value: str | None) -> bool:
+    if not value:
+        return False
+    return any(pattern.search(value) for pattern in CREDENTIAL_PATTERNS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ Boomi paths live under both ``/partner/api/rest/v1/{accountId}/`` and ``/api/res
 Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
 
 * ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/{id}``) — injected
-  faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "count"?}``;
+  faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "reset"?,
+  "loseAnswer"?, "retryAfter"?, "count"?, "skip"?}`` (see :class:`~.control.Fault`);
 * ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time);
 * ``GET|POST|DELETE /__emulator__/release-faults`` (``DELETE …/release-faults/{id}``) — make
   releases of matching packs end in ERROR: ``{"pack": regex on pack id or name, "message"?,
@@ -527,13 +528,17 @@ async def add_fault(request: Request) -> Response:
     try:
         body = await _json_body(request)
         path, method = body.get("path"), body.get("method")
-        status, count = body.get("status"), body.get("count")
+        status, count, skip = body.get("status"), body.get("count"), body.get("skip", 0)
+        retry_after = body.get("retryAfter", 1)
         if not isinstance(path, str):
             raise bad_request("A fault needs a 'path' (a regular expression).")
-        if not all(isinstance(v, int | None) for v in (status, count)) or not isinstance(
+        integers = (status, count, skip, retry_after)
+        if not all(isinstance(v, int | None) for v in integers) or not isinstance(
             method, str | None
         ):
-            raise bad_request("status and count are integers, method is a string.")
+            raise bad_request(
+                "status, count, skip and retryAfter are integers, method is a string."
+            )
         re.compile(path)
         fault = _app(request).emulator_state.faults.add(
             path,
@@ -541,7 +546,11 @@ async def add_fault(request: Request) -> Response:
             status=status,
             latency=float(body.get("latency", 0.0)),
             timeout=bool(body.get("timeout", False)),
+            reset=bool(body.get("reset", False)),
+            lose_answer=bool(body.get("loseAnswer", False)),
+            retry_after=retry_after,
             count=count,
+            skip=skip or 0,
         )
     except (ApiError, re.error, TypeError, ValueError) as exc:
         return JSONResponse({"message": str(exc)}, status_code=400)
@@ -714,14 +723,19 @@ class EmulatorApp:
                 await asyncio.sleep(effect.latency)
             if effect.timeout:
                 status = await self._hang(scope, receive, recording_send, state.settings, xml=xml)
+            elif effect.reset:
+                await _break_connection(send)
             elif effect.status is not None:
                 response = error_response(
                     effect.status,
                     f"Injected fault: HTTP {effect.status}.",
                     xml=xml,
-                    headers=_fault_headers(effect.status),
+                    headers=_fault_headers(effect.status, effect.retry_after),
                 )
                 await response(scope, receive, recording_send)
+            elif effect.lose_answer:
+                status = await self._run_unanswered(scope, receive)
+                await _break_connection(send)
             elif not state.throttle.allow(_effective_account(scope)):
                 response = error_response(
                     429,
@@ -731,9 +745,23 @@ class EmulatorApp:
                 )
                 await response(scope, receive, recording_send)
             else:
+                if state.settings.latency_seconds > 0:
+                    await asyncio.sleep(state.settings.latency_seconds)
                 await self._api(scope, receive, recording_send)
         finally:
             log_request()
+
+    async def _run_unanswered(self, scope: Scope, receive: Receive) -> int:
+        """Run the request and keep its answer to ourselves; the status it would have had."""
+        answered = 0
+
+        async def swallow(message: Message) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.start":
+                answered = message["status"]
+
+        await self._api(scope, receive, swallow)
+        return answered
 
     @staticmethod
     async def _hang(
@@ -754,9 +782,21 @@ class EmulatorApp:
         return 499
 
 
-def _fault_headers(status: int) -> dict[str, str] | None:
+async def _break_connection(send: Send) -> None:
+    """Start an answer and never finish it: the server closes the connection, and the client
+    is left with no response it can use (as when a connection is reset mid-answer)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
+
+
+def _fault_headers(status: int, retry_after: int | None) -> dict[str, str] | None:
     if status == 429:
-        return {"Retry-After": "1"}
+        return {"Retry-After": str(retry_after)} if retry_after is not None else None
     if status == 401:
         return {"WWW-Authenticate": 'Basic realm="Boomi"'}
     return None

@@ -10,10 +10,13 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Generic, Protocol, TypeVar
 
 from boomi_promo.emulator.ids import new_uuid
+
+FaultHook = Callable[[], None]
+"""Run (outside the injector's lock) when a matching request arrives, before it is answered."""
 
 
 @dataclass
@@ -28,8 +31,19 @@ class Fault:
     """Seconds to wait before answering."""
     timeout: bool = False
     """Hang without answering until the client gives up."""
+    reset: bool = False
+    """Close the connection without an answer; the request is not run."""
+    lose_answer: bool = False
+    """Run the request, then close the connection without its answer (the write lands; the
+    caller never hears of it)."""
+    retry_after: int | None = 1
+    """The ``Retry-After`` seconds of an injected 429; ``None`` sends none."""
     count: int | None = None
     """Apply to the next ``count`` matching requests only; ``None`` = until cleared."""
+    skip: int = 0
+    """Let this many matching requests through untouched first (they use up no ``count``)."""
+    on_match: FaultHook | None = None
+    """Called for each request the fault applies to (tests use it to act at an exact step)."""
     fault_id: str = field(default_factory=new_uuid)
 
     def __post_init__(self) -> None:
@@ -41,7 +55,9 @@ class Fault:
         return self._pattern.search(path) is not None
 
     def describe(self) -> dict[str, Any]:
-        return asdict(self)
+        described = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "on_match"}
+        described["hook"] = self.on_match is not None
+        return described
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,10 @@ class FaultEffect:
 
     latency: float = 0.0
     timeout: bool = False
+    reset: bool = False
+    lose_answer: bool = False
     status: int | None = None
+    retry_after: int | None = 1
 
 
 class _CountedFault(Protocol):
@@ -104,7 +123,12 @@ class FaultInjector(_FaultList[Fault]):
         status: int | None = None,
         latency: float = 0.0,
         timeout: bool = False,
+        reset: bool = False,
+        lose_answer: bool = False,
+        retry_after: int | None = 1,
         count: int | None = None,
+        skip: int = 0,
+        on_match: FaultHook | None = None,
     ) -> Fault:
         return self._append(
             Fault(
@@ -113,23 +137,50 @@ class FaultInjector(_FaultList[Fault]):
                 status=status,
                 latency=latency,
                 timeout=timeout,
+                reset=reset,
+                lose_answer=lose_answer,
+                retry_after=retry_after,
                 count=count,
+                skip=skip,
+                on_match=on_match,
             )
         )
 
     def take(self, method: str, path: str) -> FaultEffect:
-        """Combine every fault matching this request, using up one of each one's count."""
-        latency, timeout, status = 0.0, False, None
+        """Combine every fault matching this request, using up one of each one's count.
+
+        Hooks run after the lock is released, so a hook may add or clear faults.
+        """
+        latency, timeout, reset, lose_answer = 0.0, False, False, False
+        status: int | None = None
+        retry_after: int | None = 1
+        hooks: list[FaultHook] = []
         with self._lock:
             for fault in list(self._faults):
                 if not fault.matches(method, path):
                     continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 latency += fault.latency
                 timeout = timeout or fault.timeout
-                if status is None:
-                    status = fault.status
+                reset = reset or fault.reset
+                lose_answer = lose_answer or fault.lose_answer
+                if status is None and fault.status is not None:
+                    status, retry_after = fault.status, fault.retry_after
+                if fault.on_match is not None:
+                    hooks.append(fault.on_match)
                 self._use(fault)
-        return FaultEffect(latency=latency, timeout=timeout, status=status)
+        for hook in hooks:
+            hook()
+        return FaultEffect(
+            latency=latency,
+            timeout=timeout,
+            reset=reset,
+            lose_answer=lose_answer,
+            status=status,
+            retry_after=retry_after,
+        )
 
 
 @dataclass(frozen=True)

@@ -405,17 +405,8 @@ async def package_and_deploy(
     ``mode`` given must be the one the status calls for (409 ``INVALID_PROMOTION_STATUS``).
     Every refusal happens before anything changes.
     """
-    async with ctx.unit_of_work() as uow:
-        promotion = await _load(uow, promotion_id)
-        linked = await _linked_test_promotion(uow, promotion)
+    promotion, chosen = await authorize_deployment(ctx, promotion_id, mode)
     await ctx.progress.link_promotion(promotion_id)
-    chosen = _check_mode(promotion, mode)
-    if chosen is DeploymentMode.TEST:
-        await require_dev_account(ctx, promotion.dev_account_id)
-    else:
-        _require_admin(ctx, chosen)
-        if chosen is not DeploymentMode.PACK_ASSIGNMENT:
-            check_segregation(ctx.principal.email, promotion, linked)
     if chosen is DeploymentMode.TEST:
         await _start(ctx, promotion_id, promotion.status, _S.TEST_DEPLOYING)
         return await _deploy_to_test(ctx, promotion_id, options)
@@ -431,6 +422,23 @@ async def package_and_deploy(
     await check_production_choices(ctx, promotion, options)
     await _start(ctx, promotion_id, promotion.status, _S.DEPLOYING)
     return await run_production_deployment(ctx, promotion_id, options)
+
+
+async def authorize_deployment(
+    ctx: ActionContext, promotion_id: str, mode: DeploymentMode | None
+) -> tuple[PromotionLog, DeploymentMode]:
+    """D's refusals, reading only: the mode the status calls for, and who may run it."""
+    async with ctx.unit_of_work() as uow:
+        promotion = await _load(uow, promotion_id)
+        linked = await _linked_test_promotion(uow, promotion)
+    chosen = _check_mode(promotion, mode)
+    if chosen is DeploymentMode.TEST:
+        await require_dev_account(ctx, promotion.dev_account_id)
+    else:
+        _require_admin(ctx, chosen)
+        if chosen is not DeploymentMode.PACK_ASSIGNMENT:
+            check_segregation(ctx.principal.email, promotion, linked)
+    return promotion, chosen
 
 
 def _check_mode(promotion: PromotionLog, requested: DeploymentMode | None) -> DeploymentMode:
@@ -904,17 +912,22 @@ async def _pack_for(
     ctx: ActionContext, promotion_id: str, choice: PackChoice, purpose: PackPurpose
 ) -> _Pack:
     """The chosen pack, or a new MULTI pack, recorded on the promotion at once (a retry then
-    uses it rather than creating a second one)."""
+    uses it rather than creating a second one). A retry that asks again for the new pack an
+    interrupted attempt already made and recorded gets that pack (its name is taken now)."""
     if choice.pack_id:
         found = await _get_pack(ctx.boomi, choice.pack_id, field="integrationPackId")
         pack = _Pack(found.id, found.name)
     elif choice.new_name:
         name = with_test_suffix(choice.new_name) if purpose is PackPurpose.TEST else choice.new_name
-        created = await ctx.boomi.create_publisher_integration_pack(
-            name.strip(), description=choice.new_description, installation_type="MULTI"
-        )
-        pack = _Pack(created.id, created.name)
-        ctx.log.info("integration pack created", pack_id=pack.pack_id, name=pack.name)
+        made_earlier = await _recorded_pack(ctx, promotion_id, purpose, name.strip())
+        if made_earlier is not None:
+            pack = made_earlier
+        else:
+            created = await ctx.boomi.create_publisher_integration_pack(
+                name.strip(), description=choice.new_description, installation_type="MULTI"
+            )
+            pack = _Pack(created.id, created.name)
+            ctx.log.info("integration pack created", pack_id=pack.pack_id, name=pack.name)
     else:
         raise InvalidRequest("No Integration Pack was chosen.", field="integrationPackId")
     if purpose is PackPurpose.TEST:
@@ -929,6 +942,27 @@ async def _pack_for(
             ctx, promotion_id, integration_pack_id=pack.pack_id, integration_pack_name=pack.name
         )
     return pack
+
+
+async def _recorded_pack(
+    ctx: ActionContext, promotion_id: str, purpose: PackPurpose, name: str
+) -> _Pack | None:
+    """The pack of ``purpose`` this promotion records, if it is named ``name`` and exists."""
+    async with ctx.unit_of_work() as uow:
+        promotion = await _load(uow, promotion_id)
+    recorded = (
+        (promotion.test_integration_pack_id, promotion.test_integration_pack_name)
+        if purpose is PackPurpose.TEST
+        else (promotion.integration_pack_id, promotion.integration_pack_name)
+    )
+    pack_id, pack_name = recorded
+    if not pack_id or pack_name != name:
+        return None
+    try:
+        found = await ctx.boomi.get_publisher_integration_pack(pack_id)
+    except BoomiNotFoundError:
+        return None
+    return _Pack(found.id, found.name)
 
 
 async def _release(

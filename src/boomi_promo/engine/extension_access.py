@@ -225,7 +225,7 @@ async def rebuild_extension_access(
             await uow.audit.append(
                 actor_email=actor,
                 action="extension_access.rebuilt",
-                target_type="ENVIRONMENT",
+                target_type="environment",
                 target_id=environment_id,
                 detail={"clientAccountId": client_account_id, "records": len(access)},
             )
@@ -396,7 +396,7 @@ async def refresh_after_deployment(
             await uow.audit.append(
                 actor_email=actor,
                 action="extension_access.refresh_failed",
-                target_type="PROMOTION",
+                target_type="promotion",
                 target_id=promotion_id,
                 detail={"error": str(message)[:500]},
             )

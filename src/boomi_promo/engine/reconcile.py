@@ -166,7 +166,8 @@ async def reconcile_branches(
     """List the orphaned ``promo-*`` branches and, unless ``dry_run``, delete each one.
 
     Each deletion (a branch already gone counts as deleted) is audited as
-    ``branch.reconciled``; a deletion Boomi refuses is reported in ``failed`` and the others
+    ``branch.reconciled`` and clears the branch id an ended promotion still recorded; a
+    deletion Boomi refuses is reported in ``failed`` and the others
     go on.
     """
     branches = [
@@ -190,6 +191,11 @@ async def reconcile_branches(
             report.failed.append((orphan, str(exc)))
             continue
         async with uow_factory() as uow:
+            # An ended promotion that kept the branch on record for us no longer holds it.
+            owner = await uow.promotions.get_for_update(orphan.promotion_id)
+            if owner is not None and owner.branch_id == orphan.branch_id:
+                owner.branch_id = None
+                await uow.promotions.update(owner)
             await uow.audit.append(
                 actor_email=actor,
                 action="branch.reconciled",

@@ -29,6 +29,7 @@ from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import ActionSpec, Profile, get_action
 from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.config import JobQueue
+from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.reconcile import reconcile_forever
 from boomi_promo.engine.recovery import SYSTEM_ACTOR
 from boomi_promo.errors import NotFound, PromoError, ServiceUnavailable, from_boomi_error
@@ -47,6 +48,12 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("boomi_promo.jobs")
 
+TRANSIENT_STATUSES = (
+    PromotionStatus.IN_PROGRESS,
+    PromotionStatus.TEST_DEPLOYING,
+    PromotionStatus.DEPLOYING,
+)
+"""Promotion statuses only a running job may hold."""
 INTERRUPTED_RESPONSE = {
     "success": False,
     "errorCode": "JOB_INTERRUPTED",
@@ -167,6 +174,12 @@ class JobRunner:
     # --- submit and watch ------------------------------------------------------------------
 
     async def submit(self, spec: ActionSpec, request: Profile, principal: Principal) -> Job:
+        """Check, then record and start (or queue) the job; a refusal writes nothing."""
+        if spec.precheck is not None:
+            try:
+                await spec.precheck(self._context(spec, principal), request)
+            except BoomiError as exc:
+                raise from_boomi_error(exc) from exc
         job = Job(
             action=spec.name,
             process_name=spec.process_name,
@@ -322,21 +335,24 @@ class JobRunner:
         )
         async with self._container.uow_factory() as uow:
             claimed = await uow.jobs.claim(job_id, self.owner)
+            if claimed:
+                await uow.audit.append(
+                    actor_email=principal.email,
+                    action="job.started",
+                    process_name=spec.process_name,
+                    target_type="job",
+                    target_id=job_id,
+                    before_status=JobState.QUEUED.value,
+                    after_status=JobState.RUNNING.value,
+                    detail={"owner": self.owner},
+                )
             await uow.commit()
         if not claimed:
             log.warning("job was claimed elsewhere")
             return
         heartbeat = asyncio.create_task(self._heartbeat(job_id))
         started = time.monotonic()
-        ctx = ActionContext(
-            principal=principal,
-            settings=self._container.settings,
-            boomi=self._container.boomi,
-            uow_factory=self._container.uow_factory,
-            log=log.bind(user=principal.email),
-            process_name=spec.process_name,
-            progress=JobProgress(self._container, job_id),
-        )
+        ctx = self._context(spec, principal, progress=JobProgress(self._container, job_id))
         try:
             response = await spec.handler(ctx, request)
         except asyncio.CancelledError:
@@ -346,22 +362,45 @@ class JobRunner:
             raise
         except PromoError as exc:
             await self._finish(
-                job_id, spec, started, JobState.FAILED, exc.envelope(), exc.status_code
+                job_id, principal, spec, started, JobState.FAILED, exc.envelope(), exc.status_code
             )
         except BoomiError as exc:
             failure = from_boomi_error(exc)
             await self._finish(
-                job_id, spec, started, JobState.FAILED, failure.envelope(), failure.status_code
+                job_id,
+                principal,
+                spec,
+                started,
+                JobState.FAILED,
+                failure.envelope(),
+                failure.status_code,
             )
         except Exception:
             log.exception("job failed unexpectedly")
-            await self._finish(job_id, spec, started, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500)
+            await self._finish(
+                job_id, principal, spec, started, JobState.FAILED, INTERNAL_ERROR_RESPONSE, 500
+            )
         else:
             body = response.model_dump(by_alias=True, mode="json")
-            await self._finish(job_id, spec, started, JobState.SUCCEEDED, body, 200)
+            await self._finish(job_id, principal, spec, started, JobState.SUCCEEDED, body, 200)
             log.info("job succeeded")
         finally:
             heartbeat.cancel()
+
+    def _context(
+        self, spec: ActionSpec, principal: Principal, *, progress: JobProgress | None = None
+    ) -> ActionContext:
+        ctx = ActionContext(
+            principal=principal,
+            settings=self._container.settings,
+            boomi=self._container.boomi,
+            uow_factory=self._container.uow_factory,
+            log=log.bind(user=principal.email),
+            process_name=spec.process_name,
+        )
+        if progress is not None:
+            ctx.progress = progress
+        return ctx
 
     async def _heartbeat(self, job_id: str) -> None:
         while True:
@@ -373,6 +412,7 @@ class JobRunner:
     async def _finish(
         self,
         job_id: str,
+        actor: Principal,
         spec: ActionSpec,
         started: float,
         state: JobState,
@@ -382,6 +422,16 @@ class JobRunner:
         """``started`` is the ``time.monotonic()`` at which the job began running here."""
         async with self._container.uow_factory() as uow:
             await uow.jobs.finish(job_id, state=state, response=response, http_status=http_status)
+            await uow.audit.append(
+                actor_email=actor.email,
+                action="job.finished",
+                process_name=spec.process_name,
+                target_type="job",
+                target_id=job_id,
+                before_status=JobState.RUNNING.value,
+                after_status=state.value,
+                detail={"httpStatus": http_status, "errorCode": response.get("errorCode")},
+            )
             await uow.commit()
         self._container.metrics.record_job(spec.name, state, time.monotonic() - started)
 
@@ -409,7 +459,24 @@ class JobRunner:
             spec = get_action(job.action)
             if spec is not None and await self._interrupt(job.id, spec, stale_before=stale_before):
                 recovered.append(job.id)
+        await self._compensate_again(stale_before)
         return recovered
+
+    async def _compensate_again(self, finished_before: datetime) -> None:
+        """Compensation that failed (Boomi was down, say) is tried again on later sweeps, so a
+        promotion never stays IN_PROGRESS or *_DEPLOYING after its job died."""
+        async with self._container.uow_factory() as uow:
+            unsettled = await uow.jobs.list_interrupted_unsettled(
+                finished_before=finished_before, promotion_statuses=TRANSIENT_STATUSES
+            )
+        for job in unsettled:
+            spec = get_action(job.action)
+            if spec is None or spec.recover is None:
+                continue
+            try:
+                await spec.recover(self._container, job)
+            except Exception:
+                log.exception("compensating an interrupted job failed again", job_id=job.id)
 
     async def _interrupt(self, job_id: str, spec: ActionSpec, *, stale_before: datetime) -> bool:
         async with self._container.uow_factory() as uow:
@@ -431,14 +498,17 @@ class JobRunner:
         if not won or job is None:
             return False
         log.warning("job interrupted", job_id=job_id, action=spec.name)
-        if self.queue is not None and job.queue_job_id is not None:
-            await release_queue_job(self.queue, job.queue_job_id)
         self._container.metrics.record_job_between(
             spec.name, JobState.INTERRUPTED, job.started_at, job.finished_at
         )
-        if spec.recover is not None:
-            try:
+        try:
+            if spec.recover is not None:
                 await spec.recover(self._container, job)
-            except Exception:
-                log.exception("compensating an interrupted job failed", job_id=job_id)
+        except Exception:
+            log.exception("compensating an interrupted job failed", job_id=job_id)
+        finally:
+            # Only once compensated: the next job under the same queue lock (the account's
+            # next promotion) must find the account free.
+            if self.queue is not None and job.queue_job_id is not None:
+                await release_queue_job(self.queue, job.queue_job_id)
         return True

@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import json
-import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Annotated
 from urllib.parse import urlencode
@@ -39,14 +37,12 @@ from boomi_promo.web.extension_editing import (
     plan_edit,
 )
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.pending_edits import PendingEdit, PendingEdits
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 
 EXTENSIONS_PATH = "/extensions"
 TEST, PRODUCTION = "test", "prod"
-PENDING_EDIT_SECONDS = 30 * 60
-PENDING_EDIT_LIMIT = 500
-"""Pending saves kept at most (oldest dropped first)."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -196,52 +192,9 @@ def map_summaries(summaries: str) -> list[MapSummary]:
 # --------------------------------------------------------------------------- saving
 
 
-@dataclass(frozen=True)
-class PendingEdit:
-    """A reviewed update waiting for its confirmation; only its author may send it."""
-
-    email: str
-    client_account_id: str
-    stage: str
-    environment_id: str
-    environment_name: str
-    payload: str
-    changes: list[ComponentChange]
-    created: float
-
-
-class PendingEdits:
-    def __init__(self) -> None:
-        self._edits: dict[str, PendingEdit] = {}
-
-    def put(self, edit: PendingEdit) -> str:
-        self._expire()
-        while len(self._edits) >= PENDING_EDIT_LIMIT:
-            self._edits.pop(next(iter(self._edits)))
-        token = secrets.token_urlsafe(24)
-        self._edits[token] = edit
-        return token
-
-    def take(self, token: str, email: str) -> PendingEdit | None:
-        self._expire()
-        edit = self._edits.get(token)
-        if edit is None or edit.email != email:
-            return None
-        del self._edits[token]
-        return edit
-
-    def _expire(self) -> None:
-        cutoff = time.monotonic() - PENDING_EDIT_SECONDS
-        for token in [t for t, e in self._edits.items() if e.created < cutoff]:
-            del self._edits[token]
-
-
 def pending_edits(request: Request) -> PendingEdits:
-    store = getattr(request.app.state, "pending_extension_edits", None)
-    if not isinstance(store, PendingEdits):
-        store = PendingEdits()
-        request.app.state.pending_extension_edits = store
-    return store
+    container = container_of(request)
+    return PendingEdits(container.uow_factory, container.session_secret)
 
 
 @router.post(EXTENSIONS_PATH + "/review", dependencies=[Depends(verified_csrf)])
@@ -288,7 +241,7 @@ async def review_changes(request: Request, principal: Developer) -> Response:
     if plan.empty:
         flash(request, "Nothing was changed, so nothing was saved.")
         return RedirectResponse(back, status_code=303)
-    token = pending_edits(request).put(
+    token = await pending_edits(request).put(
         PendingEdit(
             email=principal.email,
             client_account_id=choice.account.client_account_id,
@@ -297,7 +250,6 @@ async def review_changes(request: Request, principal: Developer) -> Response:
             environment_name=choice.environment_name,
             payload=plan.payload(),
             changes=plan.changes,
-            created=time.monotonic(),
         )
     )
     return _changes_page(request, principal, token, choice, plan.changes)
@@ -336,7 +288,7 @@ async def save_changes(
     request: Request, principal: Developer, token: Annotated[str, Form()] = ""
 ) -> Response:
     store = pending_edits(request)
-    edit = store.take(token, principal.email)
+    edit = await store.take(token, principal.email)
     if edit is None:
         return _problem(
             request,
@@ -368,7 +320,7 @@ async def save_changes(
             },
         )
     except PromoError as exc:
-        retry = store.put(edit)
+        retry = await store.put(edit)
         return _changes_page(
             request,
             principal,
@@ -383,7 +335,7 @@ async def save_changes(
         return _changes_page(
             request,
             principal,
-            store.put(edit),
+            await store.put(edit),
             picker.choice,
             edit.changes,
             refusal=saved.error_message or "Nothing was saved.",

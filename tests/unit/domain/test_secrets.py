@@ -557,3 +557,51 @@ class TestHostileXml:
     def test_documents_that_are_not_components_are_refused(self, xml: bytes) -> None:
         with pytest.raises(ComponentXmlError):
             strip_secrets(xml)
+
+
+@pytest.mark.parametrize(
+    ("body", "secret"),
+    [
+        # Compound names end in a secret word.
+        ('<MailSettings smtpPassword="cnry-smtp-pw"/>', "cnry-smtp-pw"),
+        ('<DbSettings db_secret="cnry-db-secret"/>', "cnry-db-secret"),
+        (
+            '<headers><header headerFieldName="Proxy-Authorization" headerValue="Basic cnry"/>'
+            "</headers>",
+            "Basic cnry",
+        ),
+        # A property typed as a password, whatever it is called.
+        (
+            '<DefinedProcessProperty name="signing" type="password">'
+            "<defaultValue>cnry-typed-pw</defaultValue></DefinedProcessProperty>",
+            "cnry-typed-pw",
+        ),
+        # Credentials recognised by their shape, under names that say nothing.
+        ('<QueueSettings brokerUrl="amqp://svc:cnry-url-pw@broker.internal:5672"/>', "cnry-url-pw"),
+        (
+            '<field id="dataSource" value="Server=db;User Id=svc;Password=cnry-conn-pw;"/>',
+            "cnry-conn-pw",
+        ),
+        (
+            "<keyData>-----BEGIN PRIVATE KEY-----\nMIIcnrykey\n-----END PRIVATE KEY-----</keyData>",
+            "MIIcnrykey",
+        ),
+    ],
+)
+def test_secrets_are_found_by_name_suffix_password_type_and_credential_shape(
+    body: str, secret: str
+) -> None:
+    result = strip_secrets(component("connector-settings", f"<Settings>{body}</Settings>"))
+
+    assert secret.encode() not in result.xml
+    assert result.stripped, "the stripped value is reported"
+
+
+def test_a_credential_written_in_script_code_is_left_to_the_reviewer() -> None:
+    # Emptying code would break the script; reviewers see scripts in the diff (G).
+    code = 'def url = "https://svc:pw@host"'
+    body = f"<ProcessingScript><script>{code}</script></ProcessingScript>"
+
+    result = strip_secrets(component("script.processing", body))
+
+    assert b"https://svc:pw@host" in result.xml

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,13 +14,28 @@ import pytest
 
 from boomi_promo.actions.scripts import ScriptIssueItem
 from boomi_promo.boomi.models import EnvironmentMapExtension
+from boomi_promo.config import Settings
 from boomi_promo.errors import Conflict, Forbidden
-from boomi_promo.store import Job, JobState
+from boomi_promo.store import Job, JobState, UnitOfWorkFactory, create_engine, upgrade_database
 from boomi_promo.web import gateway
 from tests.unit.web.extension_fakes import STORED_SECRET, FakeExtensionActions, map_extension
 from tests.unit.web.support import FakeContainer, csrf_token_in, sign_in
 
 MANAGER = "/extensions?account=client-co&env=test"
+
+
+@pytest.fixture
+async def container(tmp_path: Path) -> AsyncIterator[FakeContainer]:
+    """With a real store: pending saves wait there (any replica may confirm them)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'promo.db'}"
+    await upgrade_database(url)
+    engine = create_engine(url)
+    try:
+        yield FakeContainer(
+            settings=Settings(data_dir=tmp_path), uow_factory=UnitOfWorkFactory(engine)
+        )
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
