@@ -161,7 +161,7 @@ class _RunFailed(Exception):
 
 async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> PromotionOutcome:
     """Run a promotion for the (already authorised) caller; see the module docstring."""
-    root_id = await _package_root(ctx, request)
+    root_id = await package_root(ctx, request)
     await ctx.progress.report(step="resolve", message="Resolving the dependency tree")
     tree = await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id)
     _check_reviewed(tree, request.reviewed_component_ids)
@@ -170,7 +170,8 @@ async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> Pr
     return await run.run()
 
 
-async def _package_root(ctx: ActionContext, request: PromotionRequest) -> str:
+async def package_root(ctx: ActionContext, request: PromotionRequest) -> str:
+    """The root component of the dev package promoted (refused when it is not there)."""
     try:
         package = await ctx.boomi.get_packaged_component(
             request.dev_package_id, override_account=request.dev_account_id
@@ -190,6 +191,39 @@ async def _package_root(ctx: ActionContext, request: PromotionRequest) -> str:
             field="rootComponentId",
         )
     return package.component_id
+
+
+def cycle_refusal(tree: DependencyTree, cycle: list[str]) -> DependencyCycle:
+    """The refusal of a tree whose components reference each other in a circle."""
+    names = [tree.components[cid].name for cid in cycle]
+    return DependencyCycle(
+        "Components reference each other in a circle: "
+        + " → ".join([*names, names[0]])
+        + ". Break the cycle in the dev account and promote again.",
+        details={"cycle": cycle},
+    )
+
+
+def missing_connections_refusal(missing: list[MissingConnection]) -> MissingConnectionMappings:
+    """The refusal of a tree with connections that have no mapping (all of them listed)."""
+    names = ", ".join(m.name for m in missing)
+    return MissingConnectionMappings(
+        f"{len(missing)} connection(s) have no mapping to a shared connection in the "
+        f"primary account: {names}. An admin must map them before this promotes.",
+        details={"missingConnectionMappings": [m.to_json() for m in missing]},
+    )
+
+
+def branch_limit_refusal(count: int, needed: int, limit: int) -> BranchLimitReached | None:
+    """The refusal when ``needed`` more branches would pass the soft limit, else ``None``."""
+    if count + needed <= limit:
+        return None
+    return BranchLimitReached(
+        f"The primary account has {count} branches and this promotion needs "
+        f"{needed} more (the limit is {limit}); finish or withdraw pending "
+        "promotions before starting another.",
+        details={"branchCount": count, "branchLimit": limit},
+    )
 
 
 def _check_reviewed(tree: DependencyTree, reviewed: Collection[str] | None) -> None:
@@ -320,15 +354,7 @@ class _PromotionRun:
         try:
             return self.tree.write_order()
         except ReferenceCycleError as exc:
-            names = [self.tree.components[cid].name for cid in exc.cycle]
-            raise _RunFailed(
-                DependencyCycle(
-                    "Components reference each other in a circle: "
-                    + " → ".join([*names, names[0]])
-                    + ". Break the cycle in the dev account and promote again.",
-                    details={"cycle": exc.cycle},
-                )
-            ) from exc
+            raise _RunFailed(cycle_refusal(self.tree, exc.cycle)) from exc
 
     async def _check_connections(self) -> dict[str, str]:
         """Dev connection id → prod id; every connection must be mapped, else all are listed."""
@@ -343,14 +369,7 @@ class _PromotionRun:
             if c.component_id not in found
         ]
         if missing:
-            names = ", ".join(m.name for m in missing)
-            raise _RunFailed(
-                MissingConnectionMappings(
-                    f"{len(missing)} connection(s) have no mapping to a shared connection in the "
-                    f"primary account: {names}. An admin must map them before this promotes.",
-                    details={"missingConnectionMappings": [m.to_json() for m in missing]},
-                )
-            )
+            raise _RunFailed(missing_connections_refusal(missing))
         return {cid: found[cid].prod_component_id for cid in sorted(found)}
 
     async def _supersede_earlier(self) -> None:
@@ -425,15 +444,9 @@ class _PromotionRun:
         count = 0
         async for _branch in self.ctx.boomi.query_branches():
             count += 1
-        if count + needed > limit:
-            raise _RunFailed(
-                BranchLimitReached(
-                    f"The primary account has {count} branches and this promotion needs "
-                    f"{needed} more (the limit is {limit}); finish or withdraw pending "
-                    "promotions before starting another.",
-                    details={"branchCount": count, "branchLimit": limit},
-                )
-            )
+        refusal = branch_limit_refusal(count, needed, limit)
+        if refusal is not None:
+            raise _RunFailed(refusal)
 
     async def _create_branch_and_folders(self, sources: BranchSources) -> None:
         """The branch, and meanwhile the mirrored folders (they live outside the branch)."""
