@@ -1,0 +1,852 @@
+"""Rolling a process back, in Test or in Production, to the version released before the current.
+
+The history comes from the store and the truth about what runs from Boomi:
+
+* every release this product requested is in the audit trail (``promotion.release_requested``
+  on the promotion whose packages it shipped: the Integration Pack, the release type and the
+  package version of every shipped component), and whether it ended in ERROR
+  (``promotion.release_settled``);
+* the Integration Pack itself (``PublisherIntegrationPack``) says which package version of the
+  process's root component the environment runs now (``currentVersion``).
+
+The current release is the newest one of the process into that pack whose root package version
+is the one running; the previous release is the newest older one with another version, not
+itself rolled back, not failed, of a promotion still standing (DEPLOYED in Production;
+TEST_DEPLOYED, or a hotfix DEPLOYED, in Test). :func:`plan_rollback` works that out without
+writing anything, and says what would happen; :func:`execute_rollback` does it:
+
+1. **Production only — the restore branch.** Main still holds the newer content. The previous
+   release's packages are opened one at a time as temporary branches
+   (``promo-{restoreId}-src-N``, a branch made from a package holds that package's component
+   versions) and each of the previous promotion's components is read there; the restore
+   branch ``promo-{restoreId}`` is then made from main and every one of them written on it, so
+   each gains a version holding the old content.
+2. **The release.** The pack is released with the previous package versions of the shipped
+   components (added back to the pack if they left it) and every other member at the version
+   it runs now; the release status is read a bounded number of times and ERROR fails the
+   rollback (502 ``RELEASE_FAILED``).
+3. **The record.** The rolled-back promotion is marked (``resultDetail.rolledBack``, audited as
+   ``promotion.rolled_back`` with the versions before and after); in Production a restore
+   promotion is recorded PENDING_PEER_REVIEW with the restore branch. It then goes through
+   peer review (E3) and admin approval (S) like any other production promotion: approval
+   merges the branch into main — main gains the old content as new versions — packages from
+   main and releases the pack.
+
+A failure before the record deletes the restore branch and is audited (``rollback.failed``);
+the release, if it happened, stands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from boomi_promo.actions.context import ActionContext
+from boomi_promo.boomi.errors import BoomiBadRequestError, BoomiError, BoomiNotFoundError
+from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
+from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.branches import MAIN_BRANCH, source_branch_name
+from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
+from boomi_promo.engine.deployment import (
+    AUDIT_PAGE_SIZE,
+    RELEASE_REQUESTED,
+    RELEASE_SETTLED,
+    RELEASE_STATUS_POLLS,
+    ReleaseType,
+    promoted_components,
+    record_release_settled,
+)
+from boomi_promo.engine.errors import BranchLimitReached
+from boomi_promo.engine.lifecycle import load_for_update
+from boomi_promo.engine.recovery import branch_name_for, delete_promotion_branch
+from boomi_promo.errors import Conflict, PromoError, UpstreamFailure, from_boomi_error
+from boomi_promo.store import AuditEntry, PromotionLog
+
+HISTORY_SIZE = 200
+"""Promotions of the process read for its release history, newest first."""
+READS_AT_ONCE = 4
+ROLLED_BACK_KEY = "rolledBack"
+"""On the rolled-back promotion's ``resultDetail``: when, by whom, to which release."""
+ROLLBACK_KEY = "rollback"
+"""On a restore promotion's ``resultDetail``: the rollback it restores main for."""
+PROMOTION_ROLLED_BACK = "promotion.rolled_back"
+ROLLBACK_FAILED = "rollback.failed"
+PRODUCTION = "PRODUCTION"
+
+_S = PromotionStatus
+_STANDING = {
+    ReleaseType.PRODUCTION: frozenset({_S.DEPLOYED}),
+    ReleaseType.TEST: frozenset({_S.TEST_DEPLOYED, _S.DEPLOYED}),
+}
+"""A release may be returned to only while its promotion still stands in this environment (a
+cancelled test deployment is not one to go back to)."""
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class NoPreviousRelease(Conflict):
+    error_code = "NO_PREVIOUS_RELEASE"
+
+
+class ReleaseInProgress(Conflict):
+    error_code = "RELEASE_IN_PROGRESS"
+
+
+class ReleaseChanged(Conflict):
+    """The pack runs another version than the one the caller saw in the preview."""
+
+    error_code = "RELEASE_CHANGED"
+
+
+class UnknownCurrentRelease(Conflict):
+    """The pack runs a version that no release of this product shipped."""
+
+    error_code = "UNKNOWN_CURRENT_RELEASE"
+
+
+class AlreadyRolledBack(Conflict):
+    error_code = "ALREADY_ROLLED_BACK"
+
+
+def _upstream(message: str, error_code: str) -> UpstreamFailure:
+    return UpstreamFailure(message, error_code=error_code, status_code=502)
+
+
+# ---------------------------------------------------------------------------- history (pure)
+
+
+@dataclass(frozen=True)
+class ReleaseEvent:
+    """One release of a promotion's packages into an Integration Pack, as the audit recorded it."""
+
+    promotion_id: str
+    promotion_status: str
+    rolled_back: bool
+    """The promotion was rolled back since: it is not a release to go back to."""
+    release_id: str
+    requested_at: datetime
+    pack_id: str
+    pack_name: str
+    root_component_id: str
+    """The prod root process."""
+    versions: Mapping[str, str]
+    """Prod component id → package version, of every component the release shipped for it."""
+    outcome: str
+    """SUCCESS or ERROR once seen settled; empty while unknown."""
+
+    @property
+    def root_version(self) -> str:
+        return self.versions.get(self.root_component_id, "")
+
+
+def release_events(
+    record: PromotionLog, entries: Iterable[AuditEntry], release_type: ReleaseType
+) -> list[ReleaseEvent]:
+    """The releases of ``release_type`` the audit trail of ``record`` shows, in order."""
+    components = promoted_components(record.result_detail, record.root_component_id)
+    if components is None:
+        return []
+    items = list(entries)
+    outcomes = {
+        str((e.detail or {}).get("releaseId")): str((e.detail or {}).get("releaseStatus") or "")
+        for e in items
+        if e.action == RELEASE_SETTLED
+    }
+    rolled_back = ROLLED_BACK_KEY in (record.result_detail or {})
+    events: list[ReleaseEvent] = []
+    for entry in items:
+        detail = entry.detail or {}
+        release_id = str(detail.get("releaseId") or "")
+        if entry.action != RELEASE_REQUESTED or not release_id:
+            continue
+        if detail.get("releaseType") != release_type.value:
+            continue
+        versions = {
+            str(item.get("componentId")): str(item.get("packageVersion"))
+            for item in detail.get("components") or []
+            if isinstance(item, dict) and item.get("componentId") and item.get("packageVersion")
+        }
+        events.append(
+            ReleaseEvent(
+                promotion_id=record.promotion_id,
+                promotion_status=record.status,
+                rolled_back=rolled_back,
+                release_id=release_id,
+                requested_at=entry.at,
+                pack_id=str(detail.get("integrationPackId") or ""),
+                pack_name=str(detail.get("integrationPackName") or ""),
+                root_component_id=components.prod_root_id,
+                versions=versions,
+                outcome=outcomes.get(release_id, ""),
+            )
+        )
+    return events
+
+
+def choose_rollback(
+    history: Sequence[ReleaseEvent],
+    running_version: str | None,
+    release_type: ReleaseType,
+    *,
+    describing: str,
+) -> tuple[ReleaseEvent, ReleaseEvent]:
+    """(the release running now, the release to go back to) from one pack's history, newest
+    first; ``running_version`` is the root's package version the pack runs."""
+    usable = [e for e in history if e.outcome != ReleaseStatus.ERROR]
+    index = next(
+        (i for i, e in enumerate(usable) if running_version and e.root_version == running_version),
+        None,
+    )
+    if index is None:
+        raise UnknownCurrentRelease(
+            f"{describing} runs package version {running_version or '(none)'}, which no release "
+            "recorded by this service shipped; roll it back in Boomi.",
+            field="processName",
+        )
+    current = usable[index]
+    for event in usable[index + 1 :]:
+        if (
+            event.root_version != current.root_version
+            and not event.rolled_back
+            and event.promotion_status in _STANDING[release_type]
+        ):
+            return current, event
+    raise NoPreviousRelease(
+        f"{describing} runs package version {current.root_version} (promotion "
+        f"{current.promotion_id}); no earlier release of it is recorded to roll back to.",
+        field="processName",
+        details={"currentPromotionId": current.promotion_id},
+    )
+
+
+def rollback_release_components(
+    pack: PublisherIntegrationPack, previous: Mapping[str, str]
+) -> list[tuple[str, str]]:
+    """What the rollback releases: the previous versions of the shipped components, every other
+    live member at the version it runs now (a member never released stays unreleased)."""
+    released: dict[str, str] = {}
+    for member in pack.components:
+        if member.deleted or member.component_id in previous or not member.current_version:
+            continue
+        released[member.component_id] = member.current_version
+    released.update(previous)
+    return sorted(released.items())
+
+
+# ---------------------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class ComponentChange:
+    """A component of the pack whose released version the rollback changes."""
+
+    component_id: str
+    component_name: str
+    released_version: str
+    rollback_version: str
+
+
+@dataclass(frozen=True)
+class RestoreItem:
+    """A component main gets back (Production): the previous release's content, as a new version."""
+
+    dev_component_id: str
+    prod_component_id: str
+    component_name: str
+    component_type: str
+    package_id: str
+    """The previous release's package that holds the content."""
+    main_version: int | None
+    """What main holds now; ``None`` when main does not have it."""
+    restored_version: int | None = None
+    """The version written on the restore branch (after the rollback ran)."""
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    process_name: str
+    environment: ReleaseType
+    pack_id: str
+    pack_name: str
+    current: ReleaseEvent
+    previous: ReleaseEvent
+    changes: tuple[ComponentChange, ...]
+    restore: tuple[RestoreItem, ...]
+    """Empty in Test: main changes only at a production deployment."""
+    restore_packages: tuple[RecordedPackage, ...]
+
+    def steps(self) -> list[str]:
+        """What the rollback does, one sentence a step."""
+        where = f"Integration Pack '{self.pack_name}' ({self.environment.value})"
+        steps = [
+            f"{where} runs package version {self.current.root_version} of {self.process_name} "
+            f"(promotion {self.current.promotion_id}).",
+            f"It is released again with package version {self.previous.root_version} "
+            f"(promotion {self.previous.promotion_id}, released "
+            f"{self.previous.requested_at:%Y-%m-%d %H:%M} UTC): "
+            + "; ".join(
+                f"{c.component_name or c.component_id} {c.released_version} → {c.rollback_version}"
+                for c in self.changes
+            )
+            + ". Every other component of the pack keeps the version it runs.",
+        ]
+        if self.restore:
+            steps.append(
+                f"Main keeps the newer content until a reviewed restore: a restore promotion "
+                f"writes the content promotion {self.previous.promotion_id} released of "
+                f"{len(self.restore)} component(s) on a new branch, as new versions, and waits "
+                "for peer review and admin approval; approval merges it into main and releases "
+                "the pack from main."
+            )
+        steps.append(
+            f"The rolled-back promotion {self.current.promotion_id} is marked rolled back; "
+            "every step is in the audit trail."
+        )
+        return steps
+
+
+async def plan_rollback(
+    ctx: ActionContext,
+    process_name: str,
+    environment: ReleaseType,
+    *,
+    expected_version: str | None = None,
+) -> RollbackPlan:
+    """What rolling ``process_name`` back in ``environment`` would do; reads only.
+
+    409 ``NO_PREVIOUS_RELEASE`` when there is nothing to go back to, ``RELEASE_IN_PROGRESS``
+    while the pack's last release is still running, ``UNKNOWN_CURRENT_RELEASE`` when the pack
+    runs a version no recorded release shipped, ``RELEASE_CHANGED`` when it runs another
+    version than ``expected_version``.
+    """
+    describing = f"{process_name} in {environment.value.title()}"
+    history = await _history(ctx, process_name, environment)
+    if not history:
+        raise NoPreviousRelease(
+            f"No release of {process_name} to {environment.value.title()} is recorded; there is "
+            "nothing to roll back.",
+            field="processName",
+        )
+    newest = history[0]
+    history = [e for e in history if e.pack_id == newest.pack_id]
+    if not newest.outcome:
+        status = await ctx.boomi.get_release_status(newest.release_id)
+        if not status.finished:
+            raise ReleaseInProgress(
+                f"The last release of {describing} (request {newest.release_id}) is "
+                f"{status.release_status}; roll back once it has finished.",
+                field="processName",
+            )
+        if status.release_status == ReleaseStatus.ERROR:
+            history = [replace(newest, outcome=ReleaseStatus.ERROR), *history[1:]]
+    pack = await ctx.boomi.get_publisher_integration_pack(newest.pack_id)
+    member = pack.component(newest.root_component_id)
+    running = member.current_version if member is not None else None
+    if expected_version and running != expected_version:
+        raise ReleaseChanged(
+            f"{describing} now runs package version {running or '(none)'}, not "
+            f"{expected_version}; look at the rollback again before confirming it.",
+            field="expectedPackageVersion",
+        )
+    current, previous = choose_rollback(history, running, environment, describing=describing)
+    names = {m.component_id: m.component_name or "" for m in pack.components}
+    changes = tuple(
+        ComponentChange(
+            component_id=component_id,
+            component_name=names.get(component_id, ""),
+            released_version=_running(pack, component_id),
+            rollback_version=version,
+        )
+        for component_id, version in sorted(previous.versions.items())
+        if _running(pack, component_id) != version
+    )
+    restore: tuple[RestoreItem, ...] = ()
+    packages: tuple[RecordedPackage, ...] = ()
+    if environment is ReleaseType.PRODUCTION:
+        restore, packages = await _restore_items(ctx, previous.promotion_id)
+    return RollbackPlan(
+        process_name=process_name,
+        environment=environment,
+        pack_id=pack.id,
+        pack_name=pack.name,
+        current=current,
+        previous=previous,
+        changes=changes,
+        restore=restore,
+        restore_packages=packages,
+    )
+
+
+def _running(pack: PublisherIntegrationPack, component_id: str) -> str:
+    """The package version of the component the pack's last release shipped ('' if none)."""
+    member = pack.component(component_id)
+    return (member.current_version or "") if member is not None else ""
+
+
+async def _history(
+    ctx: ActionContext, process_name: str, environment: ReleaseType
+) -> list[ReleaseEvent]:
+    """Every recorded release of the process in the environment, newest first."""
+    events: list[ReleaseEvent] = []
+    async with ctx.unit_of_work() as uow:
+        records = await uow.promotions.query(process_name=process_name, page_size=HISTORY_SIZE)
+        for record in records.items:
+            entries = await uow.audit.list_entries(
+                target_type="promotion", target_id=record.promotion_id, page_size=AUDIT_PAGE_SIZE
+            )
+            events.extend(release_events(record, entries.items, environment))
+    return sorted(events, key=lambda e: e.requested_at, reverse=True)
+
+
+async def _restore_items(
+    ctx: ActionContext, promotion_id: str
+) -> tuple[tuple[RestoreItem, ...], tuple[RecordedPackage, ...]]:
+    """The previous promotion's components its packages hold, with what main holds now."""
+    async with ctx.unit_of_work() as uow:
+        record = await uow.promotions.get(promotion_id)
+    assert record is not None, "a release event names a stored promotion"
+    components = promoted_components(record.result_detail, record.root_component_id)
+    results = {
+        str(item.get("prodComponentId")): item
+        for item in (record.result_detail or {}).get("promotionResults") or []
+        if isinstance(item, dict)
+    }
+    packages = recorded_packages(record)
+    root_first = sorted(packages, key=lambda p: p.package_id != record.prod_package_id)
+    holder: dict[str, str] = {}
+    for package in root_first:
+        for prod_id in package.prod_component_ids:
+            holder.setdefault(prod_id, package.package_id)
+    if components is None or components.prod_root_id not in holder:
+        raise NoPreviousRelease(
+            f"Promotion {promotion_id}'s packages are not recorded; main cannot be restored to it.",
+            field="processName",
+        )
+    wanted = [
+        (dev, prod) for dev, prod in sorted(components.prod_ids_by_dev_id.items()) if prod in holder
+    ]
+    main_versions = await _main_versions(ctx, [prod for _, prod in wanted])
+    items = tuple(
+        RestoreItem(
+            dev_component_id=dev,
+            prod_component_id=prod,
+            component_name=str(results.get(prod, {}).get("componentName") or ""),
+            component_type=components.types_by_prod_id.get(prod, ""),
+            package_id=holder[prod],
+            main_version=main_versions[prod],
+        )
+        for dev, prod in wanted
+    )
+    return items, tuple(p for p in root_first if p.package_id in set(holder.values()))
+
+
+async def _main_versions(ctx: ActionContext, component_ids: list[str]) -> dict[str, int | None]:
+    semaphore = asyncio.Semaphore(READS_AT_ONCE)
+
+    async def read(component_id: str) -> int | None:
+        async with semaphore:
+            try:
+                return (await ctx.boomi.get_component_metadata(component_id)).version
+            except BoomiNotFoundError:
+                return None
+
+    found = await asyncio.gather(*(read(c) for c in component_ids))
+    return dict(zip(component_ids, found, strict=True))
+
+
+# ---------------------------------------------------------------------------- doing it
+
+
+@dataclass(frozen=True)
+class RollbackOutcome:
+    release_id: str
+    release_status: str
+    restore_promotion_id: str = ""
+    restore_branch_id: str = ""
+    restore_branch_name: str = ""
+    restored: tuple[RestoreItem, ...] = ()
+
+
+async def execute_rollback(
+    ctx: ActionContext, plan: RollbackPlan, *, reason: str | None = None
+) -> RollbackOutcome:
+    """Do what ``plan`` says (see the module docstring); typed errors, audited failures."""
+    restore_id = str(uuid.uuid4()) if plan.restore else ""
+    restored: tuple[RestoreItem, ...] = ()
+    branch_id = ""
+    try:
+        if plan.restore:
+            try:
+                await _check_branch_room(ctx)
+                restored, branch_id = await _prepare_restore_branch(ctx, plan, restore_id)
+            except BoomiError as exc:
+                raise _typed(exc, "RESTORE_FAILED", "preparing the restore branch") from exc
+        try:
+            release_id, status = await _release_previous(ctx, plan)
+        except BoomiError as exc:
+            raise _typed(exc, "RELEASE_FAILED", "releasing the previous version") from exc
+    except Exception as exc:
+        await _abandon(ctx, plan, restore_id, exc)
+        raise
+    try:
+        await _record(ctx, plan, release_id, restore_id, branch_id, restored, reason)
+    except Exception as exc:
+        await _abandon(ctx, plan, restore_id, exc)
+        raise
+    return RollbackOutcome(
+        release_id=release_id,
+        release_status=status,
+        restore_promotion_id=restore_id,
+        restore_branch_id=branch_id,
+        restore_branch_name=branch_name_for(restore_id) if restore_id else "",
+        restored=restored,
+    )
+
+
+def _typed(exc: BoomiError, error_code: str, doing: str) -> PromoError:
+    """Boomi refusing the request is the rollback failing (502); other failures keep their
+    own codes (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE)."""
+    if isinstance(exc, BoomiBadRequestError | BoomiNotFoundError):
+        return _upstream(f"The rollback failed while {doing}: {exc.message}", error_code)
+    return from_boomi_error(exc)
+
+
+async def _check_branch_room(ctx: ActionContext) -> None:
+    """Room for one branch at a time (a temporary one, then the restore branch)."""
+    limit = ctx.settings.boomi.branch_soft_limit
+    count = 0
+    async for branch in ctx.boomi.query_branches():
+        if not branch.deleted:
+            count += 1
+    if count + 1 > limit:
+        raise BranchLimitReached(
+            f"The primary account has {count} branches (the limit is {limit}); the restore "
+            "promotion needs one more. Finish or withdraw pending promotions first.",
+            details={"branchCount": count, "branchLimit": limit},
+        )
+
+
+async def _prepare_restore_branch(
+    ctx: ActionContext, plan: RollbackPlan, restore_id: str
+) -> tuple[tuple[RestoreItem, ...], str]:
+    """The restore branch, holding the previous release's content as new versions."""
+    settings = ctx.settings.boomi
+    main = await ctx.boomi.find_branch_by_name(MAIN_BRANCH)
+    if main is None:
+        raise LookupError("the primary account has no main branch")
+    contents: dict[str, bytes] = {}
+    for number, package in enumerate(plan.restore_packages, start=1):
+        await ctx.progress.report(
+            step="restore",
+            current=number,
+            total=len(plan.restore_packages),
+            message=f"Reading package {package.package_id} of the previous release",
+        )
+        wanted = [i.prod_component_id for i in plan.restore if i.package_id == package.package_id]
+        name = source_branch_name(restore_id, number)
+        temporary = await ctx.boomi.create_branch(
+            name,
+            parent_id=main.id,
+            package_id=package.package_id,
+            description=f"Package {package.package_id} for the rollback {restore_id}",
+        )
+        try:
+            await ctx.boomi.wait_for_branch_ready(
+                temporary.id,
+                timeout_seconds=settings.branch_ready_timeout_seconds,
+                interval_seconds=settings.poll_interval_seconds,
+            )
+            for component_id in wanted:
+                old = await ctx.boomi.get_component(component_id, branch_id=temporary.id)
+                contents[component_id] = old.xml
+        finally:
+            await _delete_temporary(ctx, temporary.id, name)
+    branch = await ctx.boomi.create_branch(
+        branch_name_for(restore_id),
+        parent_id=main.id,
+        description=f"Rollback of {plan.process_name} to promotion {plan.previous.promotion_id}",
+    )
+    await ctx.boomi.wait_for_branch_ready(
+        branch.id,
+        timeout_seconds=settings.branch_ready_timeout_seconds,
+        interval_seconds=settings.poll_interval_seconds,
+    )
+    restored: list[RestoreItem] = []
+    for number, item in enumerate(plan.restore, start=1):
+        await ctx.progress.report(
+            step="restore",
+            current=number,
+            total=len(plan.restore),
+            message=f"Writing {item.component_name or item.prod_component_id} on the branch",
+        )
+        written = await ctx.boomi.update_component(
+            item.prod_component_id, contents[item.prod_component_id], branch_id=branch.id
+        )
+        restored.append(replace(item, restored_version=written.version))
+    return tuple(restored), branch.id
+
+
+async def _delete_temporary(ctx: ActionContext, branch_id: str, name: str) -> None:
+    # A failure here must not hide the error that brought us here; the name tells the
+    # reconciler whose branch it is.
+    try:
+        await ctx.boomi.delete_branch(branch_id)
+    except BoomiError:
+        ctx.log.warning("temporary branch not deleted; left for the reconciler", branch=name)
+
+
+async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str, str]:
+    """Release the pack with the previous versions; (request id, status after the bounded wait)."""
+    await ctx.progress.report(step="release", message=f"Releasing {plan.pack_name}")
+    previous = dict(plan.previous.versions)
+    pack = await ctx.boomi.get_publisher_integration_pack(plan.pack_id)
+    missing = [
+        component_id
+        for component_id in previous
+        if (member := pack.component(component_id)) is None or member.deleted
+    ]
+    if missing:
+        pack = await ctx.boomi.add_to_integration_pack(plan.pack_id, missing)
+    started = await ctx.boomi.release_integration_pack(
+        plan.pack_id, rollback_release_components(pack, previous)
+    )
+    request_id = started.request_id
+    async with ctx.unit_of_work() as uow:
+        await uow.audit.append(
+            actor_email=ctx.principal.email,
+            action=RELEASE_REQUESTED,
+            process_name=ctx.process_name,
+            target_type="promotion",
+            target_id=plan.previous.promotion_id,
+            detail={
+                "releaseId": request_id,
+                "releaseType": plan.environment.value,
+                "integrationPackId": plan.pack_id,
+                "integrationPackName": plan.pack_name,
+                "packageVersion": plan.previous.root_version,
+                "components": [
+                    {"componentId": component_id, "packageVersion": version}
+                    for component_id, version in previous.items()
+                ],
+                "rollbackOf": plan.current.promotion_id,
+            },
+        )
+        await uow.commit()
+    for attempt in range(RELEASE_STATUS_POLLS):
+        if attempt:
+            await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
+        status = await ctx.boomi.get_release_status(request_id)
+        if status.finished:
+            async with ctx.unit_of_work() as uow:
+                await record_release_settled(
+                    uow, plan.previous.promotion_id, status, actor=ctx.principal.email
+                )
+                await uow.commit()
+            break
+    if status.release_status == ReleaseStatus.ERROR:
+        why = f": {status.message}" if status.message else ""
+        raise _upstream(
+            f"Boomi reported the rollback release of Integration Pack '{plan.pack_name}' "
+            f"(request {request_id}) as ERROR{why}. The environment still runs package version "
+            f"{plan.current.root_version}.",
+            "RELEASE_FAILED",
+        )
+    return request_id, status.release_status
+
+
+async def _record(
+    ctx: ActionContext,
+    plan: RollbackPlan,
+    release_id: str,
+    restore_id: str,
+    branch_id: str,
+    restored: tuple[RestoreItem, ...],
+    reason: str | None,
+) -> None:
+    """Mark the rolled-back promotion and, in Production, record the restore promotion."""
+    actor = ctx.principal.email
+    now = datetime.now(UTC)
+    before = {"promotionId": plan.current.promotion_id, "packageVersion": plan.current.root_version}
+    after = {
+        "promotionId": plan.previous.promotion_id,
+        "packageVersion": plan.previous.root_version,
+    }
+    async with ctx.unit_of_work() as uow:
+        current = await load_for_update(uow, plan.current.promotion_id)
+        detail = dict(current.result_detail or {})
+        if ROLLED_BACK_KEY in detail:
+            raise AlreadyRolledBack(
+                f"Promotion {current.promotion_id} was rolled back by someone else meanwhile.",
+                field="processName",
+            )
+        current.result_detail = {
+            **detail,
+            ROLLED_BACK_KEY: {
+                "at": now.isoformat(),
+                "by": actor,
+                "environment": plan.environment.value,
+                "releaseId": release_id,
+                "restoredReleaseOf": plan.previous.promotion_id,
+                "restorePromotionId": restore_id,
+                "reason": reason or "",
+            },
+        }
+        await uow.promotions.update(current)
+        await uow.audit.append(
+            actor_email=actor,
+            action=PROMOTION_ROLLED_BACK,
+            process_name=ctx.process_name,
+            target_type="promotion",
+            target_id=current.promotion_id,
+            detail={
+                "environment": plan.environment.value,
+                "integrationPackId": plan.pack_id,
+                "integrationPackName": plan.pack_name,
+                "releaseId": release_id,
+                "before": before,
+                "after": after,
+                "restorePromotionId": restore_id,
+                "reason": reason or "",
+            },
+        )
+        if restore_id:
+            previous = await load_for_update(uow, plan.previous.promotion_id)
+            await uow.promotions.add(
+                _restore_record(
+                    ctx,
+                    plan,
+                    previous,
+                    _Restore(restore_id, branch_id, release_id, restored),
+                    reason,
+                    now,
+                )
+            )
+            await uow.audit.append(
+                actor_email=actor,
+                action=f"promotion.{_S.PENDING_PEER_REVIEW.value.lower()}",
+                process_name=ctx.process_name,
+                target_type="promotion",
+                target_id=restore_id,
+                after_status=_S.PENDING_PEER_REVIEW,
+                detail={
+                    "rollbackOf": plan.current.promotion_id,
+                    "restores": plan.previous.promotion_id,
+                    "branchId": branch_id,
+                    "before": {"mainVersions": _versions(restored, "main_version")},
+                    "after": {"branchVersions": _versions(restored, "restored_version")},
+                },
+            )
+        await uow.commit()
+    ctx.log.info(
+        "process rolled back",
+        process=plan.process_name,
+        environment=plan.environment.value,
+        release_id=release_id,
+        restore_promotion_id=restore_id or None,
+    )
+
+
+def _versions(items: Iterable[RestoreItem], field: str) -> dict[str, Any]:
+    return {item.prod_component_id: getattr(item, field) for item in items}
+
+
+@dataclass(frozen=True)
+class _Restore:
+    promotion_id: str
+    branch_id: str
+    release_id: str
+    restored: tuple[RestoreItem, ...]
+
+
+def _restore_record(
+    ctx: ActionContext,
+    plan: RollbackPlan,
+    previous: PromotionLog,
+    restore: _Restore,
+    reason: str | None,
+    now: datetime,
+) -> PromotionLog:
+    """The restore promotion: a PRODUCTION promotion of the previous content, under review."""
+    actor = ctx.principal.email
+    notes = (
+        f"Rollback of {plan.process_name}: restores main to the content released by promotion "
+        f"{plan.previous.promotion_id} (package version {plan.previous.root_version}), replacing "
+        f"promotion {plan.current.promotion_id}." + (f" Reason: {reason}" if reason else "")
+    )
+    return PromotionLog(
+        promotion_id=restore.promotion_id,
+        dev_account_id=previous.dev_account_id,
+        dev_account_name=previous.dev_account_name,
+        prod_account_id=previous.prod_account_id,
+        dev_package_id=previous.dev_package_id,
+        root_component_id=previous.root_component_id,
+        process_name=previous.process_name,
+        initiated_by=actor,
+        initiated_at=now,
+        status=_S.PENDING_PEER_REVIEW,
+        target_environment=PRODUCTION,
+        components_total=len(restore.restored),
+        components_updated=len(restore.restored),
+        result_detail={
+            "promotionResults": [
+                {
+                    "devComponentId": item.dev_component_id,
+                    "prodComponentId": item.prod_component_id,
+                    "componentName": item.component_name,
+                    "componentType": item.component_type,
+                    "action": "UPDATED",
+                    "version": item.restored_version,
+                    "error": "",
+                }
+                for item in restore.restored
+            ],
+            "deploymentNotes": notes,
+            ROLLBACK_KEY: {
+                "rollbackOf": plan.current.promotion_id,
+                "restores": plan.previous.promotion_id,
+                "packageVersion": plan.previous.root_version,
+                "releaseId": restore.release_id,
+                "reason": reason or "",
+            },
+        },
+        branch_id=restore.branch_id,
+        branch_name=branch_name_for(restore.promotion_id),
+        submitted_for_review_by=actor,
+        submitted_for_review_at=now,
+        integration_pack_id=plan.pack_id,
+        integration_pack_name=plan.pack_name,
+    )
+
+
+async def _abandon(ctx: ActionContext, plan: RollbackPlan, restore_id: str, exc: Exception) -> None:
+    """After a failure: the restore branch goes (found by name), the failure is audited."""
+    if restore_id:
+        try:
+            await delete_promotion_branch(ctx.boomi, restore_id, None)
+        except BoomiError:
+            ctx.log.exception("restore branch left for the reconciler", restore_id=restore_id)
+    error_code = exc.error_code if isinstance(exc, PromoError) else type(exc).__name__
+    message = exc.message if isinstance(exc, PromoError) else str(exc)
+    try:
+        async with ctx.unit_of_work() as uow:
+            await uow.audit.append(
+                actor_email=ctx.principal.email,
+                action=ROLLBACK_FAILED,
+                process_name=ctx.process_name,
+                target_type="promotion",
+                target_id=plan.current.promotion_id,
+                detail={
+                    "environment": plan.environment.value,
+                    "errorCode": error_code,
+                    "reason": message[:1000],
+                    "rollbackTo": plan.previous.promotion_id,
+                },
+            )
+            await uow.commit()
+    except Exception:
+        ctx.log.exception("could not audit the failed rollback")
