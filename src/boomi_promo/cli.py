@@ -13,8 +13,11 @@ from boomi_promo.cli_audit import audit_app
 from boomi_promo.cli_doctor import doctor
 from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
+from boomi_promo.cli_metrics import metrics_app
 from boomi_promo.cli_reconcile import reconcile
 from boomi_promo.config import JobQueue, Settings
+from boomi_promo.notifications.cli import notifications_app
+from boomi_promo.remote.commands import remote_app
 
 app = typer.Typer(
     help="boomi-promo: promote Boomi components into the primary account.", no_args_is_help=True
@@ -24,6 +27,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(extensions_app, name="extensions")
 app.add_typer(audit_app, name="audit")
+app.add_typer(metrics_app, name="metrics")
+app.add_typer(notifications_app, name="notifications")
+app.add_typer(remote_app, name="remote")
 app.command("doctor")(doctor)
 app.command("reconcile")(reconcile)
 

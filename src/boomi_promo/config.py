@@ -6,11 +6,13 @@ Nested names use ``__`` (``PROMO_BOOMI__API_TOKEN``). Every limit the specificat
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -83,12 +85,133 @@ class JobSettings(BaseModel):
     """Delete orphaned ``promo-*`` branches this often (``promo reconcile``); ``None``: never."""
 
 
+class NotificationEvent(StrEnum):
+    """What a notification channel can subscribe to."""
+
+    SUBMITTED = "submitted"
+    """A promotion entered peer review (production from test, or a hotfix)."""
+    PEER_DECISION = "peer_decision"
+    ADMIN_DECISION = "admin_decision"
+    DEPLOYED = "deployed"
+    """Released to Test (TEST_DEPLOYED) or deployed to Production (DEPLOYED)."""
+    FAILED = "failed"
+    """A promotion FAILED, or a deployment ended TEST_DEPLOY_FAILED / DEPLOY_FAILED."""
+    STALE_REVIEW = "stale_review"
+    """A promotion waited in peer or admin review longer than ``stale_review_after_hours``."""
+
+
+ALL_NOTIFICATION_EVENTS = list(NotificationEvent)
+
+
+class SmtpSecurity(StrEnum):
+    STARTTLS = "starttls"
+    """Plain connection upgraded with STARTTLS before logging in (port 587)."""
+    TLS = "tls"
+    """TLS from the first byte (port 465)."""
+    NONE = "none"
+    """No encryption: only for a relay on the same host or network."""
+
+
+class SmtpSettings(BaseModel):
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: SmtpSecurity = SmtpSecurity.STARTTLS
+    username: str = ""
+    """Log in when set (after STARTTLS, when that is on)."""
+    password: SecretStr = SecretStr("")
+    sender: str = ""
+    """The From address, e.g. ``boomi-promo <promo@example.com>``."""
+    ca_file: Path | None = None
+    """Trust this CA bundle instead of the system's (an internal mail relay)."""
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class EmailChannel(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    to: list[str] = Field(min_length=1)
+    """Recipients of every notification of this channel (a team list, the platform team)."""
+    events: list[NotificationEvent] = Field(default_factory=lambda: list(ALL_NOTIFICATION_EVENTS))
+    notify_initiator: bool = False
+    """Also send each notification to the promotion's initiator and submitter."""
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, recipients: list[str]) -> list[str]:
+        for address in recipients:
+            if "@" not in parseaddr(address)[1]:
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return recipients
+
+
+class WebhookFormat(StrEnum):
+    JSON = "json"
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class WebhookChannel(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    url: SecretStr
+    """Secret: Slack and Teams webhook URLs carry their token in the path."""
+    format: WebhookFormat = WebhookFormat.JSON
+    events: list[NotificationEvent] = Field(default_factory=lambda: list(ALL_NOTIFICATION_EVENTS))
+    signing_secret: SecretStr = SecretStr("")
+    """``json`` format: sign each body with HMAC-SHA256 (``X-Promo-Signature: sha256=<hex>``)."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: SecretStr) -> SecretStr:
+        parsed = urlsplit(url.get_secret_value())
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return url
+
+
+class NotificationSettings(BaseModel):
+    """Where promotion events are announced (docs/deployment.md, "Notifications").
+
+    Lists come as JSON: ``PROMO_NOTIFICATIONS__WEBHOOKS='[{"name": "slack", "url": "...",
+    "format": "slack", "events": ["deployed", "failed"]}]'``.
+    """
+
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    emails: list[EmailChannel] = Field(default_factory=list)
+    webhooks: list[WebhookChannel] = Field(default_factory=list)
+    poll_seconds: float = Field(default=5.0, gt=0)
+    """How often the audit trail is read for new events and due deliveries are sent."""
+    stale_review_after_hours: float | None = Field(default=24.0, gt=0)
+    """A review waiting this long is announced, and again after each further such period;
+    ``None``: never."""
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    backoff_seconds: float = Field(default=30.0, ge=0)
+    """The wait before the second attempt; it doubles before each further one."""
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    """Per webhook request."""
+
+    @model_validator(mode="after")
+    def _check_channels(self) -> NotificationSettings:
+        names = [email.name for email in self.emails] + [hook.name for hook in self.webhooks]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"notification channel names must be unique: {', '.join(repeated)}")
+        if self.emails and (not self.smtp.host or not self.smtp.sender):
+            raise ValueError("e-mail channels need notifications.smtp.host and smtp.sender")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.emails or self.webhooks)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="PROMO_",
         env_nested_delimiter="__",
         env_file=None,
         extra="ignore",
+        # A refused value is not repeated in the error: it may be a token or a webhook URL,
+        # whose path is the hook's secret.
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Field(default_factory=lambda: Path.cwd() / ".data")
@@ -102,6 +225,7 @@ class Settings(BaseSettings):
     groups: GroupSettings = Field(default_factory=GroupSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     log_json: bool = False
 
     @property

@@ -208,6 +208,12 @@ RULES: tuple[Rule, ...] = (
         extra={"rootComponentId": "not-the-package-root"},
     ),
     Rule(
+        "planPromotion",
+        admin=_same(ALLOW, *ACCOUNTS),
+        contributor=ACCOUNT_SCOPED,
+        why="C2 (issue 9) CONTRIBUTOR+ and the dev account granted, as executePromotion",
+    ),
+    Rule(
         "packageAndDeploy",
         variant="mode 1, Dev → Test",
         status="COMPLETED",
@@ -272,6 +278,14 @@ RULES: tuple[Rule, ...] = (
         admin=_same(ALLOW, *NOTHING),
         contributor=_same(INSUFFICIENT_TIER, *NOTHING),
         why="§7 an admin can rebuild ExtensionAccessMapping",
+    ),
+    Rule(
+        "rollbackRelease",
+        admin=_same(ALLOW, *NOTHING),
+        contributor=_same(INSUFFICIENT_TIER, *NOTHING),
+        why="issue 9: only an admin rolls a release back",
+        probe="409 NO_PREVIOUS_RELEASE: nothing was released before",
+        extra={"processName": "Customer Sync", "environment": "PRODUCTION", "dryRun": True},
     ),
     Rule(
         "getMapExtension",

@@ -371,7 +371,7 @@ def _account_body(rule: Rule, account: Account) -> dict[str, Any]:
     base: dict[str, Any] = {"devAccountId": account.account_id}
     if rule.action == "resolveDependencies":
         return {**base, "rootComponentId": account.root_component_id}
-    if rule.action == "executePromotion":
+    if rule.action in ("executePromotion", "planPromotion"):
         return {**base, "devPackageId": account.package_id}
     if rule.action != "manageMappings":
         return base

@@ -253,6 +253,11 @@ async def test_no_planted_secret_leaves_the_dev_account(
         "resolveDependencies",
         {"devAccountId": corpus.account_id, "rootComponentId": corpus.process_id},
     )
+    responses["planPromotion"] = await corpus_service.call(
+        ALICE,
+        "planPromotion",
+        {"devAccountId": corpus.account_id, "devPackageId": corpus.package_id},
+    )
     promotion = await promoted_corpus(corpus_service)
     promotion_id = promotion["promotionId"]
     responses["queryStatus"] = await corpus_service.call(

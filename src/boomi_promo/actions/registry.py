@@ -147,8 +147,10 @@ def load_actions() -> None:
         mappings,
         packages,
         packs,
+        plan,
         promotion,
         reviews,
+        rollback,
         scripts,
         status,
     )

@@ -41,6 +41,7 @@ from boomi_promo.jobs.queue import (
     defer_job,
     release_queue_job,
 )
+from boomi_promo.notifications.dispatcher import dispatch_forever
 from boomi_promo.store import Job, JobState
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class JobRunner:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._reconciler: asyncio.Task[None] | None = None
+        self._notifier: asyncio.Task[None] | None = None
         self.queue: procrastinate.App | None = None
         if self.timings.queue is JobQueue.PROCRASTINATE:
             self.queue = build_queue_app(container.settings.resolved_database_url())
@@ -148,8 +150,18 @@ class JobRunner:
                 ),
                 name="branch-reconciler",
             )
+        if self._container.settings.notifications.configured:
+            self._notifier = asyncio.create_task(
+                dispatch_forever(self._container.settings, self._container.uow_factory),
+                name="notification-dispatcher",
+            )
 
     async def aclose(self) -> None:
+        if self._notifier is not None:
+            self._notifier.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._notifier
+            self._notifier = None
         if self._reconciler is not None:
             self._reconciler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

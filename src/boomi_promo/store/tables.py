@@ -402,3 +402,61 @@ class PendingExtensionEdit(Base, kw_only=True):
     principal_email: Mapped[str] = mapped_column(String(EMAIL))
     sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    """Waiting for its first or next attempt (``next_attempt_at``)."""
+    SENT = "SENT"
+    FAILED = "FAILED"
+    """Refused for good, or every attempt used up."""
+
+
+class NotificationDelivery(Base, kw_only=True):
+    """One notification to one channel: what it says, and what became of sending it.
+
+    ``event_key`` names the occurrence (``audit:{entry id}``, ``stale:{promotion}:{status}:{n}``),
+    unique per channel, so a replica that sees the same event again never queues it twice.
+    ``message`` is the rendered notification (promotion facts, never a secret); ``target``
+    says where it went without a webhook URL's secret path.
+    """
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_key", "channel"),
+        Index("ix_notification_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_notification_deliveries_promotion_id", "promotion_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, init=False)
+    event_key: Mapped[str] = mapped_column(String(NAME))
+    event: Mapped[str] = mapped_column(String(CODE))
+    channel: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(NAME))
+    promotion_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    summary: Mapped[str] = mapped_column(String(NAME))
+    message: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(CODE), default=DeliveryStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    next_attempt_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    """A sender holds the delivery until then; past it, another may take it over."""
+    created_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotificationCursor(Base, kw_only=True):
+    """How far notifications have read the audit trail: one row, locked while it advances.
+
+    ``pending_ids`` are ids below ``last_audit_id`` not yet visible when it passed them
+    (a transaction that took an id earlier committed later), with when they were first
+    missed; they are looked for again until they appear or are old enough to be gaps.
+    """
+
+    __tablename__ = "notification_cursor"
+
+    name: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    last_audit_id: Mapped[int] = mapped_column(BigInteger)
+    pending_ids: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default_factory=utcnow, onupdate=utcnow)

@@ -27,6 +27,7 @@ from boomi_promo.store.repositories import (
     DevAccountAccessRepository,
     ExtensionAccessMappingRepository,
     JobRepository,
+    NotificationRepository,
     PendingExtensionEditRepository,
     PromotionLogRepository,
 )
@@ -45,6 +46,7 @@ class UnitOfWork:
         self.jobs = JobRepository(session)
         self.audit = AuditLogRepository(session)
         self.pending_extension_edits = PendingExtensionEditRepository(session)
+        self.notifications = NotificationRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:

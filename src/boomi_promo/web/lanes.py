@@ -62,6 +62,7 @@ ADMIN = Lane(
         LanePage("admin-packs", "Pack Assignment", "/admin/packs"),
         LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),
         LanePage("admin-mappings", "Mappings", "/admin/mappings"),
+        LanePage("admin-metrics", "Delivery Metrics", "/admin/metrics"),
     ),
 )
 LANES: tuple[Lane, ...] = (DEVELOPER, PEER_REVIEW, ADMIN)

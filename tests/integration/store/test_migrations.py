@@ -34,6 +34,8 @@ EXPECTED_TABLES = {
     "audit_log",
     "boomi_rate_limits",
     "pending_extension_edits",
+    "notification_deliveries",
+    "notification_cursor",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers"}
 
@@ -73,7 +75,7 @@ async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_
 
     await upgrade_database(database_url)
 
-    assert await current_revision(database_url) == head_revision() == "0004"
+    assert await current_revision(database_url) == head_revision() == "0005"
 
 
 async def test_migrated_schema_matches_the_table_definitions(database_url):
