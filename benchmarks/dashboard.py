@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import os
 import random
 import re
@@ -48,6 +47,7 @@ from benchmarks.reporting import percentile, table, write_results
 from boomi_promo.actions.runner import execute_action
 from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
+from boomi_promo.cli import freeze_startup_objects
 from boomi_promo.demo import demo_settings, seed_demo_records
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.seed import DemoSeed, build_demo_state
@@ -297,8 +297,9 @@ async def seed_history(container: Container, seed: DemoSeed, records: int, mappi
         # As autovacuum would after such growth: the planner needs the tables' statistics.
         async with container.engine.begin() as connection:
             await connection.execute(text("ANALYZE promotion_log, component_mapping"))
-    # The seeding's objects are garbage now; a collection during the timings would be its cost.
-    gc.collect()
+    # As `promo serve` does once started: the seeding's garbage collected, what start-up built
+    # frozen out of later collections (cli.freeze_startup_objects).
+    freeze_startup_objects()
 
 
 async def _insert(container: Container, rows: list[Any]) -> None:
