@@ -224,7 +224,10 @@ async def _promotion_under_review(
             error_code="PROMOTION_NOT_FOUND",
             field=field,
         )
-    if ctx.principal.tier is not Tier.ADMIN:
+    # E2 offers a promotion waiting for peer review to every contributor, whatever their team;
+    # the reviewer needs its diff. Anything else needs the dev account granted.
+    waiting_for_peers = promotion.status == PromotionStatus.PENDING_PEER_REVIEW
+    if ctx.principal.tier is not Tier.ADMIN and not waiting_for_peers:
         await require_dev_account(ctx, promotion.dev_account_id)
     return promotion
 

@@ -220,10 +220,18 @@ async def test_a_production_review_diffs_what_its_test_promotion_wrote(
         promotionId=production_id,
         prodComponentId=prior.prod_root_component_id,
     )
+    # Waiting for peer review, it is in every contributor's queue: another team reviews it too.
+    from_team_b = await component_diff(
+        promo_service,
+        DAVE,
+        promotionId=production_id,
+        prodComponentId=prior.prod_root_component_id,
+    )
 
     assert result["componentName"] == "Customer Sync"
     assert result["componentAction"] == "UPDATE"
     assert result["diff"]["hunks"] == []
+    assert from_team_b["diff"] == result["diff"]
 
 
 async def test_a_contributor_of_another_team_is_refused(promo_service: DemoService) -> None:
