@@ -17,35 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
+from boomi_promo.actions.mapping_import import ImportOutcome, import_mapping_rows
 from boomi_promo.actions.mappings import (
     MappingFilter,
-    audit_mapping_change,
     find_mappings,
-    mapping_snapshot,
 )
 from boomi_promo.actions.registry import get_action
 from boomi_promo.config import Settings
-from boomi_promo.domain.component_types import CONNECTION_TYPE
 from boomi_promo.mappings_csv import (
-    CsvProblem,
     MappingCsvError,
     MappingRow,
     format_mappings_csv,
-    merge_row,
     parse_mappings_csv,
 )
 from boomi_promo.store import (
     ComponentMapping,
-    UnitOfWork,
     UnitOfWorkFactory,
     create_engine,
     upgrade_database,
@@ -118,6 +109,10 @@ def import_mappings(
     except MappingCsvError as error:
         for problem in error.problems:
             typer.echo(f"error: {file}: {problem}", err=True)
+        if not (prod_account_id or settings.boomi.primary_account_id):
+            typer.echo(
+                "hint: set PROMO_BOOMI__PRIMARY_ACCOUNT_ID or pass --prod-account-id", err=True
+            )
         typer.echo("nothing was imported", err=True)
         raise typer.Exit(code=1) from error
     counts = (
@@ -128,20 +123,6 @@ def import_mappings(
         typer.echo(f"dry run, nothing written: would have {counts}")
     else:
         typer.echo(counts)
-
-
-@dataclass
-class ImportOutcome:
-    created: list[MappingRow] = field(default_factory=list)
-    updated: list[MappingRow] = field(default_factory=list)
-    unchanged: int = 0
-
-
-@dataclass(frozen=True)
-class _Change:
-    row: MappingRow
-    before: dict[str, Any] | None
-    mapping: ComponentMapping
 
 
 async def _open_store(settings: Settings) -> UnitOfWorkFactory:
@@ -180,54 +161,18 @@ async def _import(
 ) -> ImportOutcome:
     """Raises :class:`MappingCsvError` (nothing written) when the rows clash with the store."""
     uow_factory = await _open_store(settings)
-    process_name = _process_name()
-    now = datetime.now(UTC)
-    outcome = ImportOutcome()
     try:
         async with uow_factory() as uow:
-            stored = await _stored_mappings(uow, rows)
-            changes: list[_Change] = []
-            problems = _shared_target_problems(rows, await _mappings_of_targets(uow, rows))
-            for row in rows:
-                existing = stored.get(row.key)
-                if existing is None and not prod_account_id:
-                    problems.append(
-                        CsvProblem(
-                            row.line,
-                            None,
-                            "a new mapping needs the primary account id: set "
-                            "PROMO_BOOMI__PRIMARY_ACCOUNT_ID or pass --prod-account-id",
-                        )
-                    )
-                    continue
-                mapping = merge_row(
-                    existing, row, actor=actor, now=now, prod_account_id=prod_account_id
-                )
-                if mapping is None:
-                    outcome.unchanged += 1
-                    continue
-                before = mapping_snapshot(existing) if existing is not None else None
-                changes.append(_Change(row, before, mapping))
-                (outcome.updated if existing is not None else outcome.created).append(row)
-            if problems:
-                raise MappingCsvError(sorted(problems, key=lambda p: p.line))
-            if dry_run:
-                return outcome
-            for change in changes:
-                written = await uow.mappings.upsert(change.mapping)
-                await audit_mapping_change(
-                    uow,
-                    actor=actor,
-                    action_name="mapping.imported",
-                    process_name=process_name,
-                    key=change.row.key,
-                    before=change.before,
-                    after=mapping_snapshot(written),
-                )
-            await uow.commit()
+            return await import_mapping_rows(
+                uow,
+                rows,
+                actor=actor,
+                process_name=_process_name(),
+                dry_run=dry_run,
+                prod_account_id=prod_account_id,
+            )
     finally:
         await uow_factory.engine.dispose()
-    return outcome
 
 
 def _process_name() -> str:
@@ -235,59 +180,3 @@ def _process_name() -> str:
     if spec is None:
         raise RuntimeError("the manageMappings action is not registered")
     return spec.process_name
-
-
-async def _stored_mappings(
-    uow: UnitOfWork, rows: list[MappingRow]
-) -> dict[tuple[str, str], ComponentMapping]:
-    by_account: defaultdict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        by_account[row.dev_account_id].append(row.dev_component_id)
-    stored: dict[tuple[str, str], ComponentMapping] = {}
-    for account_id, component_ids in by_account.items():
-        found = await uow.mappings.get_many(account_id, component_ids)
-        stored.update({(account_id, cid): mapping for cid, mapping in found.items()})
-    return stored
-
-
-async def _mappings_of_targets(uow: UnitOfWork, rows: list[MappingRow]) -> list[ComponentMapping]:
-    """Stored mappings pointing at a non-connection prod component that a row names."""
-    targets = {row.prod_component_id for row in rows if row.component_type != CONNECTION_TYPE}
-    if not targets:
-        return []
-    found = await uow.session.scalars(
-        select(ComponentMapping).where(ComponentMapping.prod_component_id.in_(targets))
-    )
-    return list(found)
-
-
-def _shared_target_problems(
-    rows: list[MappingRow], stored: list[ComponentMapping]
-) -> list[CsvProblem]:
-    """Only connections may be the target of several dev components, after the import too."""
-    rows_by_key = {row.key: row for row in rows}
-    owners: defaultdict[str, list[str]] = defaultdict(list)
-    for mapping in stored:
-        key = (mapping.dev_account_id, mapping.dev_component_id)
-        if key not in rows_by_key and mapping.component_type != CONNECTION_TYPE:
-            owners[mapping.prod_component_id].append(
-                f"dev component {mapping.dev_component_id} in dev account "
-                f"{mapping.dev_account_id} (stored)"
-            )
-    for row in rows:
-        if row.component_type != CONNECTION_TYPE:
-            owners[row.prod_component_id].append(f"line {row.line}")
-    problems = []
-    for row in rows:
-        sharing = owners.get(row.prod_component_id, [])
-        if row.component_type != CONNECTION_TYPE and len(sharing) > 1:
-            others = ", ".join(owner for owner in sharing if owner != f"line {row.line}")
-            problems.append(
-                CsvProblem(
-                    row.line,
-                    "prodComponentId",
-                    f"also the target of {others}; only connections ({CONNECTION_TYPE}) "
-                    "may be shared by several dev components",
-                )
-            )
-    return problems

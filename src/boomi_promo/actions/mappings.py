@@ -7,6 +7,8 @@ One action, four operations chosen by ``action``:
 * ``update`` (ADMIN) — upsert one mapping after checking in Boomi that the prod component
   exists in the primary account and the dev component in its dev account, of the same type.
 * ``delete`` (ADMIN) — remove one mapping.
+* ``importCsv`` (ADMIN) — create or update many mappings from CSV text
+  (:mod:`boomi_promo.mappings_csv`), all rows or none; ``dryRun`` only reports what it would do.
 * ``seedConnection`` (ADMIN) — point dev connections of any number of dev accounts at one
   shared production connection in the primary account's ``#Connections`` folder (connections
   are never promoted, SPEC §5.6). Every row is checked before any is written.
@@ -28,20 +30,27 @@ from sqlalchemy import ColumnElement, func, select
 
 from boomi_promo.actions.access import granted_dev_accounts, require_dev_account
 from boomi_promo.actions.context import ActionContext
+from boomi_promo.actions.mapping_import import import_mapping_rows
+from boomi_promo.actions.mapping_records import (
+    MappingItem,
+    audit_mapping_change,
+    mapping_item,
+    mapping_snapshot,
+)
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import ComponentMetadata
 from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
 from boomi_promo.errors import Conflict, InsufficientTier, InvalidRequest, NotFound
 from boomi_promo.identity.principal import Tier
-from boomi_promo.mappings_csv import format_timestamp
+from boomi_promo.mappings_csv import MappingCsvError, parse_mappings_csv
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import CODE, ID, NAME
 
 CONNECTIONS_FOLDER = "#Connections"
-AUDIT_TARGET_TYPE = "component_mapping"
 MAX_SEED_CONNECTIONS = 200
+MAX_CSV_CHARS = 4 * 1024 * 1024
 # Metadata reads are independent; a few in flight keep the shared rate limiter busy.
 METADATA_CONCURRENCY = 4
 
@@ -51,6 +60,7 @@ class MappingOperation(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     SEED_CONNECTION = "seedConnection"
+    IMPORT_CSV = "importCsv"
 
 
 def _blank_as_none(value: Any) -> Any:
@@ -104,19 +114,12 @@ class ManageMappingsRequest(Profile):
         max_length=MAX_SEED_CONNECTIONS,
         description="seedConnection: the dev connections to point at prodComponentId",
     )
-
-
-class MappingItem(Profile):
-    dev_component_id: str
-    dev_account_id: str
-    prod_component_id: str
-    component_name: str
-    component_type: str
-    mapping_source: str
-    last_promoted: str
-    last_promoted_by: str
-    prod_latest_version: int
-    on_main: bool
+    csv_text: str | None = Field(
+        default=None,
+        max_length=MAX_CSV_CHARS,
+        description="importCsv: the file's text, header line first",
+    )
+    dry_run: bool = Field(default=False, description="importCsv: check and count, write nothing")
 
 
 class ManageMappingsResponse(ResponseProfile):
@@ -126,6 +129,9 @@ class ManageMappingsResponse(ResponseProfile):
     total_count: int = Field(default=0, description="query: matches across all pages")
     page: int | None = None
     page_size: int | None = None
+    created: int = Field(default=0, description="importCsv: mappings created (or that would be)")
+    updated: int = Field(default=0, description="importCsv: mappings updated (or that would be)")
+    unchanged: int = Field(default=0, description="importCsv: rows that matched what is stored")
 
 
 @dataclass(frozen=True)
@@ -168,50 +174,6 @@ async def find_mappings(
     return Page(list(rows), total or 0)
 
 
-def mapping_item(mapping: ComponentMapping) -> MappingItem:
-    return MappingItem(
-        dev_component_id=mapping.dev_component_id,
-        dev_account_id=mapping.dev_account_id,
-        prod_component_id=mapping.prod_component_id,
-        component_name=mapping.component_name,
-        component_type=mapping.component_type,
-        mapping_source=mapping.mapping_source or "",
-        last_promoted=format_timestamp(mapping.last_promoted_at),
-        last_promoted_by=mapping.last_promoted_by,
-        prod_latest_version=mapping.prod_latest_version,
-        on_main=mapping.on_main,
-    )
-
-
-def mapping_snapshot(mapping: ComponentMapping) -> dict[str, Any]:
-    """The mapping as an audit entry records it (before or after a change)."""
-    snapshot = mapping_item(mapping).model_dump(by_alias=True)
-    snapshot["prodAccountId"] = mapping.prod_account_id
-    return snapshot
-
-
-async def audit_mapping_change(
-    uow: UnitOfWork,
-    *,
-    actor: str,
-    action_name: str,
-    process_name: str,
-    key: tuple[str, str],
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    """One audit entry for one mapping; ``key`` is (dev account id, dev component id)."""
-    dev_account_id, dev_component_id = key
-    await uow.audit.append(
-        actor_email=actor,
-        action=action_name,
-        process_name=process_name,
-        target_type=AUDIT_TARGET_TYPE,
-        target_id=f"{dev_account_id}/{dev_component_id}",
-        detail={"before": before, "after": after},
-    )
-
-
 async def other_mappings_of_target(
     uow: UnitOfWork, prod_component_id: str, key: tuple[str, str]
 ) -> list[ComponentMapping]:
@@ -244,7 +206,48 @@ async def manage_mappings(
         return await _update(ctx, request)
     if request.action is MappingOperation.DELETE:
         return await _delete(ctx, request)
+    if request.action is MappingOperation.IMPORT_CSV:
+        return await _import_csv(ctx, request)
     return await _seed_connection(ctx, request)
+
+
+async def _import_csv(ctx: ActionContext, request: ManageMappingsRequest) -> ManageMappingsResponse:
+    text = request.csv_text
+    if not text or not text.strip():
+        raise InvalidRequest("csvText is required for action 'importCsv'.", field="csvText")
+    try:
+        rows = parse_mappings_csv(text)
+        async with ctx.unit_of_work() as uow:
+            outcome = await import_mapping_rows(
+                uow,
+                rows,
+                actor=ctx.principal.email,
+                process_name=ctx.process_name,
+                dry_run=request.dry_run,
+                prod_account_id=ctx.settings.boomi.primary_account_id,
+            )
+    except MappingCsvError as error:
+        problems = [str(problem) for problem in error.problems]
+        raise InvalidRequest(
+            f"Nothing was imported: {len(problems)} problem(s) in the file — "
+            + "; ".join(problems[:10])
+            + ("; …" if len(problems) > 10 else "")
+            + ".",
+            field="csvText",
+            details={"problems": problems},
+        ) from error
+    ctx.log.info(
+        "mappings imported",
+        dry_run=request.dry_run,
+        created=len(outcome.created),
+        updated=len(outcome.updated),
+        unchanged=outcome.unchanged,
+    )
+    return ManageMappingsResponse(
+        created=len(outcome.created),
+        updated=len(outcome.updated),
+        unchanged=outcome.unchanged,
+    )
 
 
 async def _query(ctx: ActionContext, request: ManageMappingsRequest) -> ManageMappingsResponse:

@@ -139,6 +139,7 @@ def load_actions() -> None:
     """Import every action module so that its ``@action`` registrations run."""
     from boomi_promo.actions import (  # noqa: F401
         accounts,
+        admin_setup,
         dependencies,
         deployment,
         diff,

@@ -379,6 +379,37 @@ class _OwnerResolver:
         return self._metadata[component_id]
 
 
+async def refresh_authorized_groups(uow: UnitOfWork, dev_account_id: str, *, actor: str) -> int:
+    """After a dev account's grants changed: recompute, from the store alone, the groups of
+    every access record whose prod component that account's mappings point at.
+
+    The owner processes and the rest of each record come from Boomi and do not depend on
+    grants, so no Boomi call is needed. Runs inside the caller's transaction; returns the
+    number of records changed.
+    """
+    prod_ids = {
+        m.prod_component_id for m in await uow.mappings.list_for_dev_account(dev_account_id)
+    }
+    records = await uow.extension_access.list_for_prod_components(prod_ids)
+    groups_by_account: dict[str, set[str]] = {}
+    changed = 0
+    for record in records:
+        groups: set[str] = set()
+        for mapping in await uow.mappings.list_for_prod_component(record.prod_component_id):
+            account = mapping.dev_account_id
+            if account not in groups_by_account:
+                grants = await uow.access.list_active_for_dev_account(account)
+                groups_by_account[account] = {grant.sso_group_id for grant in grants}
+            groups |= groups_by_account[account]
+        if set(record.authorized_sso_groups) != groups:
+            record.authorized_sso_groups = sorted(groups)
+            record.last_updated_at = utcnow()
+            record.last_updated_by = actor
+            changed += 1
+    await uow.session.flush()
+    return changed
+
+
 async def refresh_after_deployment(
     boomi: BoomiClient, uow_factory: UnitOfWorkFactory, *, promotion_id: str, actor: str
 ) -> None:

@@ -500,6 +500,9 @@ class ClientAccountConfigRepository:
     async def list_all_active(self) -> list[ClientAccountConfig]:
         return await self._list(ClientAccountConfig.is_active.is_(True))
 
+    async def list_all(self) -> list[ClientAccountConfig]:
+        return await self._list()
+
     async def list_for_client_account(self, client_account_id: str) -> list[ClientAccountConfig]:
         return await self._list(ClientAccountConfig.client_account_id == client_account_id)
 
@@ -557,6 +560,20 @@ class ExtensionAccessMappingRepository:
             select(ExtensionAccessMapping)
             .where(ExtensionAccessMapping.environment_id == environment_id)
             .order_by(ExtensionAccessMapping.component_name, ExtensionAccessMapping.id)
+        )
+        return list(rows)
+
+    async def list_for_prod_components(
+        self, prod_component_ids: Iterable[str]
+    ) -> list[ExtensionAccessMapping]:
+        """The records of these prod components, in every environment."""
+        ids = _distinct(prod_component_ids)
+        if not ids:
+            return []
+        rows = await self._session.scalars(
+            select(ExtensionAccessMapping)
+            .where(ExtensionAccessMapping.prod_component_id.in_(ids))
+            .order_by(ExtensionAccessMapping.environment_id, ExtensionAccessMapping.id)
         )
         return list(rows)
 

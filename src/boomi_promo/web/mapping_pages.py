@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.actions.accounts import DevAccountItem
-from boomi_promo.actions.mappings import MappingItem
+from boomi_promo.actions.mapping_records import MappingItem
 from boomi_promo.domain.component_types import COMPONENT_TYPES
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal

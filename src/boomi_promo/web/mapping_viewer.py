@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from boomi_promo.actions.mappings import MappingItem
+from boomi_promo.actions.mapping_records import MappingItem
 from boomi_promo.errors import PromoError
 
 PAGE_SIZE = 25

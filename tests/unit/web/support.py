@@ -20,7 +20,8 @@ from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
 from boomi_promo.actions.deployment import SubmitAdminReviewResponse
 from boomi_promo.actions.diff import GenerateComponentDiffResponse
-from boomi_promo.actions.mappings import ManageMappingsResponse, MappingItem
+from boomi_promo.actions.mapping_records import MappingItem
+from boomi_promo.actions.mappings import ManageMappingsResponse
 from boomi_promo.actions.packages import ListDevPackagesResponse, PackageItem
 from boomi_promo.actions.packs import (
     CheckReleaseStatusResponse,
