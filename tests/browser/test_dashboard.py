@@ -123,7 +123,7 @@ async def test_an_admin_chooses_between_all_dev_accounts(page: Page, demo_servic
     await expect(page.locator(ROWS).first).to_be_visible()
 
     await page.get_by_role("link", name="Dev Account Access").click()
-    table = page.locator("table.accounts")
+    table = page.locator("table.grants")
     for account_id, name in demo_service.seed.dev_accounts:
         await expect(table).to_contain_text(name)
         await expect(table).to_contain_text(account_id)

@@ -361,6 +361,52 @@ RULES: tuple[Rule, ...] = (
             ("seedConnection", "a prod connection that does not exist: 404"),
         )
     ),
+    *(
+        Rule(
+            action,
+            variant=str(extra.get("action", "")),
+            admin=_same(ALLOW, *NOTHING),
+            contributor=_same(INSUFFICIENT_TIER, *NOTHING),
+            why="issue 18: setting up accounts, and the lookups it picks from, is ADMIN work",
+            probe=probe,
+            extra=extra,
+        )
+        for action, extra, probe in (
+            ("manageDevAccountAccess", {"action": "query"}, ""),
+            (
+                "manageDevAccountAccess",
+                {"action": "grant", "ssoGroupId": "NOT_A_TEAM_GROUP", "devAccountId": "x-1"},
+                "a group without the team prefix: 400 INVALID_REQUEST",
+            ),
+            (
+                "manageDevAccountAccess",
+                {
+                    "action": "revoke",
+                    "ssoGroupId": "ABC_BOOMI_FLOW_DEVTEAMZ",
+                    "devAccountId": "x-1",
+                },
+                "a grant that does not exist: 404 ACCESS_NOT_FOUND",
+            ),
+            ("manageClientAccounts", {"action": "query"}, ""),
+            (
+                "manageClientAccounts",
+                {"action": "save", "clientAccountId": "x-1", "ssoGroupId": "G"},
+                "no environments named: 400 INVALID_REQUEST",
+            ),
+            (
+                "manageClientAccounts",
+                {"action": "deactivate", "clientAccountId": "x-1", "ssoGroupId": "G"},
+                "a set-up that does not exist: 404 CLIENT_ACCOUNT_NOT_FOUND",
+            ),
+            ("findBoomiAccounts", {}, ""),
+            (
+                "findBoomiEnvironments",
+                {"accountId": "x-1"},
+                "an account that is not a sub-account: 404 ACCOUNT_NOT_FOUND",
+            ),
+            ("findPrimaryComponents", {"nameContains": "orders"}, ""),
+        )
+    ),
     Rule(
         "listIntegrationPacks",
         admin=_same(ALLOW, *NOTHING),

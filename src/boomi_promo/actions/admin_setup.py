@@ -21,7 +21,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
@@ -53,8 +53,12 @@ def _blank_as_none(value: Any) -> Any:
     return value
 
 
-OptionalId = Annotated[str | None, BeforeValidator(_blank_as_none), Field(max_length=ID)]
-OptionalName = Annotated[str | None, BeforeValidator(_blank_as_none), Field(max_length=NAME)]
+OptionalId = Annotated[
+    Annotated[str, StringConstraints(max_length=ID)] | None, BeforeValidator(_blank_as_none)
+]
+OptionalName = Annotated[
+    Annotated[str, StringConstraints(max_length=NAME)] | None, BeforeValidator(_blank_as_none)
+]
 
 
 def _required(value: str | None, field: str, operation: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
@@ -32,6 +32,7 @@ from boomi_promo.actions.packs import (
     ListIntegrationPacksResponse,
     ReleaseItem,
 )
+from boomi_promo.actions.registry import ResponseProfile
 from boomi_promo.actions.reviews import (
     CancelTestDeploymentResponse,
     QueryPeerReviewQueueResponse,
@@ -54,10 +55,24 @@ if TYPE_CHECKING:
     from boomi_promo.bootstrap import Container
     from boomi_promo.store import Job
 
+ResponseT = TypeVar("ResponseT", bound=ResponseProfile)
+
 EXECUTE_PROMOTION = "executePromotion"
 COPY_EXTENSIONS_TEST_TO_PROD = "copyExtensionsTestToProd"
 PACKAGE_AND_DEPLOY = "packageAndDeploy"
 SUBMIT_ADMIN_REVIEW = "submitAdminReview"
+
+
+async def run(
+    container: Container,
+    principal: Principal,
+    action: str,
+    payload: Mapping[str, Any],
+    response_model: type[ResponseT],
+) -> ResponseT:
+    """Any short action, its answer as ``response_model``."""
+    response = await execute_action(container, action, payload, principal)
+    return response_model.model_validate(response.model_dump())
 
 
 async def dev_accounts(container: Container, principal: Principal) -> list[DevAccountItem]:

@@ -61,6 +61,7 @@ ADMIN = Lane(
         LanePage("admin-approvals", "Approvals", "/admin/approvals"),
         LanePage("admin-packs", "Pack Assignment", "/admin/packs"),
         LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),
+        LanePage("admin-client-accounts", "Client Accounts", "/admin/client-accounts"),
         LanePage("admin-mappings", "Mappings", "/admin/mappings"),
         LanePage("admin-metrics", "Delivery Metrics", "/admin/metrics"),
     ),

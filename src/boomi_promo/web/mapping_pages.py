@@ -8,15 +8,18 @@ from, next to the input it is about.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.actions.accounts import DevAccountItem
+from boomi_promo.actions.admin_setup import FindPrimaryComponentsResponse
 from boomi_promo.actions.mapping_records import MappingItem
-from boomi_promo.domain.component_types import COMPONENT_TYPES
+from boomi_promo.actions.mappings import MAX_CSV_CHARS
+from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
@@ -61,10 +64,25 @@ async def _mapping_page(
     *,
     seed: SeedForm | None = None,
     row_edit: RowEdit | None = None,
+    finder: ConnectionFinder | None = None,
+    import_result: ImportResult | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Response:
     container = container_of(request)
+    finder = finder or ConnectionFinder()
+    found_connections: FindPrimaryComponentsResponse | None = None
+    if finder.asked:
+        try:
+            found_connections = await gateway.run(
+                container,
+                principal,
+                "findPrimaryComponents",
+                finder.payload(),
+                FindPrimaryComponentsResponse,
+            )
+        except PromoError as exc:
+            finder.problem = exc.message
     accounts: list[DevAccountItem] = []
     page: PageView[MappingItem] | None = None
     try:
@@ -87,6 +105,9 @@ async def _mapping_page(
             "component_types": TYPE_CHOICES,
             "seed": seed or SeedForm(),
             "row_edit": row_edit,
+            "finder": finder,
+            "found_connections": found_connections,
+            "import_result": import_result or ImportResult(),
             "error": error,
             "notice": take_flash(request),
         },
@@ -104,8 +125,19 @@ async def mapping_viewer(
     account: str = "",
     component_type: Annotated[str, Query(alias="type")] = "",
     page: str = "1",
+    find: str = "",
+    folder: str = "",
+    seed_prod: str = "",
 ) -> Response:
-    return await _mapping_page(request, principal, _search(q, account, component_type, page))
+    """``find``/``folder`` search the primary account's connections; ``seed_prod`` fills the
+    seed form's prod connection with the one picked from that search."""
+    return await _mapping_page(
+        request,
+        principal,
+        _search(q, account, component_type, page),
+        seed=SeedForm(prod_component_id=seed_prod.strip()),
+        finder=ConnectionFinder(name=find.strip(), folder=folder.strip()),
+    )
 
 
 @router.post(f"{MAPPINGS_PATH}/update", dependencies=[Depends(verified_csrf)])
@@ -241,4 +273,91 @@ async def seed_connection(
         f"Seeded {count} connection mapping{'' if count == 1 else 's'} "
         f"to prod connection {seed.prod_component_id}.",
     )
+    return RedirectResponse(search.url(), status_code=303)
+
+
+@dataclass
+class ConnectionFinder:
+    """The search for a primary-account connection to seed mappings to, by name and folder."""
+
+    name: str = ""
+    folder: str = ""
+    problem: str = ""
+
+    @property
+    def asked(self) -> bool:
+        return bool(self.name or self.folder)
+
+    def payload(self) -> dict[str, str]:
+        return {
+            "nameContains": self.name,
+            "folderContains": self.folder,
+            "componentType": CONNECTION_TYPE,
+        }
+
+
+@dataclass
+class ImportResult:
+    """What the last CSV upload did, or why it did nothing."""
+
+    message: str = ""
+    problems: list[str] = field(default_factory=list)
+    ok: bool = False
+
+
+@router.post(f"{MAPPINGS_PATH}/import", dependencies=[Depends(verified_csrf)])
+async def import_mappings(
+    request: Request,
+    principal: Admin,
+    file: Annotated[UploadFile | None, File()] = None,
+    dry_run: Annotated[str, Form(alias="dryRun")] = "",
+) -> Response:
+    search = MappingSearch()
+    text = ""
+    problem = ""
+    if file is None or not file.filename:
+        problem = "Choose a CSV file to import."
+    else:
+        raw = await file.read(MAX_CSV_CHARS + 1)
+        if len(raw) > MAX_CSV_CHARS:
+            problem = f"The file is larger than {MAX_CSV_CHARS // (1024 * 1024)} MB."
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                problem = "The file is not UTF-8 text; save it as CSV (UTF-8) and try again."
+    if problem:
+        return await _mapping_page(
+            request, principal, search, import_result=ImportResult(problem), status_code=400
+        )
+    checking = bool(dry_run)
+    try:
+        done = await gateway.manage_mappings(
+            container_of(request),
+            principal,
+            {"action": "importCsv", "csvText": text, "dryRun": checking},
+        )
+    except PromoError as exc:
+        problems = exc.details.get("problems")
+        listed = [str(p) for p in problems] if isinstance(problems, list) else []
+        message = "Nothing was imported." if listed else field_sentence(exc)
+        return await _mapping_page(
+            request,
+            principal,
+            search,
+            import_result=ImportResult(message, listed),
+            status_code=exc.status_code,
+        )
+    counts = f"{done.created} created, {done.updated} updated, {done.unchanged} unchanged"
+    if checking:
+        return await _mapping_page(
+            request,
+            principal,
+            search,
+            import_result=ImportResult(
+                f"The file is valid; importing it would leave {counts}. Nothing was written.",
+                ok=True,
+            ),
+        )
+    flash(request, f"Imported {file.filename if file else 'the file'}: {counts}.")
     return RedirectResponse(search.url(), status_code=303)

@@ -28,7 +28,6 @@ from boomi_promo.web import gateway
 from boomi_promo.web.deployment_pages import router as deployment_router
 from boomi_promo.web.extension_pages import router as extension_router
 from boomi_promo.web.guards import (
-    Admin,
     Developer,
     container_of,
     install_refusal_handlers,
@@ -48,6 +47,7 @@ from boomi_promo.web.paging import PageView
 from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
+from boomi_promo.web.setup_pages import router as setup_router
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment
 
@@ -85,6 +85,7 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     app.include_router(extension_router)
     app.include_router(map_extension_router)
     app.include_router(metrics_router)
+    app.include_router(setup_router)
 
 
 @router.get("/", name="home")
@@ -246,21 +247,3 @@ async def package_list(
 
 
 # --- Admin lane ----------------------------------------------------------------------------
-
-
-@router.get("/admin/accounts", name="admin_accounts")
-async def admin_accounts(request: Request, principal: Admin) -> Response:
-    error, status_code = "", 200
-    accounts: list[DevAccountItem] = []
-    try:
-        accounts = await gateway.dev_accounts(container_of(request), principal)
-    except PromoError as exc:
-        error, status_code = exc.message, exc.status_code
-    return render(
-        request,
-        "admin_accounts.html",
-        {"accounts": accounts, "error": error},
-        principal=principal,
-        active="admin-accounts",
-        status_code=status_code,
-    )

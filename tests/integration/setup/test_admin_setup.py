@@ -533,3 +533,17 @@ async def test_mappings_are_imported_from_csv_text_all_or_nothing(
     assert kept.component_name == "New DB", "a file with a bad line changes nothing"
     entries = await audit(store, "component_mapping", f"{team_a}/dev-new-1")
     assert [(e.action, e.actor_email) for e in entries] == [("mapping.imported", CAROL)]
+
+
+async def test_blank_fields_count_as_absent_as_flow_style_clients_send_them(
+    promo_service: DemoService,
+) -> None:
+    everything = await ok(promo_service, CAROL, "findBoomiAccounts", nameContains="")
+    response = await promo_service.call(
+        CAROL,
+        "manageDevAccountAccess",
+        {"action": "grant", "ssoGroupId": "", "ssoGroupName": "", "devAccountId": ""},
+    )
+
+    assert len(everything["accounts"]) >= 3  # two dev accounts and a client account
+    assert_refused(response, 400, "INVALID_REQUEST", "ssoGroupId")

@@ -17,6 +17,12 @@ from typing import Any
 import httpx
 
 from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
+from boomi_promo.actions.admin_setup import (
+    BoomiAccountItem,
+    DevAccessItem,
+    FindBoomiAccountsResponse,
+    ManageDevAccountAccessResponse,
+)
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
 from boomi_promo.actions.deployment import SubmitAdminReviewResponse
 from boomi_promo.actions.diff import GenerateComponentDiffResponse
@@ -130,6 +136,33 @@ class FakeActions:
             return self.trees[payload["rootComponentId"]]
         if name == "manageMappings":
             return self.manage_mappings(payload)
+        if name == "manageDevAccountAccess" and payload["action"] == "query":
+            return ManageDevAccountAccessResponse(
+                grants=[
+                    DevAccessItem(
+                        sso_group_id=group,
+                        sso_group_name=group,
+                        dev_account_id=account.account_id,
+                        dev_account_name=account.account_name,
+                        is_active=True,
+                        updated_at="2025-03-04T09:30:00",
+                    )
+                    for group, account in TEAM_ACCOUNTS.items()
+                ],
+                team_prefix="ABC_BOOMI_FLOW_DEVTEAM",
+            )
+        if name == "findBoomiAccounts":
+            return FindBoomiAccountsResponse(
+                accounts=[
+                    BoomiAccountItem(
+                        account_id=a.account_id,
+                        account_name=a.account_name,
+                        status="active",
+                        role="DEV",
+                    )
+                    for a in TEAM_ACCOUNTS.values()
+                ]
+            )
         if name in WORKFLOW_ACTIONS:
             return self.workflow.answer(name, payload, principal)
         raise AssertionError(f"the dashboard ran an unexpected action {name}")
