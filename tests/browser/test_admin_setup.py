@@ -2,6 +2,8 @@
 team its dev account, maps its connection to the shared one found by name, imports mappings
 from a file, sets up a client account with environments picked by name, and takes access
 away again — in headless Chromium against the demo (emulator over HTTP, a fresh store).
+
+Screenshots land in test-artifacts/; docs/screenshots/ holds copies of them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from tests.integration.emulator.boomi import component_xml, create
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TEAM_C_ID = "devteamc-DVC001"
 TEAM_C_GROUP = "ABC_BOOMI_FLOW_DEVTEAMC"
 CLIENT_ID = "northwind-NWD001"
@@ -46,7 +47,7 @@ def new_team_account(service: Any) -> str:
 
 
 async def test_an_admin_sets_up_a_new_team_without_the_api(
-    page: Page, demo_service: Any, tmp_path: Path
+    page: Page, demo_service: Any, tmp_path: Path, artifacts_dir: Path
 ) -> None:
     dev_connection = new_team_account(demo_service)
     base_url = demo_service.base_url
@@ -72,8 +73,7 @@ async def test_an_admin_sets_up_a_new_team_without_the_api(
     )
     row = page.locator(f'tr[data-grant="{TEAM_C_GROUP}/{TEAM_C_ID}"]')
     await expect(row).to_contain_text("Active")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "admin-dev-account-access.png"), full_page=True)
+    await page.screenshot(path=str(artifacts_dir / "admin-dev-account-access.png"), full_page=True)
 
     # The team's connection is mapped to the shared one, found by name in Boomi.
     await page.get_by_role("link", name="Mappings").click()
@@ -86,7 +86,7 @@ async def test_an_admin_sets_up_a_new_team_without_the_api(
     await found.first.get_by_role("link", name=re.compile("Use")).click()
     await expect(page.get_by_label("Prod connection id")).to_have_value(shared_id)
     await page.screenshot(
-        path=str(SCREENSHOTS / "admin-mappings-find-connection.png"), full_page=True
+        path=str(artifacts_dir / "admin-mappings-find-connection.png"), full_page=True
     )
     await page.get_by_label("Dev account in row 1").select_option(label="Dev Team C")
     await page.get_by_label("Dev connection id in row 1").fill(dev_connection)
@@ -124,7 +124,7 @@ async def test_an_admin_sets_up_a_new_team_without_the_api(
 
 
 async def test_an_admin_sets_up_a_client_account_picking_environments_by_name(
-    page: Page, demo_service: Any
+    page: Page, demo_service: Any, artifacts_dir: Path
 ) -> None:
     state = demo_service.emulator.state
     state.add_account(
@@ -151,8 +151,7 @@ async def test_an_admin_sets_up_a_client_account_picking_environments_by_name(
     )
     row = page.locator(f'tr[data-client="{CLIENT_ID}/NORTHWIND_EDITORS"]')
     await expect(row).to_contain_text("Active")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SCREENSHOTS / "admin-client-accounts.png"), full_page=True)
+    await page.screenshot(path=str(artifacts_dir / "admin-client-accounts.png"), full_page=True)
 
     await row.get_by_role("button", name="Deactivate…").click()
     await expect(page.locator("h1")).to_have_text("Deactivate this client account set-up?")
