@@ -20,6 +20,7 @@ from boomi_promo.store import current_revision, head_revision, upgrade_database
 from boomi_promo.store.database import create_engine
 from boomi_promo.store.rate_limits import DatabaseRateLimiter
 from boomi_promo.store.uow import UnitOfWorkFactory
+from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS, SignedOutSessions
 
 
 @dataclass
@@ -33,9 +34,13 @@ class Container:
     session_secret: str
     metrics: ServiceMetrics
     jobs: JobRunner = field(init=False)
+    signed_out: SignedOutSessions = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobRunner(self)
+        self.signed_out = SignedOutSessions(
+            self.uow_factory, max_age_seconds=SESSION_MAX_AGE_SECONDS
+        )
 
     async def aclose(self) -> None:
         await self.jobs.aclose()

@@ -227,6 +227,10 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     log_json: bool = False
+    max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Larger request bodies are answered 413 before they are read (PROMO_MAX_REQUEST_BYTES)."""
+    max_json_depth: int = Field(default=32, ge=4, le=256)
+    """JSON bodies nested deeper are refused with 400 (PROMO_MAX_JSON_DEPTH)."""
 
     @property
     def uses_postgres(self) -> bool:

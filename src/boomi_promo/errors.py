@@ -59,6 +59,18 @@ class InvalidRequest(PromoError):
     error_code = "INVALID_REQUEST"
 
 
+class RequestTooLarge(PromoError):
+    status_code = 413
+    error_code = "REQUEST_TOO_LARGE"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The request body is larger than this service accepts ({limit:,} bytes); send "
+            "less, or ask the operator to raise PROMO_MAX_REQUEST_BYTES.",
+            field="body",
+        )
+
+
 class NotAuthenticated(PromoError):
     status_code = 401
     error_code = "UNAUTHENTICATED"

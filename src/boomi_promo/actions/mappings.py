@@ -88,7 +88,9 @@ class DevConnection(Profile):
 
 class ManageMappingsRequest(Profile):
     action: MappingOperation = Field(description="query, update, delete or seedConnection")
-    dev_component_id: OptionalId = None
+    dev_component_id: OptionalId = Field(
+        default=None, description="query: filter; update/delete: the mapping's dev component"
+    )
     dev_account_id: OptionalId = Field(
         default=None, description="query: filter; update/delete: the mapping's dev account"
     )
@@ -139,6 +141,7 @@ class MappingFilter:
     """What ``find_mappings`` selects; ``None`` means no restriction."""
 
     dev_account_ids: Collection[str] | None = None
+    dev_component_id: str | None = None
     component_type: str | None = None
     name_contains: str | None = None
     prod_component_id: str | None = None
@@ -153,6 +156,8 @@ async def find_mappings(
     conditions: list[ColumnElement[bool]] = []
     if where.dev_account_ids is not None:
         conditions.append(table.dev_account_id.in_(set(where.dev_account_ids)))
+    if where.dev_component_id is not None:
+        conditions.append(table.dev_component_id == where.dev_component_id)
     if where.component_type is not None:
         conditions.append(table.component_type == where.component_type)
     if where.name_contains:
@@ -260,6 +265,7 @@ async def _query(ctx: ActionContext, request: ManageMappingsRequest) -> ManageMa
         account_ids = [account.account_id for account in await granted_dev_accounts(ctx)]
     where = MappingFilter(
         dev_account_ids=account_ids,
+        dev_component_id=request.dev_component_id,
         component_type=request.component_type,
         name_contains=request.name_contains,
         prod_component_id=request.prod_component_id,

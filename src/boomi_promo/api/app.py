@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from boomi_promo import __version__
 from boomi_promo.actions.registry import all_actions
 from boomi_promo.api.endpoints import build_router, promo_error_response
+from boomi_promo.api.limits import BodySizeLimitMiddleware
 from boomi_promo.bootstrap import Container, bootstrap, resolve_session_secret
 from boomi_promo.config import Settings
 from boomi_promo.errors import InvalidRequest, PromoError
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     app.include_router(build_router())
     mount_dashboard(app, session_secret=session_secret, public_url=settings.public_url)
+    app.add_middleware(BodySizeLimitMiddleware, limit=settings.max_request_bytes)
     # Added last, so it is the outermost: the dashboard's middleware logs with the id too.
     app.add_middleware(RequestIdMiddleware)
     app.openapi = lambda: _openapi_document(app)  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from boomi_promo.actions.registry import ActionSpec, all_actions
 from boomi_promo.actions.runner import prepare_action, require_action, run_handler
 from boomi_promo.api.auth import api_principal
+from boomi_promo.api.limits import parse_json_body
 from boomi_promo.bootstrap import Container
 from boomi_promo.errors import InvalidRequest, PromoError
 from boomi_promo.jobs.runner import job_document
@@ -28,10 +29,7 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
-    try:
-        payload = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"The request body is not valid JSON: {exc}.", field="body") from exc
+    payload = await parse_json_body(raw, max_depth=container_of(request).settings.max_json_depth)
     if not isinstance(payload, dict):
         raise InvalidRequest("The request body must be a JSON object.", field="body")
     return payload

@@ -88,27 +88,39 @@ def check_identity_fields(principal: Principal, body: Mapping[str, Any]) -> str 
     ignored), ``userSsoGroups`` as a set against the principal's groups.
     """
     for field, kind in _IDENTITY_FIELDS:
-        value = _lookup(body, field)
-        if _is_empty(value):
-            continue
-        if kind == "groups":
-            matches = _same_groups(value, principal.groups)
-        elif kind == "email":
-            matches = isinstance(value, str) and same_person(value, principal.email)
-        else:
-            matches = isinstance(value, str) and value.strip() == principal.name.strip()
-        if not matches:
-            return field
+        for value in _lookup(body, field):
+            if _is_empty(value):
+                continue
+            if kind == "groups":
+                matches = _same_groups(value, principal.groups)
+            elif kind == "email":
+                matches = isinstance(value, str) and same_person(value, principal.email)
+            else:
+                matches = isinstance(value, str) and value.strip() == principal.name.strip()
+            if not matches:
+                return field
     return None
 
 
-def _lookup(body: Mapping[str, Any], dotted_name: str) -> Any:
-    value: Any = body
+def _spelling(key: object) -> str:
+    """One spelling for every name a request model accepts for a field: ``userEmail``,
+    ``user_email`` (and any other letter case or underscores) are the same field."""
+    return str(key).replace("_", "").casefold()
+
+
+def _lookup(body: Mapping[str, Any], dotted_name: str) -> list[Any]:
+    """Every value the body gives the dotted field under any of its spellings."""
+    values: list[Any] = [body]
     for key in dotted_name.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
+        wanted = _spelling(key)
+        values = [
+            item
+            for value in values
+            if isinstance(value, Mapping)
+            for name, item in value.items()
+            if _spelling(name) == wanted
+        ]
+    return values
 
 
 def _is_empty(value: Any) -> bool:

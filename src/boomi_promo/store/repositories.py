@@ -46,6 +46,7 @@ from boomi_promo.store.tables import (
     NotificationDelivery,
     PendingExtensionEdit,
     PromotionLog,
+    SignedOutSession,
     utcnow,
 )
 
@@ -595,6 +596,32 @@ class ExtensionAccessMappingRepository:
                 )
             stored.append(await self.upsert(mapping))
         return stored
+
+
+class SignedOutSessionRepository:
+    """Dashboard sessions signed out before their cookies expire."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, session_id: str, *, expires_at: datetime) -> None:
+        """Remember a signed-out session; forget those whose cookies have expired anyway."""
+        await self._session.execute(
+            delete(SignedOutSession).where(SignedOutSession.expires_at < utcnow())
+        )
+        await _upsert(
+            self._session,
+            SignedOutSession(session_id=session_id, expires_at=expires_at),
+            ("session_id",),
+        )
+
+    async def contains(self, session_id: str) -> bool:
+        found = await self._session.scalar(
+            select(SignedOutSession.session_id).where(
+                SignedOutSession.session_id == session_id, SignedOutSession.expires_at >= utcnow()
+            )
+        )
+        return found is not None
 
 
 class JobRepository:

@@ -375,6 +375,20 @@ class AuditEntry(Base, kw_only=True):
     detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
+class SignedOutSession(Base, kw_only=True):
+    """A dashboard session signed out before its cookie expires: refused until ``expires_at``.
+
+    The session cookie is signed, not stored, so signing out must be remembered here for every
+    replica to refuse a copy of the cookie.
+    """
+
+    __tablename__ = "signed_out_sessions"
+    __table_args__ = (Index("ix_signed_out_sessions_expires_at", "expires_at"),)
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]
+
+
 class BoomiRateLimit(Base, kw_only=True):
     """The shared Boomi limiter's state for one account: when its next request may go.
 

@@ -30,6 +30,7 @@ from boomi_promo.store.repositories import (
     NotificationRepository,
     PendingExtensionEditRepository,
     PromotionLogRepository,
+    SignedOutSessionRepository,
 )
 
 AfterCommit = Callable[[], Awaitable[None] | None]
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.audit = AuditLogRepository(session)
         self.pending_extension_edits = PendingExtensionEditRepository(session)
         self.notifications = NotificationRepository(session)
+        self.signed_out_sessions = SignedOutSessionRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:

@@ -7,7 +7,7 @@ tier, a 403 for a lane above the user's tier, a 403 for a form without a valid C
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlencode
 
@@ -17,7 +17,13 @@ from starlette.responses import RedirectResponse, Response
 
 from boomi_promo.identity.principal import Principal, Tier
 from boomi_promo.web.lanes import ADMIN, DEVELOPER, PEER_REVIEW, Lane
-from boomi_promo.web.session import CSRF_FORM_FIELD, CSRF_HEADER, csrf_matches, session_principal
+from boomi_promo.web.session import (
+    CSRF_FORM_FIELD,
+    CSRF_HEADER,
+    csrf_matches,
+    session_id,
+    session_principal,
+)
 from boomi_promo.web.templating import render, wants_fragment
 
 if TYPE_CHECKING:
@@ -54,27 +60,30 @@ def container_of(request: Request) -> Container:
     return container
 
 
-def signed_in(request: Request) -> Principal:
-    """Dependency: the signed-in principal, whatever their tier."""
-    principal = session_principal(request, container_of(request).settings.groups)
-    if principal is None:
+async def signed_in(request: Request) -> Principal:
+    """Dependency: the signed-in principal, whatever their tier (not after signing out)."""
+    container = container_of(request)
+    principal = session_principal(request, container.settings.groups)
+    sid = session_id(request)
+    if principal is None or sid is None or await container.signed_out.contains(sid):
+        request.session.clear()
         raise SignInRequired
     return principal
 
 
-def product_user(request: Request) -> Principal:
+async def product_user(request: Request) -> Principal:
     """Dependency: the signed-in principal, refused unless their tier may use the product."""
-    principal = signed_in(request)
+    principal = await signed_in(request)
     if principal.tier is Tier.READONLY:
         raise NoProductAccess(principal)
     return principal
 
 
-def lane_member(lane: Lane) -> Callable[[Request], Principal]:
+def lane_member(lane: Lane) -> Callable[[Request], Awaitable[Principal]]:
     """Dependency factory: the signed-in principal, refused unless ``lane`` is open to them."""
 
-    def dependency(request: Request) -> Principal:
-        principal = product_user(request)
+    async def dependency(request: Request) -> Principal:
+        principal = await product_user(request)
         if not lane.open_to(principal.tier):
             raise LaneForbidden(principal, lane)
         return principal

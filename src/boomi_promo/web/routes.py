@@ -47,12 +47,12 @@ from boomi_promo.web.paging import PageView
 from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
+from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS
 from boomi_promo.web.setup_pages import router as setup_router
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment
 
 SESSION_COOKIE = "promo_session"
-SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
 PACKAGES_PATH = "/packages"
 PACKAGE_LIST_PATH = "/packages/list"
 

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
 from boomi_promo.config import GroupSettings
 from boomi_promo.identity.principal import Principal
 
+if TYPE_CHECKING:
+    from boomi_promo.store.uow import UnitOfWorkFactory
+
+SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
+"""How long a dashboard session cookie lasts."""
 USER_KEY = "user"
+SESSION_ID_KEY = "sid"
+"""Names this sign-in, so that signing out can be remembered server-side (SignedOutSessions)."""
 CSRF_KEY = "csrf"
 FLASH_KEY = "flash"
 """One sentence for the next page shown: what a form that redirected has done."""
@@ -64,15 +72,50 @@ def sign_in(request: Request, principal: Principal) -> None:
         "name": principal.name,
         "groups": list(principal.groups),
     }
+    request.session[SESSION_ID_KEY] = new_token()
     request.session[CSRF_KEY] = new_token()
 
 
-def sign_out(request: Request) -> None:
+def session_id(request: Request) -> str | None:
+    value = request.session.get(SESSION_ID_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+class SignedOutSessions:
+    """Sessions signed out before their cookie expired, kept in the store for every replica.
+
+    The cookie is only signed, so a copy taken before sign-out would otherwise work until it
+    expires; with this record it is refused everywhere from the moment of sign-out.
+    """
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, *, max_age_seconds: int) -> None:
+        self._uow_factory = uow_factory
+        self._max_age = timedelta(seconds=max_age_seconds)
+
+    async def add(self, sid: str) -> None:
+        async with self._uow_factory() as uow:
+            await uow.signed_out_sessions.add(sid, expires_at=datetime.now(UTC) + self._max_age)
+            await uow.commit()
+
+    async def contains(self, sid: str) -> bool:
+        async with self._uow_factory() as uow:
+            return await uow.signed_out_sessions.contains(sid)
+
+
+async def sign_out(request: Request, signed_out: SignedOutSessions) -> None:
+    sid = session_id(request)
+    if sid is not None:
+        await signed_out.add(sid)
     request.session.clear()
 
 
 def session_principal(request: Request, groups: GroupSettings) -> Principal | None:
-    """The signed-in principal, or None when nobody is (or the stored record is unusable)."""
+    """The principal the session names, or None when nobody is (or the record is unusable).
+
+    Whether the session was signed out since is :class:`SignedOutSessions`' to say.
+    """
+    if session_id(request) is None:
+        return None
     stored: Any = request.session.get(USER_KEY)
     if not isinstance(stored, dict):
         return None

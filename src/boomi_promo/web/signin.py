@@ -150,5 +150,5 @@ async def auth_callback(
 
 @router.post("/logout", dependencies=[Depends(verified_csrf)])
 async def logout(request: Request) -> Response:
-    sign_out(request)
+    await sign_out(request, container_of(request).signed_out)
     return RedirectResponse("/login", status_code=303)

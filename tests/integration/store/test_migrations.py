@@ -36,6 +36,7 @@ EXPECTED_TABLES = {
     "pending_extension_edits",
     "notification_deliveries",
     "notification_cursor",
+    "signed_out_sessions",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers"}
 
@@ -75,7 +76,7 @@ async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_
 
     await upgrade_database(database_url)
 
-    assert await current_revision(database_url) == head_revision() == "0005"
+    assert await current_revision(database_url) == head_revision() == "0006"
 
 
 async def test_migrated_schema_matches_the_table_definitions(database_url):

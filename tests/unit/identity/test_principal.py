@@ -167,3 +167,28 @@ def test_the_first_mismatching_field_in_specification_order_is_reported() -> Non
         "requesterEmail": "mallory@example.com",
     }
     assert check_identity_fields(ALICE, body) == "requesterEmail"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"requester_email": "mallory@example.com"},
+        {"user_sso_groups": ["ABC_BOOMI_FLOW_ADMIN"]},
+        {"reviewer_name": "Mallory Moss"},
+        {"promotion_metadata": {"requested_by": "mallory@example.com"}},
+        {"promotionMetadata": {"requested_by": "mallory@example.com"}},
+        {"promotion_metadata": {"requestedBy": "mallory@example.com"}},
+        {"userEmail": "alice@example.com", "user_email": "mallory@example.com"},
+    ],
+    ids=["snake-email", "snake-groups", "snake-name", "snake-nested", "mixed-1", "mixed-2", "both"],
+)
+def test_identity_fields_are_checked_under_every_name_the_request_models_accept(
+    body: dict[str, Any],
+) -> None:
+    assert check_identity_fields(ALICE, body) is not None
+
+
+def test_snake_case_identity_fields_naming_the_caller_are_accepted() -> None:
+    body = {"requester_email": "ALICE@example.com", "promotion_metadata": {"requested_by": ""}}
+
+    assert check_identity_fields(ALICE, body) is None

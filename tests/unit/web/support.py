@@ -273,6 +273,19 @@ class FakeJobs:
 
 
 @dataclass
+class FakeSignedOut:
+    """Signed-out sessions, in memory."""
+
+    sessions: set[str] = field(default_factory=set)
+
+    async def add(self, sid: str) -> None:
+        self.sessions.add(sid)
+
+    async def contains(self, sid: str) -> bool:
+        return sid in self.sessions
+
+
+@dataclass
 class FakeContainer:
     settings: Settings
     uow_factory: Any = None
@@ -280,6 +293,7 @@ class FakeContainer:
     local_identity: Any = None
     session_secret: str = SESSION_SECRET
     jobs: FakeJobs = field(default_factory=FakeJobs)
+    signed_out: FakeSignedOut = field(default_factory=FakeSignedOut)
 
 
 def csrf_token_in(html: str) -> str:

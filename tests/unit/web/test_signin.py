@@ -152,6 +152,34 @@ async def test_signing_out_needs_the_token_and_ends_the_session(
     assert (await client.get("/packages")).status_code == 303
 
 
+async def test_a_copy_of_the_session_cookie_is_refused_after_sign_out(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "carol@example.com")
+    page = await client.get("/packages")
+    stolen = dict(client.cookies)
+
+    await client.post("/logout", data={"csrf_token": csrf_token_in(page.text)})
+    client.cookies.clear()
+    client.cookies.update(stolen)
+    replayed = await client.get("/admin/accounts")
+
+    assert replayed.status_code == 303
+    assert replayed.headers["location"].startswith("/login")
+
+
+async def test_signing_in_again_after_sign_out_starts_a_session_that_works(
+    client: httpx.AsyncClient,
+) -> None:
+    await sign_in(client, "alice@example.com")
+    page = await client.get("/packages")
+    await client.post("/logout", data={"csrf_token": csrf_token_in(page.text)})
+
+    await sign_in(client, "alice@example.com")
+
+    assert (await client.get("/packages")).status_code == 200
+
+
 async def test_the_csrf_header_is_accepted_in_place_of_the_form_field(
     client: httpx.AsyncClient,
 ) -> None:
