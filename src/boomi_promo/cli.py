@@ -15,7 +15,7 @@ from boomi_promo.cli_extensions import extensions_app
 from boomi_promo.cli_mappings import mappings_app
 from boomi_promo.cli_metrics import metrics_app
 from boomi_promo.cli_reconcile import reconcile
-from boomi_promo.config import JobQueue, Settings
+from boomi_promo.config import IdentityMode, JobQueue, Settings
 from boomi_promo.notifications.cli import notifications_app
 from boomi_promo.remote.commands import remote_app
 
@@ -50,11 +50,13 @@ def serve(
     from boomi_promo.api.app import create_app
 
     settings = Settings()
-    problems = settings_problems(settings)
+    problems = settings_problems(settings) + identity_problems(settings, host=host)
     if problems:
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(code=2)
+    if settings.identity_mode is IdentityMode.LOCAL:
+        typer.echo(LOCAL_IDENTITY_WARNING, err=True)
     service = create_app(settings)
     freeze_startup_objects()
     uvicorn.run(service, host=host, port=port, log_level="info")
@@ -65,6 +67,42 @@ def freeze_startup_objects() -> None:
     a full collection over them took ~100 ms and showed up as p95 spikes in the benchmarks."""
     gc.collect()
     gc.freeze()
+
+
+LOCAL_IDENTITY_WARNING = (
+    "WARNING: local identity (PROMO_IDENTITY_MODE=local): anyone who reaches this service can "
+    "sign in as any user, ADMIN included, without a password. Use it for a trial on this "
+    "machine only; a team needs PROMO_IDENTITY_MODE=oidc."
+)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def identity_problems(settings: Settings, *, host: str | None) -> list[str]:
+    """Why the configured sign-in must not serve (``host`` None: wherever it would be served).
+
+    Identity must be chosen explicitly: a service started with no identity settings must not
+    fall back to a sign-in without passwords.
+    """
+    if "identity_mode" not in settings.model_fields_set:
+        return [
+            "PROMO_IDENTITY_MODE is not set: use oidc to sign in through your identity provider "
+            "(with PROMO_OIDC__*); local sign-in (no passwords) is for a trial and also needs "
+            "PROMO_ALLOW_LOCAL_IDENTITY=true."
+        ]
+    if settings.identity_mode is not IdentityMode.LOCAL:
+        return []
+    if not settings.allow_local_identity:
+        return [
+            "PROMO_IDENTITY_MODE=local lets anyone sign in as any user without a password; set "
+            "PROMO_ALLOW_LOCAL_IDENTITY=true to run it anyway (a trial on this machine), or use "
+            "PROMO_IDENTITY_MODE=oidc."
+        ]
+    if host is not None and host not in LOOPBACK_HOSTS:
+        return [
+            f"--host {host}: local sign-in (no passwords) is served on loopback only "
+            "(127.0.0.1); use PROMO_IDENTITY_MODE=oidc to serve a network."
+        ]
+    return []
 
 
 def settings_problems(settings: Settings) -> list[str]:

@@ -218,6 +218,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     """SQLAlchemy URL; empty means SQLite in the data directory."""
     identity_mode: IdentityMode = IdentityMode.LOCAL
+    """``promo serve`` needs it set explicitly; ``local`` there also needs allow_local_identity."""
+    allow_local_identity: bool = False
+    """Lets ``promo serve`` run local sign-in (anyone signs in as any user, without a password):
+    for a trial on one machine, never for a team (PROMO_ALLOW_LOCAL_IDENTITY)."""
     session_secret: SecretStr = SecretStr("")
     """Signs dashboard sessions; in local mode generated into the data directory when empty."""
     public_url: str = ""

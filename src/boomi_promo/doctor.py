@@ -25,7 +25,7 @@ from boomi_promo.boomi.errors import (
 )
 from boomi_promo.boomi.limiter import LocalRateLimiter
 from boomi_promo.boomi.query import Operator, QueryFilter
-from boomi_promo.cli import settings_problems
+from boomi_promo.cli import identity_problems, settings_problems
 from boomi_promo.config import Settings
 from boomi_promo.store import UnitOfWorkFactory, create_engine, current_revision, head_revision
 from boomi_promo.store.database import UnsupportedDatabaseError, normalize_url
@@ -87,7 +87,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
 
 
 def _settings_check(settings: Settings) -> CheckResult:
-    problems = settings_problems(settings)
+    problems = settings_problems(settings) + identity_problems(settings, host=None)
     if problems:
         return CheckResult("settings", False, " ".join(problems))
     return CheckResult(

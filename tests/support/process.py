@@ -31,6 +31,8 @@ def service_environment(settings: Settings) -> dict[str, str]:
         {
             "PROMO_DATA_DIR": str(settings.data_dir),
             "PROMO_DATABASE_URL": settings.resolved_database_url(),
+            "PROMO_IDENTITY_MODE": settings.identity_mode.value,
+            "PROMO_ALLOW_LOCAL_IDENTITY": "true",
             "PROMO_BOOMI__BASE_URL": settings.boomi.base_url,
             "PROMO_BOOMI__PRIMARY_ACCOUNT_ID": settings.boomi.primary_account_id,
             "PROMO_BOOMI__USERNAME": settings.boomi.username,

@@ -59,6 +59,7 @@ def deployment_env(emulator: EmulatorHandle, data_dir: Path, database_url: str) 
         "PROMO_DATA_DIR": str(data_dir),
         "PROMO_DATABASE_URL": database_url,
         "PROMO_IDENTITY_MODE": "local",
+        "PROMO_ALLOW_LOCAL_IDENTITY": "true",
         "PROMO_BOOMI__BASE_URL": emulator.base_url,
         "PROMO_BOOMI__PRIMARY_ACCOUNT_ID": emulator.seed.primary_account_id,
         "PROMO_BOOMI__USERNAME": emulator.seed.username,
