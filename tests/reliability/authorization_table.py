@@ -62,7 +62,7 @@ class Target(StrEnum):
 class Decision:
     allowed: bool
     status: int = 200
-    """For a refusal: 401 or 403."""
+    """For a refusal: 401, 403, or 404 for a promotion the caller may not see."""
     error_code: str = ""
     audits_refusal: bool = False
     """The refusal leaves exactly one audit entry of the attempt (and changes nothing else)."""
@@ -87,6 +87,9 @@ SELF_REVIEW_NOT_ALLOWED = deny("SELF_REVIEW_NOT_ALLOWED")
 SELF_APPROVAL_NOT_ALLOWED = deny("SELF_APPROVAL_NOT_ALLOWED")
 NOT_PROMOTION_INITIATOR = deny("NOT_PROMOTION_INITIATOR")
 IDENTITY_MISMATCH = deny("IDENTITY_MISMATCH")
+NOT_VISIBLE = Decision(allowed=False, status=404, error_code="PROMOTION_NOT_FOUND")
+"""Issue 14: a promotion the caller may not see is answered as one that does not exist, before
+any other check, so no answer tells another team it exists, its status or its initiator."""
 
 READONLY_DECISION = INSUFFICIENT_TIER
 """SPEC §2: READONLY / OPERATOR / none may do nothing in this product."""
@@ -111,6 +114,17 @@ class Rule:
     extra: Mapping[str, object] = field(default_factory=dict)
     """Body fields of this shape, on top of those the target gives."""
 
+    def __post_init__(self) -> None:
+        # Another team's promotion is invisible to a contributor unless it waits for peer
+        # review (E2 offers those to every contributor).
+        if self.status and self.status != "PENDING_PEER_REVIEW" and not _admin_only(self.action):
+            hidden = dict(self.contributor)
+            if Target.OTHER_TEAM_PROMOTION in hidden and hidden[Target.OTHER_TEAM_PROMOTION] != (
+                NOT_VISIBLE
+            ):
+                hidden[Target.OTHER_TEAM_PROMOTION] = NOT_VISIBLE
+                object.__setattr__(self, "contributor", hidden)
+
     @property
     def targets(self) -> tuple[Target, ...]:
         return tuple(self.contributor)
@@ -127,6 +141,11 @@ class Rule:
             return READONLY_DECISION
         table = self.admin if caller is Caller.ADMIN else self.contributor
         return table[target]
+
+
+def _admin_only(action: str) -> bool:
+    """Refused by tier before anything is read: a tier refusal tells nothing about a promotion."""
+    return any(s.name == action and s.min_tier.value == "ADMIN" for s in all_actions())
 
 
 def _same(decision: Decision, *targets: Target) -> dict[Target, Decision]:
@@ -151,7 +170,7 @@ ACCOUNT_SCOPED = {
 PROMOTION_ACCOUNT_SCOPED = {
     Target.OWN_PROMOTION: ALLOW,
     Target.TEAMMATE_PROMOTION: ALLOW,
-    Target.OTHER_TEAM_PROMOTION: UNAUTHORIZED_ACCOUNT_ACCESS,
+    Target.OTHER_TEAM_PROMOTION: NOT_VISIBLE,
 }
 CLIENT_ACCOUNT_SCOPED = {
     Target.GRANTED_CLIENT_ACCOUNT: ALLOW,
@@ -570,6 +589,7 @@ class Page(StrEnum):
     ADMIN_APPROVALS = "/admin/approvals"
     ADMIN_MAPPINGS = "/admin/mappings"
     ADMIN_ACCOUNTS = "/admin/accounts"
+    ADMIN_CLIENT_ACCOUNTS = "/admin/client-accounts"
     OWN_RELEASES = "/promotions/{own}/release"
     OTHER_TEAM_RELEASES = "/promotions/{other_team}/release"
 
@@ -600,8 +620,9 @@ PAGE_RULES: dict[Page, dict[Visitor, int]] = {
     Page.ADMIN_APPROVALS: _ADMIN_LANE,
     Page.ADMIN_MAPPINGS: _ADMIN_LANE,
     Page.ADMIN_ACCOUNTS: _ADMIN_LANE,
+    Page.ADMIN_CLIENT_ACCOUNTS: _ADMIN_LANE,
     Page.OWN_RELEASES: _DEVELOPER_LANE,
-    # The page shows checkReleaseStatus's answer: another team's promotion is refused.
-    Page.OTHER_TEAM_RELEASES: {**_DEVELOPER_LANE, Visitor.CONTRIBUTOR: 403},
+    # The page shows checkReleaseStatus's answer: another team's promotion is not found.
+    Page.OTHER_TEAM_RELEASES: {**_DEVELOPER_LANE, Visitor.CONTRIBUTOR: 404},
 }
 """The HTTP status each visitor gets for each page (SPEC §2 tiers, web/lanes.py lanes)."""

@@ -1,12 +1,22 @@
-"""Which dev accounts a caller may work in: granted by team groups through DevAccountAccess."""
+"""What a caller may see: dev accounts granted by team groups through DevAccountAccess, and the
+promotions of those accounts.
+
+A promotion the caller may not see is answered exactly as one that does not exist (404
+``PROMOTION_NOT_FOUND``), before any other check, so no answer tells another team that it
+exists, what its status is or who started it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from boomi_promo.actions.context import ActionContext
-from boomi_promo.errors import UnauthorizedAccountAccess
+from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.errors import NotFound, UnauthorizedAccountAccess
 from boomi_promo.identity.principal import Tier, team_groups
+from boomi_promo.store import PromotionLog, UnitOfWork
+
+PROMOTION_NOT_FOUND = "PROMOTION_NOT_FOUND"
 
 
 @dataclass(frozen=True)
@@ -34,3 +44,42 @@ async def require_dev_account(ctx: ActionContext, dev_account_id: str) -> DevAcc
     raise UnauthorizedAccountAccess(
         f"Your groups do not grant access to dev account '{dev_account_id}'.", field="devAccountId"
     )
+
+
+def promotion_not_found(promotion_id: str, field: str = "promotionId") -> NotFound:
+    return NotFound(
+        f"There is no promotion '{promotion_id}' that you can see.",
+        error_code=PROMOTION_NOT_FOUND,
+        field=field,
+    )
+
+
+async def visible_promotion(
+    ctx: ActionContext,
+    uow: UnitOfWork,
+    promotion_id: str,
+    *,
+    lock: bool = False,
+    field: str = "promotionId",
+) -> PromotionLog:
+    """The promotion, if the caller may see it (``lock``: locked for this unit of work).
+
+    Admins see every promotion; a contributor those of the dev accounts their team groups grant,
+    and any promotion waiting for peer review (E2 offers those to every contributor).
+    """
+    if lock:
+        promotion = await uow.promotions.get_for_update(promotion_id)
+    else:
+        promotion = await uow.promotions.get(promotion_id)
+    if promotion is None or not await _may_see(ctx, uow, promotion):
+        raise promotion_not_found(promotion_id, field)
+    return promotion
+
+
+async def _may_see(ctx: ActionContext, uow: UnitOfWork, promotion: PromotionLog) -> bool:
+    if ctx.principal.tier is Tier.ADMIN:
+        return True
+    if promotion.status == PromotionStatus.PENDING_PEER_REVIEW:
+        return True
+    groups = team_groups(ctx.principal.groups, ctx.settings.groups)
+    return await uow.access.is_granted(groups, promotion.dev_account_id)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
+from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
@@ -41,7 +42,7 @@ from boomi_promo.engine.deployment import (
     start_production_deployment,
 )
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
-from boomi_promo.errors import Conflict, InvalidRequest, NotFound
+from boomi_promo.errors import Conflict, InvalidRequest
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import PromotionLog
 
@@ -208,13 +209,7 @@ async def _stored(
     ctx: ActionContext, promotion_id: str
 ) -> tuple[PromotionLog, PromotionLog | None]:
     async with ctx.unit_of_work() as uow:
-        promotion = await uow.promotions.get(promotion_id)
-        if promotion is None:
-            raise NotFound(
-                f"There is no promotion '{promotion_id}'.",
-                error_code="PROMOTION_NOT_FOUND",
-                field="promotionId",
-            )
+        promotion = await visible_promotion(ctx, uow, promotion_id)
         linked = (
             await uow.promotions.get(promotion.test_promotion_id)
             if promotion.test_promotion_id

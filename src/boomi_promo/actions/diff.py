@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
@@ -31,7 +31,6 @@ from boomi_promo.domain.xml_diff import LineDiff, diff_lines, normalize_componen
 from boomi_promo.engine.errors import ComponentNotFound
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound, PromoError
-from boomi_promo.identity.principal import Tier
 from boomi_promo.store import PromotionLog
 from boomi_promo.store.tables import ID
 
@@ -217,19 +216,7 @@ async def _promotion_under_review(
             "Name the promotion (promotionId) or its branch (branchId).", field="promotionId"
         )
     async with ctx.unit_of_work() as uow:
-        promotion = await uow.promotions.get(promotion_id)
-    if promotion is None:
-        raise NotFound(
-            f"There is no promotion '{promotion_id}'.",
-            error_code="PROMOTION_NOT_FOUND",
-            field=field,
-        )
-    # E2 offers a promotion waiting for peer review to every contributor, whatever their team;
-    # the reviewer needs its diff. Anything else needs the dev account granted.
-    waiting_for_peers = promotion.status == PromotionStatus.PENDING_PEER_REVIEW
-    if ctx.principal.tier is not Tier.ADMIN and not waiting_for_peers:
-        await require_dev_account(ctx, promotion.dev_account_id)
-    return promotion
+        return await visible_promotion(ctx, uow, promotion_id, field=field)
 
 
 async def _promotion_of_branch(ctx: ActionContext, branch_id: str) -> str:

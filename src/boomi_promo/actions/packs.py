@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
@@ -37,7 +37,6 @@ from boomi_promo.engine.deployment import (
     record_release_settled,
     suggested_pack,
 )
-from boomi_promo.errors import NotFound
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import AuditEntry, PromotionLog, UnitOfWork
 
@@ -181,18 +180,7 @@ async def check_release_status(
     ctx: ActionContext, request: CheckReleaseStatusRequest
 ) -> CheckReleaseStatusResponse:
     async with ctx.unit_of_work() as uow:
-        promotion = await uow.promotions.get(request.promotion_id)
-        if promotion is None:
-            raise NotFound(
-                f"There is no promotion '{request.promotion_id}'.",
-                error_code="PROMOTION_NOT_FOUND",
-                field="promotionId",
-            )
-    if ctx.principal.tier is not Tier.ADMIN:
-        # As queryStatus and generateComponentDiff: a contributor reads only the promotions of
-        # the dev accounts their team groups grant.
-        await require_dev_account(ctx, promotion.dev_account_id)
-    async with ctx.unit_of_work() as uow:
+        promotion = await visible_promotion(ctx, uow, request.promotion_id)
         known = await _releases_of(uow, promotion)
         if promotion.test_promotion_id:
             linked = await uow.promotions.get(promotion.test_promotion_id)

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.access import require_dev_account, visible_promotion
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import (
@@ -160,7 +160,7 @@ class SubmitForPeerReviewResponse(ResponseProfile):
 
 async def _load_submittable(ctx: ActionContext, promotion_id: str) -> PromotionLog:
     async with ctx.unit_of_work() as uow:
-        promotion = await load_for_update(uow, promotion_id)
+        promotion = await visible_promotion(ctx, uow, promotion_id)
     await require_dev_account(ctx, promotion.dev_account_id)
     return promotion
 
@@ -485,7 +485,7 @@ async def submit_peer_review(
     reviewer = ctx.principal.email
     target, peer_status = peer_review_outcome(request.decision)
     async with ctx.unit_of_work() as uow:
-        promotion = await load_for_update(uow, request.promotion_id)
+        promotion = await visible_promotion(ctx, uow, request.promotion_id, lock=True)
         check_not_self_review(
             reviewer,
             initiated_by=promotion.initiated_by,
@@ -550,7 +550,7 @@ async def withdraw_promotion(
     ctx: ActionContext, request: WithdrawPromotionRequest
 ) -> WithdrawPromotionResponse:
     async with ctx.unit_of_work() as uow:
-        promotion = await load_for_update(uow, request.promotion_id)
+        promotion = await visible_promotion(ctx, uow, request.promotion_id, lock=True)
         check_initiator(ctx.principal.email, promotion.initiated_by)
         require_status(
             promotion.status,
@@ -610,7 +610,7 @@ async def cancel_test_deployment(
     ctx: ActionContext, request: CancelTestDeploymentRequest
 ) -> CancelTestDeploymentResponse:
     async with ctx.unit_of_work() as uow:
-        promotion = await load_for_update(uow, request.promotion_id)
+        promotion = await visible_promotion(ctx, uow, request.promotion_id, lock=True)
         check_may_cancel_test_deployment(
             ctx.principal.email, ctx.principal.tier, promotion.initiated_by
         )

@@ -234,7 +234,7 @@ async def test_a_production_review_diffs_what_its_test_promotion_wrote(
     assert from_team_b["diff"] == result["diff"]
 
 
-async def test_a_contributor_of_another_team_is_refused(promo_service: DemoService) -> None:
+async def test_another_teams_promotion_is_not_found(promo_service: DemoService) -> None:
     prior = promo_service.seed.prior_promotion
     promotion = await promoted(promo_service, prior.dev_package_id)
     body = {
@@ -250,10 +250,11 @@ async def test_a_contributor_of_another_team_is_refused(promo_service: DemoServi
     )
     as_readonly = await promo_service.call(OLIVIA, "generateComponentDiff", body)
 
-    assert as_team_b.status_code == 403
-    assert as_team_b.json()["errorCode"] == "UNAUTHORIZED_ACCOUNT_ACCESS"
+    assert as_team_b.status_code == 404
+    assert as_team_b.json()["errorCode"] == "PROMOTION_NOT_FOUND"
     assert "branchXml" not in as_team_b.json()
-    assert by_branch.status_code == 403
+    assert by_branch.status_code == 404
+    assert by_branch.json()["errorField"] == "branchId"
     assert as_readonly.status_code == 403
     assert as_readonly.json()["errorCode"] == "INSUFFICIENT_TIER"
 

@@ -114,14 +114,20 @@ async def test_only_a_test_deployed_promotion_goes_to_production_from_test(
     assert live_branch_ids(promo_service) == branches
 
 
-async def test_the_dev_account_must_be_granted_to_the_submitter(
+async def test_another_teams_promotion_is_not_found_for_the_submitter(
     promo_service: DemoService,
 ) -> None:
     tested = await deployed_to_test(promo_service, ALICE)
 
     response = await promo_service.call(DAVE, R, {"promotionId": tested.promotion_id})
+    unknown = await promo_service.call(DAVE, R, {"promotionId": "no-such-promotion"})
 
-    refused(response, 403, "UNAUTHORIZED_ACCOUNT_ACCESS")
+    refused(response, 404, "PROMOTION_NOT_FOUND")
+    assert "alice" not in response.text.lower()
+    assert "TEST_DEPLOYED" not in response.text
+    assert response.json()["errorMessage"].replace(tested.promotion_id, "X") == (
+        unknown.json()["errorMessage"].replace("no-such-promotion", "X")
+    ), "an invisible promotion is answered exactly as one that does not exist"
     assert await production_records(promo_service, tested.promotion_id) == []
 
 
