@@ -662,34 +662,57 @@ class BoomiClient:
     async def add_to_integration_pack(
         self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
     ) -> PublisherIntegrationPack:
-        """Add components (each needs a shareable package); their newest package is pending."""
-        return await self._update_pack(pack_id, "ADD", component_ids, override_account)
+        """Put components in the pack (each needs a shareable package); their newest package
+        is pending. The pack as it stands afterwards; nothing is written when they are in it.
+
+        Boomi's update deletes every packaged component it does not list, so the pack is read
+        first and the update lists all it holds plus the new ones: components others put in
+        the pack stay.
+        """
+        if not component_ids:
+            raise ValueError("list at least one component id")
+        pack = await self.get_publisher_integration_pack(pack_id, override_account=override_account)
+        kept = _live_members(pack)
+        new = [c for c in dict.fromkeys(component_ids) if c not in kept]
+        if not new:
+            return pack
+        return await self._update_pack(pack, [*kept, *new], override_account)
 
     async def remove_from_integration_pack(
         self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
     ) -> PublisherIntegrationPack:
-        """Mark components for removal; they leave the pack at its next release."""
-        return await self._update_pack(pack_id, "DELETE", component_ids, override_account)
+        """Take components out; they leave the pack at its next release. The update lists
+        every other component of the pack (read first), which stays."""
+        if not component_ids:
+            raise ValueError("list at least one component id")
+        pack = await self.get_publisher_integration_pack(pack_id, override_account=override_account)
+        live = _live_members(pack)
+        kept = [c for c in live if c not in set(component_ids)]
+        if len(kept) == len(live):
+            return pack
+        return await self._update_pack(pack, kept, override_account)
 
     async def _update_pack(
         self,
-        pack_id: str,
-        operation: str,
+        pack: PublisherIntegrationPack,
         component_ids: list[str],
         override_account: str | None,
     ) -> PublisherIntegrationPack:
-        if not component_ids:
-            raise ValueError("list at least one component id")
-        body = {
-            "id": pack_id,
-            "operationType": operation,
-            "PublisherPackagedComponents": {
-                "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]
-            },
+        """``operationType: ADD`` with the pack's whole list: the listed components are what
+        it holds afterwards. (DELETE is not used: Boomi does not document what it does to the
+        components a DELETE leaves out, while the ADD rule is documented.)"""
+        body: dict[str, Any] = {"id": pack.id, "name": pack.name}
+        if pack.installation_type:
+            body["installationType"] = pack.installation_type
+        # Required by the OpenAPI schema; the current text, so the update keeps it.
+        body["Description"] = pack.description or ""
+        body["operationType"] = "ADD"
+        body["PublisherPackagedComponents"] = {
+            "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]
         }
-        # Adding or removing the same components twice leaves the same pack: safe to resend.
+        # The same whole list sent twice leaves the same pack: safe to resend.
         request = self._json_post(
-            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            f"PublisherIntegrationPack/{_segment(pack.id)}",
             "PublisherIntegrationPack/{id}",
             body,
             override_account,
@@ -1228,6 +1251,11 @@ class BoomiClient:
         request = _Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
         async for item in self.query(object_type, filter, override_account=override_account):
             yield self._validate(model, request, item)
+
+
+def _live_members(pack: PublisherIntegrationPack) -> list[str]:
+    """The pack's components, in its order, without those already marked for removal."""
+    return [member.component_id for member in pack.components if not member.deleted]
 
 
 def _folder(folder_id: str | None) -> dict[str, str | None]:

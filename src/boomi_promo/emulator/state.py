@@ -1534,8 +1534,20 @@ class EmulatorState:
             else:
                 pack.members.append(PackMember(component_id))
 
+    def _replace_members(self, pack: IntegrationPack, component_ids: list[str]) -> None:
+        """The listed components become the pack's list: Boomi's update deletes every packaged
+        component it does not list (they leave at the next release, as a removal does)."""
+        self._add_members(pack, component_ids)
+        listed = set(component_ids)
+        for member in pack.members:
+            if member.component_id not in listed:
+                member.deleted = True
+
     @_locked
     def update_publisher_pack(self, account_id: str, pack_id: str, body: Row) -> Row:
+        """``operationType: ADD`` (or no operation, for a name or description change): the
+        listed components are the pack's list afterwards, and any member left out is removed.
+        ``DELETE`` removes the listed members only. Removals take effect at the next release."""
         pack = self._publisher_pack(account_id, pack_id)
         if pack is None:
             raise not_found(f"Integration pack {pack_id} was not found.")
@@ -1551,7 +1563,7 @@ class EmulatorState:
             self._check_pack_name(account_id, name, renaming=pack_id)
         operation = _text(body, "operationType")
         component_ids = self._listed_components(body)
-        if component_ids and operation not in PACK_OPERATIONS:
+        if (component_ids or operation) and operation not in PACK_OPERATIONS:
             raise bad_request("operationType must be ADD or DELETE when components are listed.")
         if operation == "DELETE":
             members = {m.component_id: m for m in pack.members if not m.deleted}
@@ -1560,8 +1572,10 @@ class EmulatorState:
                 raise bad_request(f"Components {missing} are not in integration pack {pack_id}.")
             for component_id in component_ids:
                 members[component_id].deleted = True
-        elif operation == "ADD":
-            self._add_members(pack, component_ids)
+        else:
+            # ADD, or a change of name or description alone: the update lists every packaged
+            # component the pack keeps; one it leaves out is deleted (Boomi's documented rule).
+            self._replace_members(pack, component_ids)
         if name:
             pack.name = name
         description = self._description(body)

@@ -972,16 +972,10 @@ async def _release(
     pack: _Pack,
     shipment: _Shipment,
 ) -> _Release:
-    """Put the shipment's components in the pack (those not there yet), release every
-    component of the pack, and read the release status a bounded number of times."""
-    current = await ctx.boomi.get_publisher_integration_pack(pack.pack_id)
-    missing = [
-        component_id
-        for component_id in shipment.versions
-        if (member := current.component(component_id)) is None or member.deleted
-    ]
-    if missing:
-        current = await ctx.boomi.add_to_integration_pack(pack.pack_id, missing)
+    """Put the shipment's components in the pack (those not there yet; the others of the pack
+    stay), release every component of the pack, and read the release status a bounded number
+    of times."""
+    current = await ctx.boomi.add_to_integration_pack(pack.pack_id, list(shipment.versions))
     components = release_components(current, shipment.versions)
     started = await ctx.boomi.release_integration_pack(pack.pack_id, components)
     request_id = started.request_id
