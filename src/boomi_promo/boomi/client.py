@@ -21,7 +21,7 @@ import base64
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -33,6 +33,7 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 from boomi_promo.boomi.errors import (
+    BoomiBadRequestError,
     BoomiError,
     BoomiHTTPError,
     BoomiNotFoundError,
@@ -86,6 +87,10 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """A larger answer (after decompression) is refused before it is read to the end: one hostile
 or broken component must not exhaust the service's memory. Boomi's own largest documents
 (big processes and maps) stay well under a few megabytes."""
+
+REFERENCE_QUERY_PARENTS = 50
+"""Parents per ComponentReference query: an ``or`` of (parentComponentId, parentVersion) pairs,
+100 simple expressions, as many as the ComponentMetadata queries' ``or`` of 100 ids."""
 
 SEQUENTIAL_GAP_SECONDS = 0.12
 """The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
@@ -416,14 +421,20 @@ class BoomiClient:
 
     # ---------------------------------------------------------------- ComponentReference
 
-    async def get_component_references(
+    async def get_where_used(
         self,
         component_id: str,
         *,
         branch_id: str | None = None,
         override_account: str | None = None,
     ) -> list[ComponentReference]:
-        """The components ``component_id`` references directly (one level)."""
+        """The components that reference ``component_id`` directly (Boomi's GET takes the
+        *secondary* component's id), each at its current version; on a branch if given.
+
+        Boomi answers 400 for a component that neither references nor is referenced by
+        anything: that is an empty list here. What a component uses comes from
+        :meth:`query_child_references`.
+        """
         suffix = _revision_suffix(None, branch_id)
         request = _Request(
             "GET",
@@ -431,7 +442,48 @@ class BoomiClient:
             "ComponentReference/{id}" + ("~{branch}" if suffix else ""),
             override_account,
         )
-        return self._references(request, self._json(request, await self._send(request)))
+        try:
+            response = await self._send(request)
+        except BoomiBadRequestError as exc:
+            if exc.status_code == 400:
+                return []
+            raise
+        return self._references(request, self._json(request, response))
+
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]:
+        """What each parent uses directly (one level), by component id → revision.
+
+        Boomi's QUERY by ``parentComponentId`` and ``parentVersion``, up to
+        :data:`REFERENCE_QUERY_PARENTS` parents per query (an ``or`` of one ``and`` pair each),
+        every page. Every parent is in the answer; one that uses nothing has an empty list.
+        """
+        items = list(parents.items())
+        chunks = [
+            items[i : i + REFERENCE_QUERY_PARENTS]
+            for i in range(0, len(items), REFERENCE_QUERY_PARENTS)
+        ]
+        found: dict[str, list[ComponentReference]] = {parent: [] for parent in parents}
+
+        async def query(chunk: list[tuple[str, int]]) -> None:
+            pairs = [
+                QueryFilter.where("parentComponentId", Operator.EQUALS, parent).and_(
+                    QueryFilter.where("parentVersion", Operator.EQUALS, version)
+                )
+                for parent, version in chunk
+            ]
+            asked = set(chunk)
+            filter = pairs[0].or_(*pairs[1:])
+            async for reference in self.query_component_references(
+                filter, override_account=override_account
+            ):
+                key = (reference.parent_component_id, reference.parent_version)
+                if key in asked:
+                    found[reference.parent_component_id].append(reference)
+
+        await asyncio.gather(*(query(chunk) for chunk in chunks))
+        return found
 
     async def query_component_references(
         self, filter: QueryFilter, *, override_account: str | None = None

@@ -46,7 +46,13 @@ from boomi_promo.emulator.extensions import (
     synthesized_id,
     updated_extensions,
 )
-from boomi_promo.emulator.queries import Expression, QuerySchema, equality_arguments
+from boomi_promo.emulator.queries import (
+    Expression,
+    QuerySchema,
+    clause_arguments,
+    disjuncts,
+    equality_arguments,
+)
 from boomi_promo.emulator.records import (
     Account,
     Branch,
@@ -936,48 +942,72 @@ class EmulatorState:
             "branchId": reference.branch_id,
         }
 
+    def _all_references(self, account_id: str, branch: Branch) -> list[Row]:
+        """The references of the current revision of every live component ``branch`` sees."""
+        rows: list[Row] = []
+        for record in self._records(account_id):
+            revision = self._view(branch, record)
+            if revision is not None and not revision.deleted:
+                rows.extend(self._reference_row(r) for r in self._references(revision, branch))
+        return rows
+
     @_locked
     def get_references(self, account_id: str, ref: str) -> Row:
+        """``GET /ComponentReference/{id}[~branchId]``: ``id`` is the *secondary* component;
+        the answer lists the components that reference it (their current revisions on main,
+        or on the branch). Boomi answers 400 for a component that neither references nor is
+        referenced by anything."""
         view = self._read(account_id, ref)
-        return {
-            "@type": "ComponentReference",
-            "references": [
-                self._reference_row(r) for r in self._references(view.revision, view.branch)
-            ],
-        }
+        component_id = view.revision.component_id
+        rows = [
+            row
+            for row in self._all_references(account_id, view.branch)
+            if row["componentId"] == component_id
+        ]
+        if not rows and not self._references(view.revision, view.branch):
+            raise bad_request(f"Component {component_id} has no parent or child references.")
+        return {"@type": "ComponentReference", "references": rows}
+
+    def _children_rows(self, account_id: str, parent_id: str, version: str) -> list[Row]:
+        """What one revision of a component references (nothing for an unknown revision)."""
+        record = self._record(account_id, parent_id)
+        revision = record.revisions.get(int(version)) if record and version.isdigit() else None
+        if revision is None or not self._reachable(revision):
+            return []
+        branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(account_id)
+        return [self._reference_row(r) for r in self._references(revision, branch)]
 
     def _reference_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
-        parents = equality_arguments(expression, "parentComponentId")
-        children = equality_arguments(expression, "componentId")
-        rows: list[Row] = []
-        if parents:
-            versions = equality_arguments(expression, "parentVersion")
-            if not versions:
-                raise bad_request("A query by parentComponentId needs parentVersion (EQUALS) too.")
-            for parent_id in parents:
-                record = self._record(account_id, parent_id)
-                for version in versions:
-                    revision = (
-                        record.revisions.get(int(version)) if record and version.isdigit() else None
+        """Candidate rows for each ``or``-ed clause of the filter (the filter itself is applied
+        afterwards): every clause names parentComponentId and parentVersion, or componentId."""
+        rows: dict[tuple[Any, ...], Row] = {}
+        on_main: list[Row] | None = None
+        for clause in disjuncts(expression):
+            parents = clause_arguments(clause, "parentComponentId")
+            children = clause_arguments(clause, "componentId")
+            found: list[Row] = []
+            if parents:
+                versions = clause_arguments(clause, "parentVersion")
+                if not versions:
+                    raise bad_request(
+                        "A query by parentComponentId needs parentVersion (EQUALS) too."
                     )
-                    if revision is None or not self._reachable(revision):
-                        continue
-                    branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(
-                        account_id
-                    )
-                    rows.extend(self._reference_row(r) for r in self._references(revision, branch))
-        elif children:
-            main = self.main_branch(account_id)
-            for record in self._records(account_id):
-                revision = self._view(main, record)
-                if revision is not None and not revision.deleted:
-                    rows.extend(self._reference_row(r) for r in self._references(revision, main))
-        else:
-            raise bad_request(
-                "A ComponentReference query needs parentComponentId and parentVersion, "
-                "or componentId."
-            )
-        return rows
+                for parent_id in parents:
+                    for version in versions:
+                        found.extend(self._children_rows(account_id, parent_id, version))
+            elif children:
+                if on_main is None:
+                    on_main = self._all_references(account_id, self.main_branch(account_id))
+                found = on_main
+            else:
+                raise bad_request(
+                    "A ComponentReference query needs parentComponentId and parentVersion, "
+                    "or componentId."
+                )
+            for row in found:
+                fields = ("parentComponentId", "parentVersion", "componentId", "branchId")
+                rows.setdefault(tuple(row[name] for name in fields), row)
+        return list(rows.values())
 
     @staticmethod
     def _group_references(rows: list[Row]) -> list[Row]:
