@@ -21,7 +21,7 @@ import base64
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -30,6 +30,7 @@ from urllib.parse import quote
 
 import httpx
 import structlog
+from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from boomi_promo.boomi.errors import (
@@ -46,8 +47,10 @@ from boomi_promo.boomi.errors import (
 )
 from boomi_promo.boomi.limiter import LocalRateLimiter, RateLimiter
 from boomi_promo.boomi.models import (
+    COMPONENT_TAG,
     Account,
     Branch,
+    BulkItem,
     Component,
     ComponentMetadata,
     ComponentReference,
@@ -75,6 +78,7 @@ from boomi_promo.boomi.models import (
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.config import BoomiSettings
+from boomi_promo.xmlsafe import parse_xml, to_bytes
 
 JSON = "application/json"
 XML = "application/xml"
@@ -87,6 +91,11 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 """A larger answer (after decompression) is refused before it is read to the end: one hostile
 or broken component must not exhaust the service's memory. Boomi's own largest documents
 (big processes and maps) stay well under a few megabytes."""
+
+BULK_COMPONENT_MAX = 5
+"""Ids per Component bulk GET, as Boomi documents it."""
+BULK_MAX = 100
+"""Ids per bulk GET of every other object."""
 
 REFERENCE_QUERY_PARENTS = 50
 """Parents per ComponentReference query: an ``or`` of (parentComponentId, parentVersion) pairs,
@@ -101,6 +110,8 @@ _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encodi
 _log = structlog.get_logger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -1025,6 +1036,149 @@ class BoomiClient:
             return False
         return True
 
+    # ---------------------------------------------------------------- bulk GET
+
+    async def bulk_get_components(
+        self, component_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Component]]:
+        """Component documents by id (``id~version`` too), :data:`BULK_COMPONENT_MAX` per call;
+        one item per id, in order. Boomi answers this one in XML only."""
+
+        async def fetch(chunk: list[str]) -> list[BulkItem[Component]]:
+            request = self._bulk_request("Component", chunk, override_account, accept=XML)
+            entries = self._bulk_xml_entries(request, await self._send(request))
+            return self._bulk_items(request, chunk, entries, self._bulk_component)
+
+        return await _in_chunks(component_ids, BULK_COMPONENT_MAX, fetch)
+
+    async def bulk_get_component_metadata(
+        self, component_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[ComponentMetadata]]:
+        """ComponentMetadata by id (``id~version`` too), :data:`BULK_MAX` per call, in order."""
+        return await self._bulk_models(
+            ComponentMetadata, "ComponentMetadata", component_ids, override_account
+        )
+
+    async def bulk_get_folders(
+        self, folder_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Folder]]:
+        return await self._bulk_models(Folder, "Folder", folder_ids, override_account)
+
+    async def bulk_get_packaged_components(
+        self, package_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[PackagedComponent]]:
+        return await self._bulk_models(
+            PackagedComponent, "PackagedComponent", package_ids, override_account
+        )
+
+    async def bulk_get_accounts(
+        self, account_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Account]]:
+        """The primary account and its sub-accounts by id; another account's item is 403."""
+        return await self._bulk_models(Account, "Account", account_ids, override_account)
+
+    async def _bulk_models(
+        self,
+        model: type[ModelT],
+        object_type: str,
+        ids: Sequence[str],
+        override_account: str | None,
+    ) -> list[BulkItem[ModelT]]:
+        async def fetch(chunk: list[str]) -> list[BulkItem[ModelT]]:
+            request = self._bulk_request(object_type, chunk, override_account, accept=JSON)
+            document = self._json(request, await self._send(request))
+            entries = document.get("response") or []
+            if isinstance(entries, dict):
+                entries = [entries]
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise self._bad_response(request, "BulkResult.response is not a list")
+
+            def parse(result: Any) -> ModelT:
+                return self._validate(model, request, result)
+
+            return self._bulk_items(request, chunk, entries, parse)
+
+        return await _in_chunks(ids, BULK_MAX, fetch)
+
+    def _bulk_request(
+        self, object_type: str, ids: list[str], override_account: str | None, *, accept: str
+    ) -> _Request:
+        body = {"type": "GET", "request": [{"id": object_id} for object_id in ids]}
+        return _Request(
+            "POST",
+            f"{object_type}/bulk",
+            f"{object_type}/bulk",
+            override_account,
+            accept=accept,
+            content=_json_bytes(body),
+            content_type=JSON,
+        )
+
+    def _bulk_xml_entries(
+        self, request: _Request, response: httpx.Response
+    ) -> list[dict[str, Any]]:
+        """The ``<response>`` elements of an XML BulkResult as JSON-like entries."""
+        try:
+            root = parse_xml(response.content)
+        except ValueError as exc:
+            raise self._bad_response(request, f"the answer is not XML: {exc}") from None
+        if etree.QName(root).localname != "BulkResult":
+            raise self._bad_response(request, "the answer is not a BulkResult")
+        entries: list[dict[str, Any]] = []
+        for element in root:
+            if not isinstance(element.tag, str) or etree.QName(element).localname != "response":
+                continue
+            entry: dict[str, Any] = {str(k): str(v) for k, v in element.attrib.items()}
+            for child in element:
+                if isinstance(child.tag, str) and etree.QName(child).localname == "Result":
+                    entry["Result"] = child
+            entries.append(entry)
+        return entries
+
+    def _bulk_component(self, result: Any) -> Component:
+        """A ``<Result xsi:type="Component">`` element as the Component document it holds."""
+        if not isinstance(result, etree._Element):
+            raise ValueError("a Component bulk result is not an XML element")
+        result.tag = COMPONENT_TAG
+        result.attrib.pop(f"{{{_XSI}}}type", "")
+        return Component.from_xml(to_bytes(result))
+
+    def _bulk_items(
+        self,
+        request: _Request,
+        ids: list[str],
+        entries: list[dict[str, Any]],
+        parse: Callable[[Any], ResultT],
+    ) -> list[BulkItem[ResultT]]:
+        """One item per requested id, in request order (by ``index`` when Boomi gives it)."""
+        if len(entries) != len(ids):
+            raise self._bad_response(
+                request, f"the bulk answer has {len(entries)} results for {len(ids)} ids"
+            )
+        indexes = [str(entry.get("index", "")) for entry in entries]
+        if all(index.isdigit() for index in indexes) and sorted(map(int, indexes)) == list(
+            range(len(ids))
+        ):
+            entries = [entry for _, entry in sorted(zip(map(int, indexes), entries, strict=True))]
+        items: list[BulkItem[ResultT]] = []
+        for object_id, entry in zip(ids, entries, strict=True):
+            result = entry.get("Result")
+            status_text = str(entry.get("statusCode", "200" if result is not None else ""))
+            if not status_text.isdigit():
+                raise self._bad_response(request, f"no statusCode for {object_id} in the answer")
+            status = int(status_text)
+            message = entry.get("errorMessage")
+            if status != 200 or result is None:
+                items.append(BulkItem(object_id, status, None, str(message or "") or None))
+                continue
+            try:
+                items.append(BulkItem(object_id, status, parse(result)))
+            except (ValueError, ValidationError) as exc:
+                raise self._bad_response(
+                    request, f"unexpected result for {object_id}: {exc}"
+                ) from None
+        return items
+
     # ---------------------------------------------------------------- transport
 
     def _json_post(
@@ -1303,6 +1457,18 @@ class BoomiClient:
         request = _Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
         async for item in self.query(object_type, filter, override_account=override_account):
             yield self._validate(model, request, item)
+
+
+async def _in_chunks(
+    ids: Sequence[str],
+    size: int,
+    fetch: Callable[[list[str]], Awaitable[list[BulkItem[ResultT]]]],
+) -> list[BulkItem[ResultT]]:
+    """``fetch`` on ``size`` ids at a time (concurrently; the limiter paces them), in order."""
+    listed = list(ids)
+    chunks = [listed[i : i + size] for i in range(0, len(listed), size)]
+    answers = await asyncio.gather(*(fetch(chunk) for chunk in chunks))
+    return [item for answer in answers for item in answer]
 
 
 def _live_members(pack: PublisherIntegrationPack) -> list[str]:

@@ -36,7 +36,7 @@ from boomi_promo.emulator.component_xml import (
     render_component,
 )
 from boomi_promo.emulator.control import FaultInjector, ReleaseFaults, RequestLog, TokenBucket
-from boomi_promo.emulator.errors import bad_request, forbidden, not_found
+from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.extensions import (
     extension_set_id,
     render_extensions,
@@ -101,6 +101,14 @@ RELEASE_ON_DATE = "RELEASE_ON_SPECIFIED_DATE"
 LISTENER_STATUSES = frozenset({"RUNNING", "PAUSED"})
 RELEASE_PENDING = ("SCHEDULED", "IN_PROGRESS")
 _STATE_ADAPTER = TypeAdapter(StateDocument)
+BULK_LIMITS: dict[str, int] = {
+    "Component": 5,
+    "ComponentMetadata": 100,
+    "Folder": 100,
+    "PackagedComponent": 100,
+    "Account": 100,
+}
+"""Ids per bulk GET (``POST /{Object}/bulk``), as Boomi documents them: 5 Components, else 100."""
 
 
 @dataclass
@@ -142,6 +150,17 @@ class _Cursor:
     account_id: str
     remaining: list[Row]
     created: float
+
+
+@dataclass(frozen=True)
+class BulkAnswer:
+    """One id of a bulk GET: what its own GET would answer (a row, a Component document) or
+    the status and message of its failure."""
+
+    id: str
+    status: int
+    result: Row | bytes | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -2029,6 +2048,29 @@ class EmulatorState:
         horizon = self.clock() - max_age
         for token in [t for t, c in self._cursors.items() if c.created < horizon]:
             del self._cursors[token]
+
+    # ---------------------------------------------------------------- bulk GET
+
+    @_locked
+    def bulk_get(self, object_type: str, account_id: str, ids: list[str]) -> list[BulkAnswer]:
+        """Each id as its own GET would answer it, in request order, seen at one moment."""
+        getters: dict[str, Callable[[str], Row | bytes]] = {
+            "Component": lambda ref: self.get_component_xml(account_id, ref),
+            "ComponentMetadata": lambda ref: self.get_component_metadata(account_id, ref),
+            "Folder": lambda folder_id: self.get_folder(account_id, folder_id),
+            "PackagedComponent": lambda package_id: self.get_package(account_id, package_id),
+            "Account": lambda other: self.get_account(account_id, other),
+        }
+        get = getters.get(object_type)
+        if get is None:
+            raise not_found(f"{object_type} has no bulk GET in the emulator.")
+        answers: list[BulkAnswer] = []
+        for object_id in ids:
+            try:
+                answers.append(BulkAnswer(object_id, 200, get(object_id)))
+            except ApiError as error:
+                answers.append(BulkAnswer(object_id, error.status, message=error.message))
+        return answers
 
     # ---------------------------------------------------------------- conveniences for tests
 
