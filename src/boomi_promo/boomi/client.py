@@ -21,7 +21,7 @@ import base64
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -30,9 +30,11 @@ from urllib.parse import quote
 
 import httpx
 import structlog
+from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from boomi_promo.boomi.errors import (
+    BoomiBadRequestError,
     BoomiError,
     BoomiHTTPError,
     BoomiNotFoundError,
@@ -45,8 +47,10 @@ from boomi_promo.boomi.errors import (
 )
 from boomi_promo.boomi.limiter import LocalRateLimiter, RateLimiter
 from boomi_promo.boomi.models import (
+    COMPONENT_TAG,
     Account,
     Branch,
+    BulkItem,
     Component,
     ComponentMetadata,
     ComponentReference,
@@ -74,6 +78,7 @@ from boomi_promo.boomi.models import (
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.config import BoomiSettings
+from boomi_promo.xmlsafe import parse_xml, to_bytes
 
 JSON = "application/json"
 XML = "application/xml"
@@ -87,6 +92,15 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 or broken component must not exhaust the service's memory. Boomi's own largest documents
 (big processes and maps) stay well under a few megabytes."""
 
+BULK_COMPONENT_MAX = 5
+"""Ids per Component bulk GET, as Boomi documents it."""
+BULK_MAX = 100
+"""Ids per bulk GET of every other object."""
+
+REFERENCE_QUERY_PARENTS = 50
+"""Parents per ComponentReference query: an ``or`` of (parentComponentId, parentVersion) pairs,
+100 simple expressions, as many as the ComponentMetadata queries' ``or`` of 100 ids."""
+
 SEQUENTIAL_GAP_SECONDS = 0.12
 """The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
 
@@ -96,6 +110,8 @@ _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encodi
 _log = structlog.get_logger(__name__)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ResultT = TypeVar("ResultT")
+_XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,14 +432,20 @@ class BoomiClient:
 
     # ---------------------------------------------------------------- ComponentReference
 
-    async def get_component_references(
+    async def get_where_used(
         self,
         component_id: str,
         *,
         branch_id: str | None = None,
         override_account: str | None = None,
     ) -> list[ComponentReference]:
-        """The components ``component_id`` references directly (one level)."""
+        """The components that reference ``component_id`` directly (Boomi's GET takes the
+        *secondary* component's id), each at its current version; on a branch if given.
+
+        Boomi answers 400 for a component that neither references nor is referenced by
+        anything: that is an empty list here. What a component uses comes from
+        :meth:`query_child_references`.
+        """
         suffix = _revision_suffix(None, branch_id)
         request = _Request(
             "GET",
@@ -431,7 +453,48 @@ class BoomiClient:
             "ComponentReference/{id}" + ("~{branch}" if suffix else ""),
             override_account,
         )
-        return self._references(request, self._json(request, await self._send(request)))
+        try:
+            response = await self._send(request)
+        except BoomiBadRequestError as exc:
+            if exc.status_code == 400:
+                return []
+            raise
+        return self._references(request, self._json(request, response))
+
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]:
+        """What each parent uses directly (one level), by component id → revision.
+
+        Boomi's QUERY by ``parentComponentId`` and ``parentVersion``, up to
+        :data:`REFERENCE_QUERY_PARENTS` parents per query (an ``or`` of one ``and`` pair each),
+        every page. Every parent is in the answer; one that uses nothing has an empty list.
+        """
+        items = list(parents.items())
+        chunks = [
+            items[i : i + REFERENCE_QUERY_PARENTS]
+            for i in range(0, len(items), REFERENCE_QUERY_PARENTS)
+        ]
+        found: dict[str, list[ComponentReference]] = {parent: [] for parent in parents}
+
+        async def query(chunk: list[tuple[str, int]]) -> None:
+            pairs = [
+                QueryFilter.where("parentComponentId", Operator.EQUALS, parent).and_(
+                    QueryFilter.where("parentVersion", Operator.EQUALS, version)
+                )
+                for parent, version in chunk
+            ]
+            asked = set(chunk)
+            filter = pairs[0].or_(*pairs[1:])
+            async for reference in self.query_component_references(
+                filter, override_account=override_account
+            ):
+                key = (reference.parent_component_id, reference.parent_version)
+                if key in asked:
+                    found[reference.parent_component_id].append(reference)
+
+        await asyncio.gather(*(query(chunk) for chunk in chunks))
+        return found
 
     async def query_component_references(
         self, filter: QueryFilter, *, override_account: str | None = None
@@ -662,34 +725,57 @@ class BoomiClient:
     async def add_to_integration_pack(
         self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
     ) -> PublisherIntegrationPack:
-        """Add components (each needs a shareable package); their newest package is pending."""
-        return await self._update_pack(pack_id, "ADD", component_ids, override_account)
+        """Put components in the pack (each needs a shareable package); their newest package
+        is pending. The pack as it stands afterwards; nothing is written when they are in it.
+
+        Boomi's update deletes every packaged component it does not list, so the pack is read
+        first and the update lists all it holds plus the new ones: components others put in
+        the pack stay.
+        """
+        if not component_ids:
+            raise ValueError("list at least one component id")
+        pack = await self.get_publisher_integration_pack(pack_id, override_account=override_account)
+        kept = _live_members(pack)
+        new = [c for c in dict.fromkeys(component_ids) if c not in kept]
+        if not new:
+            return pack
+        return await self._update_pack(pack, [*kept, *new], override_account)
 
     async def remove_from_integration_pack(
         self, pack_id: str, component_ids: list[str], *, override_account: str | None = None
     ) -> PublisherIntegrationPack:
-        """Mark components for removal; they leave the pack at its next release."""
-        return await self._update_pack(pack_id, "DELETE", component_ids, override_account)
+        """Take components out; they leave the pack at its next release. The update lists
+        every other component of the pack (read first), which stays."""
+        if not component_ids:
+            raise ValueError("list at least one component id")
+        pack = await self.get_publisher_integration_pack(pack_id, override_account=override_account)
+        live = _live_members(pack)
+        kept = [c for c in live if c not in set(component_ids)]
+        if len(kept) == len(live):
+            return pack
+        return await self._update_pack(pack, kept, override_account)
 
     async def _update_pack(
         self,
-        pack_id: str,
-        operation: str,
+        pack: PublisherIntegrationPack,
         component_ids: list[str],
         override_account: str | None,
     ) -> PublisherIntegrationPack:
-        if not component_ids:
-            raise ValueError("list at least one component id")
-        body = {
-            "id": pack_id,
-            "operationType": operation,
-            "PublisherPackagedComponents": {
-                "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]
-            },
+        """``operationType: ADD`` with the pack's whole list: the listed components are what
+        it holds afterwards. (DELETE is not used: Boomi does not document what it does to the
+        components a DELETE leaves out, while the ADD rule is documented.)"""
+        body: dict[str, Any] = {"id": pack.id, "name": pack.name}
+        if pack.installation_type:
+            body["installationType"] = pack.installation_type
+        # Required by the OpenAPI schema; the current text, so the update keeps it.
+        body["Description"] = pack.description or ""
+        body["operationType"] = "ADD"
+        body["PublisherPackagedComponents"] = {
+            "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]
         }
-        # Adding or removing the same components twice leaves the same pack: safe to resend.
+        # The same whole list sent twice leaves the same pack: safe to resend.
         request = self._json_post(
-            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            f"PublisherIntegrationPack/{_segment(pack.id)}",
             "PublisherIntegrationPack/{id}",
             body,
             override_account,
@@ -949,6 +1035,149 @@ class BoomiClient:
         except BoomiNotFoundError:
             return False
         return True
+
+    # ---------------------------------------------------------------- bulk GET
+
+    async def bulk_get_components(
+        self, component_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Component]]:
+        """Component documents by id (``id~version`` too), :data:`BULK_COMPONENT_MAX` per call;
+        one item per id, in order. Boomi answers this one in XML only."""
+
+        async def fetch(chunk: list[str]) -> list[BulkItem[Component]]:
+            request = self._bulk_request("Component", chunk, override_account, accept=XML)
+            entries = self._bulk_xml_entries(request, await self._send(request))
+            return self._bulk_items(request, chunk, entries, self._bulk_component)
+
+        return await _in_chunks(component_ids, BULK_COMPONENT_MAX, fetch)
+
+    async def bulk_get_component_metadata(
+        self, component_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[ComponentMetadata]]:
+        """ComponentMetadata by id (``id~version`` too), :data:`BULK_MAX` per call, in order."""
+        return await self._bulk_models(
+            ComponentMetadata, "ComponentMetadata", component_ids, override_account
+        )
+
+    async def bulk_get_folders(
+        self, folder_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Folder]]:
+        return await self._bulk_models(Folder, "Folder", folder_ids, override_account)
+
+    async def bulk_get_packaged_components(
+        self, package_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[PackagedComponent]]:
+        return await self._bulk_models(
+            PackagedComponent, "PackagedComponent", package_ids, override_account
+        )
+
+    async def bulk_get_accounts(
+        self, account_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Account]]:
+        """The primary account and its sub-accounts by id; another account's item is 403."""
+        return await self._bulk_models(Account, "Account", account_ids, override_account)
+
+    async def _bulk_models(
+        self,
+        model: type[ModelT],
+        object_type: str,
+        ids: Sequence[str],
+        override_account: str | None,
+    ) -> list[BulkItem[ModelT]]:
+        async def fetch(chunk: list[str]) -> list[BulkItem[ModelT]]:
+            request = self._bulk_request(object_type, chunk, override_account, accept=JSON)
+            document = self._json(request, await self._send(request))
+            entries = document.get("response") or []
+            if isinstance(entries, dict):
+                entries = [entries]
+            if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+                raise self._bad_response(request, "BulkResult.response is not a list")
+
+            def parse(result: Any) -> ModelT:
+                return self._validate(model, request, result)
+
+            return self._bulk_items(request, chunk, entries, parse)
+
+        return await _in_chunks(ids, BULK_MAX, fetch)
+
+    def _bulk_request(
+        self, object_type: str, ids: list[str], override_account: str | None, *, accept: str
+    ) -> _Request:
+        body = {"type": "GET", "request": [{"id": object_id} for object_id in ids]}
+        return _Request(
+            "POST",
+            f"{object_type}/bulk",
+            f"{object_type}/bulk",
+            override_account,
+            accept=accept,
+            content=_json_bytes(body),
+            content_type=JSON,
+        )
+
+    def _bulk_xml_entries(
+        self, request: _Request, response: httpx.Response
+    ) -> list[dict[str, Any]]:
+        """The ``<response>`` elements of an XML BulkResult as JSON-like entries."""
+        try:
+            root = parse_xml(response.content)
+        except ValueError as exc:
+            raise self._bad_response(request, f"the answer is not XML: {exc}") from None
+        if etree.QName(root).localname != "BulkResult":
+            raise self._bad_response(request, "the answer is not a BulkResult")
+        entries: list[dict[str, Any]] = []
+        for element in root:
+            if not isinstance(element.tag, str) or etree.QName(element).localname != "response":
+                continue
+            entry: dict[str, Any] = {str(k): str(v) for k, v in element.attrib.items()}
+            for child in element:
+                if isinstance(child.tag, str) and etree.QName(child).localname == "Result":
+                    entry["Result"] = child
+            entries.append(entry)
+        return entries
+
+    def _bulk_component(self, result: Any) -> Component:
+        """A ``<Result xsi:type="Component">`` element as the Component document it holds."""
+        if not isinstance(result, etree._Element):
+            raise ValueError("a Component bulk result is not an XML element")
+        result.tag = COMPONENT_TAG
+        result.attrib.pop(f"{{{_XSI}}}type", "")
+        return Component.from_xml(to_bytes(result))
+
+    def _bulk_items(
+        self,
+        request: _Request,
+        ids: list[str],
+        entries: list[dict[str, Any]],
+        parse: Callable[[Any], ResultT],
+    ) -> list[BulkItem[ResultT]]:
+        """One item per requested id, in request order (by ``index`` when Boomi gives it)."""
+        if len(entries) != len(ids):
+            raise self._bad_response(
+                request, f"the bulk answer has {len(entries)} results for {len(ids)} ids"
+            )
+        indexes = [str(entry.get("index", "")) for entry in entries]
+        if all(index.isdigit() for index in indexes) and sorted(map(int, indexes)) == list(
+            range(len(ids))
+        ):
+            entries = [entry for _, entry in sorted(zip(map(int, indexes), entries, strict=True))]
+        items: list[BulkItem[ResultT]] = []
+        for object_id, entry in zip(ids, entries, strict=True):
+            result = entry.get("Result")
+            status_text = str(entry.get("statusCode", "200" if result is not None else ""))
+            if not status_text.isdigit():
+                raise self._bad_response(request, f"no statusCode for {object_id} in the answer")
+            status = int(status_text)
+            message = entry.get("errorMessage")
+            if status != 200 or result is None:
+                items.append(BulkItem(object_id, status, None, str(message or "") or None))
+                continue
+            try:
+                items.append(BulkItem(object_id, status, parse(result)))
+            except (ValueError, ValidationError) as exc:
+                raise self._bad_response(
+                    request, f"unexpected result for {object_id}: {exc}"
+                ) from None
+        return items
 
     # ---------------------------------------------------------------- transport
 
@@ -1228,6 +1457,23 @@ class BoomiClient:
         request = _Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
         async for item in self.query(object_type, filter, override_account=override_account):
             yield self._validate(model, request, item)
+
+
+async def _in_chunks(
+    ids: Sequence[str],
+    size: int,
+    fetch: Callable[[list[str]], Awaitable[list[BulkItem[ResultT]]]],
+) -> list[BulkItem[ResultT]]:
+    """``fetch`` on ``size`` ids at a time (concurrently; the limiter paces them), in order."""
+    listed = list(ids)
+    chunks = [listed[i : i + size] for i in range(0, len(listed), size)]
+    answers = await asyncio.gather(*(fetch(chunk) for chunk in chunks))
+    return [item for answer in answers for item in answer]
+
+
+def _live_members(pack: PublisherIntegrationPack) -> list[str]:
+    """The pack's components, in its order, without those already marked for removal."""
+    return [member.component_id for member in pack.components if not member.deleted]
 
 
 def _folder(folder_id: str | None) -> dict[str, str | None]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from lxml import etree
 from pydantic import (
@@ -389,6 +390,23 @@ class QueryResult(BoomiModel):
     number_of_results: int = 0
     query_token: str | None = None
     result: list[dict[str, Any]] = Field(default_factory=list)
+
+
+ResultT = TypeVar("ResultT")
+
+
+@dataclass(frozen=True, slots=True)
+class BulkItem(Generic[ResultT]):
+    """One id of a bulk GET: the object, or the status and message Boomi gave for that id."""
+
+    id: str
+    status_code: int
+    result: ResultT | None = None
+    error_message: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.result is not None
 
 
 _COMPONENT_ATTRIBUTES = (

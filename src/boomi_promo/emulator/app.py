@@ -44,7 +44,14 @@ from boomi_promo.emulator.control import LoggedRequest
 from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.ids import is_branch_id
 from boomi_promo.emulator.queries import parse_query_filter, parse_query_token
-from boomi_promo.emulator.state import SCHEMAS, EmulatorSettings, EmulatorState, Row
+from boomi_promo.emulator.state import (
+    BULK_LIMITS,
+    SCHEMAS,
+    BulkAnswer,
+    EmulatorSettings,
+    EmulatorState,
+    Row,
+)
 from boomi_promo.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_xml, to_bytes
 
 CONTROL_PREFIX = "/__emulator__"
@@ -246,6 +253,79 @@ def _query_more(object_type: str) -> Handler:
     async def handler(call: Call) -> Response:
         token = parse_query_token(await call.request.body())
         return respond(call.request, call.state.query_more(object_type, call.account_id, token))
+
+    return handler
+
+
+def _bulk_ids(body: Row, object_type: str) -> list[str]:
+    """The ids of ``{"type": "GET", "request": [{"id": ...}, ...]}`` (also wrapped in
+    ``BulkRequest``, or as XML), at most the object's documented limit."""
+    wrapped = body.get("BulkRequest")
+    document = wrapped if isinstance(wrapped, dict) else body
+    if document.get("type") != "GET":
+        raise bad_request('The emulator serves bulk GET only: {"type": "GET", "request": [...]}.')
+    entries = document.get("request")
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not entries:
+        raise bad_request('A bulk GET lists ids: {"type": "GET", "request": [{"id": "..."}]}.')
+    ids = [entry.get("id") if isinstance(entry, dict) else None for entry in entries]
+    if not all(isinstance(object_id, str) and object_id for object_id in ids):
+        raise bad_request("Every request of a bulk GET needs an id.")
+    limit = BULK_LIMITS[object_type]
+    if len(ids) > limit:
+        raise bad_request(
+            f"The bulk GET of {object_type} takes at most {limit} ids; {len(ids)} were given."
+        )
+    return [str(object_id) for object_id in ids]
+
+
+def _bulk_row(answers: list[BulkAnswer]) -> Row:
+    items: list[Row] = []
+    for index, answer in enumerate(answers):
+        item: Row = {"@type": "BulkResponse", "index": index, "id": answer.id}
+        item["statusCode"] = answer.status
+        if isinstance(answer.result, dict):
+            item["Result"] = answer.result
+        if answer.message is not None:
+            item["errorMessage"] = answer.message
+        items.append(item)
+    return {"@type": "BulkResult", "response": items}
+
+
+def _bulk_xml(answers: list[BulkAnswer]) -> bytes:
+    """``<bns:BulkResult>``: a ``<bns:response>`` per id, its ``<bns:Result xsi:type=…>``."""
+    root = etree.Element(bns("BulkResult"), nsmap=NSMAP)
+    for index, answer in enumerate(answers):
+        response = etree.SubElement(root, bns("response"))
+        response.set("index", str(index))
+        response.set("id", answer.id)
+        response.set("statusCode", str(answer.status))
+        if answer.message is not None:
+            response.set("errorMessage", answer.message)
+        if isinstance(answer.result, bytes):
+            result = parse_xml(answer.result)  # the <bns:Component> document, renamed
+            result.tag = bns("Result")
+            type_name = "Component"
+        elif answer.result is not None:
+            result = etree.Element(bns("Result"))
+            _fill(result, answer.result)
+            type_name = str(answer.result.get("@type", ""))
+        else:
+            continue
+        result.set(f"{{{XSI}}}type", f"bns:{type_name}")
+        response.append(result)
+    return to_bytes(root)
+
+
+def _bulk(object_type: str) -> Handler:
+    async def handler(call: Call) -> Response:
+        ids = _bulk_ids(await _json_body(call.request), object_type)
+        answers = call.state.bulk_get(object_type, call.account_id, ids)
+        # Boomi answers a Component bulk GET in XML only.
+        if object_type == "Component" or wants_xml(call.request, default=False):
+            return Response(_bulk_xml(answers), media_type=_XML)
+        return JSONResponse(_bulk_row(answers))
 
     return handler
 
@@ -498,6 +578,10 @@ def _api_routes() -> list[Route]:
     for object_type in SCHEMAS:
         operations.insert(0, ("POST", f"/{object_type}/query", boomi(_query(object_type))))
         operations.insert(0, ("POST", f"/{object_type}/queryMore", boomi(_query_more(object_type))))
+    # Before /Component/{ref}, which would take "bulk" for a component id.
+    for object_type in BULK_LIMITS:
+        bulk = boomi(_bulk(object_type), component=object_type == "Component")
+        operations.insert(0, ("POST", f"/{object_type}/bulk", bulk))
     routes: list[Route] = []
     for prefix in ("/partner/api/rest/v1/{accountId}", "/api/rest/v1/{accountId}"):
         routes += [Route(prefix + path, call, methods=[m]) for m, path, call in operations]

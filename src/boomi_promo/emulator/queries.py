@@ -249,6 +249,33 @@ def equality_arguments(expression: Expression | None, prop: str) -> list[str]:
     return found
 
 
+MAX_DISJUNCTS = 1000
+"""Largest ``or`` of ``and``s a filter may expand to; a bigger one is refused, not evaluated."""
+
+
+def disjuncts(expression: Expression | None) -> list[list[SimpleExpression]]:
+    """The filter as an ``or`` of ``and``-ed simple expressions (its disjunctive normal form):
+    each inner list is one way a row can match. ``[[]]`` (one empty clause) for no filter."""
+    if expression is None:
+        return [[]]
+    if isinstance(expression, SimpleExpression):
+        return [[expression]]
+    parts = [disjuncts(child) for child in expression.nested]
+    if expression.operator == "or":
+        return [clause for part in parts for clause in part] or [[]]
+    clauses: list[list[SimpleExpression]] = [[]]
+    for part in parts:
+        clauses = [left + right for left in clauses for right in part]
+        if len(clauses) > MAX_DISJUNCTS:
+            raise bad_request("The query filter is too complex; split it into several queries.")
+    return clauses
+
+
+def clause_arguments(clause: list[SimpleExpression], prop: str) -> list[str]:
+    """Values one ``and`` clause (see :func:`disjuncts`) requires ``prop`` to EQUAL."""
+    return [e.arguments[0] for e in clause if e.operator == "EQUALS" and e.property == prop]
+
+
 def parse_query_token(body: bytes) -> str:
     """queryMore takes the bare token (text/plain); ``{"queryToken": ...}`` is accepted too."""
     text = body.decode("utf-8", errors="replace").strip()

@@ -36,7 +36,7 @@ from boomi_promo.emulator.component_xml import (
     render_component,
 )
 from boomi_promo.emulator.control import FaultInjector, ReleaseFaults, RequestLog, TokenBucket
-from boomi_promo.emulator.errors import bad_request, forbidden, not_found
+from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.extensions import (
     extension_set_id,
     render_extensions,
@@ -46,7 +46,13 @@ from boomi_promo.emulator.extensions import (
     synthesized_id,
     updated_extensions,
 )
-from boomi_promo.emulator.queries import Expression, QuerySchema, equality_arguments
+from boomi_promo.emulator.queries import (
+    Expression,
+    QuerySchema,
+    clause_arguments,
+    disjuncts,
+    equality_arguments,
+)
 from boomi_promo.emulator.records import (
     Account,
     Branch,
@@ -95,6 +101,14 @@ RELEASE_ON_DATE = "RELEASE_ON_SPECIFIED_DATE"
 LISTENER_STATUSES = frozenset({"RUNNING", "PAUSED"})
 RELEASE_PENDING = ("SCHEDULED", "IN_PROGRESS")
 _STATE_ADAPTER = TypeAdapter(StateDocument)
+BULK_LIMITS: dict[str, int] = {
+    "Component": 5,
+    "ComponentMetadata": 100,
+    "Folder": 100,
+    "PackagedComponent": 100,
+    "Account": 100,
+}
+"""Ids per bulk GET (``POST /{Object}/bulk``), as Boomi documents them: 5 Components, else 100."""
 
 
 @dataclass
@@ -136,6 +150,17 @@ class _Cursor:
     account_id: str
     remaining: list[Row]
     created: float
+
+
+@dataclass(frozen=True)
+class BulkAnswer:
+    """One id of a bulk GET: what its own GET would answer (a row, a Component document) or
+    the status and message of its failure."""
+
+    id: str
+    status: int
+    result: Row | bytes | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -936,48 +961,72 @@ class EmulatorState:
             "branchId": reference.branch_id,
         }
 
+    def _all_references(self, account_id: str, branch: Branch) -> list[Row]:
+        """The references of the current revision of every live component ``branch`` sees."""
+        rows: list[Row] = []
+        for record in self._records(account_id):
+            revision = self._view(branch, record)
+            if revision is not None and not revision.deleted:
+                rows.extend(self._reference_row(r) for r in self._references(revision, branch))
+        return rows
+
     @_locked
     def get_references(self, account_id: str, ref: str) -> Row:
+        """``GET /ComponentReference/{id}[~branchId]``: ``id`` is the *secondary* component;
+        the answer lists the components that reference it (their current revisions on main,
+        or on the branch). Boomi answers 400 for a component that neither references nor is
+        referenced by anything."""
         view = self._read(account_id, ref)
-        return {
-            "@type": "ComponentReference",
-            "references": [
-                self._reference_row(r) for r in self._references(view.revision, view.branch)
-            ],
-        }
+        component_id = view.revision.component_id
+        rows = [
+            row
+            for row in self._all_references(account_id, view.branch)
+            if row["componentId"] == component_id
+        ]
+        if not rows and not self._references(view.revision, view.branch):
+            raise bad_request(f"Component {component_id} has no parent or child references.")
+        return {"@type": "ComponentReference", "references": rows}
+
+    def _children_rows(self, account_id: str, parent_id: str, version: str) -> list[Row]:
+        """What one revision of a component references (nothing for an unknown revision)."""
+        record = self._record(account_id, parent_id)
+        revision = record.revisions.get(int(version)) if record and version.isdigit() else None
+        if revision is None or not self._reachable(revision):
+            return []
+        branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(account_id)
+        return [self._reference_row(r) for r in self._references(revision, branch)]
 
     def _reference_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
-        parents = equality_arguments(expression, "parentComponentId")
-        children = equality_arguments(expression, "componentId")
-        rows: list[Row] = []
-        if parents:
-            versions = equality_arguments(expression, "parentVersion")
-            if not versions:
-                raise bad_request("A query by parentComponentId needs parentVersion (EQUALS) too.")
-            for parent_id in parents:
-                record = self._record(account_id, parent_id)
-                for version in versions:
-                    revision = (
-                        record.revisions.get(int(version)) if record and version.isdigit() else None
+        """Candidate rows for each ``or``-ed clause of the filter (the filter itself is applied
+        afterwards): every clause names parentComponentId and parentVersion, or componentId."""
+        rows: dict[tuple[Any, ...], Row] = {}
+        on_main: list[Row] | None = None
+        for clause in disjuncts(expression):
+            parents = clause_arguments(clause, "parentComponentId")
+            children = clause_arguments(clause, "componentId")
+            found: list[Row] = []
+            if parents:
+                versions = clause_arguments(clause, "parentVersion")
+                if not versions:
+                    raise bad_request(
+                        "A query by parentComponentId needs parentVersion (EQUALS) too."
                     )
-                    if revision is None or not self._reachable(revision):
-                        continue
-                    branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(
-                        account_id
-                    )
-                    rows.extend(self._reference_row(r) for r in self._references(revision, branch))
-        elif children:
-            main = self.main_branch(account_id)
-            for record in self._records(account_id):
-                revision = self._view(main, record)
-                if revision is not None and not revision.deleted:
-                    rows.extend(self._reference_row(r) for r in self._references(revision, main))
-        else:
-            raise bad_request(
-                "A ComponentReference query needs parentComponentId and parentVersion, "
-                "or componentId."
-            )
-        return rows
+                for parent_id in parents:
+                    for version in versions:
+                        found.extend(self._children_rows(account_id, parent_id, version))
+            elif children:
+                if on_main is None:
+                    on_main = self._all_references(account_id, self.main_branch(account_id))
+                found = on_main
+            else:
+                raise bad_request(
+                    "A ComponentReference query needs parentComponentId and parentVersion, "
+                    "or componentId."
+                )
+            for row in found:
+                fields = ("parentComponentId", "parentVersion", "componentId", "branchId")
+                rows.setdefault(tuple(row[name] for name in fields), row)
+        return list(rows.values())
 
     @staticmethod
     def _group_references(rows: list[Row]) -> list[Row]:
@@ -1534,8 +1583,20 @@ class EmulatorState:
             else:
                 pack.members.append(PackMember(component_id))
 
+    def _replace_members(self, pack: IntegrationPack, component_ids: list[str]) -> None:
+        """The listed components become the pack's list: Boomi's update deletes every packaged
+        component it does not list (they leave at the next release, as a removal does)."""
+        self._add_members(pack, component_ids)
+        listed = set(component_ids)
+        for member in pack.members:
+            if member.component_id not in listed:
+                member.deleted = True
+
     @_locked
     def update_publisher_pack(self, account_id: str, pack_id: str, body: Row) -> Row:
+        """``operationType: ADD`` (or no operation, for a name or description change): the
+        listed components are the pack's list afterwards, and any member left out is removed.
+        ``DELETE`` removes the listed members only. Removals take effect at the next release."""
         pack = self._publisher_pack(account_id, pack_id)
         if pack is None:
             raise not_found(f"Integration pack {pack_id} was not found.")
@@ -1551,7 +1612,7 @@ class EmulatorState:
             self._check_pack_name(account_id, name, renaming=pack_id)
         operation = _text(body, "operationType")
         component_ids = self._listed_components(body)
-        if component_ids and operation not in PACK_OPERATIONS:
+        if (component_ids or operation) and operation not in PACK_OPERATIONS:
             raise bad_request("operationType must be ADD or DELETE when components are listed.")
         if operation == "DELETE":
             members = {m.component_id: m for m in pack.members if not m.deleted}
@@ -1560,8 +1621,10 @@ class EmulatorState:
                 raise bad_request(f"Components {missing} are not in integration pack {pack_id}.")
             for component_id in component_ids:
                 members[component_id].deleted = True
-        elif operation == "ADD":
-            self._add_members(pack, component_ids)
+        else:
+            # ADD, or a change of name or description alone: the update lists every packaged
+            # component the pack keeps; one it leaves out is deleted (Boomi's documented rule).
+            self._replace_members(pack, component_ids)
         if name:
             pack.name = name
         description = self._description(body)
@@ -1985,6 +2048,29 @@ class EmulatorState:
         horizon = self.clock() - max_age
         for token in [t for t, c in self._cursors.items() if c.created < horizon]:
             del self._cursors[token]
+
+    # ---------------------------------------------------------------- bulk GET
+
+    @_locked
+    def bulk_get(self, object_type: str, account_id: str, ids: list[str]) -> list[BulkAnswer]:
+        """Each id as its own GET would answer it, in request order, seen at one moment."""
+        getters: dict[str, Callable[[str], Row | bytes]] = {
+            "Component": lambda ref: self.get_component_xml(account_id, ref),
+            "ComponentMetadata": lambda ref: self.get_component_metadata(account_id, ref),
+            "Folder": lambda folder_id: self.get_folder(account_id, folder_id),
+            "PackagedComponent": lambda package_id: self.get_package(account_id, package_id),
+            "Account": lambda other: self.get_account(account_id, other),
+        }
+        get = getters.get(object_type)
+        if get is None:
+            raise not_found(f"{object_type} has no bulk GET in the emulator.")
+        answers: list[BulkAnswer] = []
+        for object_id in ids:
+            try:
+                answers.append(BulkAnswer(object_id, 200, get(object_id)))
+            except ApiError as error:
+                answers.append(BulkAnswer(object_id, error.status, message=error.message))
+        return answers
 
     # ---------------------------------------------------------------- conveniences for tests
 

@@ -59,6 +59,7 @@ from boomi_promo.boomi.models import (
     ReleaseIntegrationPackStatus,
     ReleaseStatus,
 )
+from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import merge_branch
 from boomi_promo.engine.continuity import (
@@ -88,7 +89,8 @@ TEST_PACK_SUFFIX = " - TEST"
 MAIN_BRANCH = "main"
 PROCESS_TYPE = "process"
 INDEPENDENT = "INDEPENDENT"
-REFERENCE_READS_AT_ONCE = 4
+METADATA_BATCH = 100
+"""Component ids per ComponentMetadata query: one page of answers."""
 RELEASE_STATUS_POLLS = 10
 """Status reads after a release before reporting it as still in progress."""
 INTERRUPTED_REASON = "interrupted: the service stopped while this deployment ran"
@@ -253,11 +255,12 @@ async def package_contents(
 
     A package holds its root and what the root references DEPENDENT-ly; a process a process
     route calls is referenced INDEPENDENT-ly: Boomi deploys it on its own, so it gets a
-    package of its own. Only the promotion's components are read (one read each): anything
-    else they reference (a shared connection) is on main already and leads nowhere new.
+    package of its own. Only the promotion's components are read (a few queries for all of
+    them): anything else they reference (a shared connection) is on main already and leads
+    nowhere new.
     """
     promoted = set(components.types_by_prod_id) | {components.prod_root_id}
-    edges = await _promoted_references(boomi, components.prod_root_id, promoted, branch_id)
+    edges = await _promoted_references(boomi, promoted, branch_id)
     roots = [components.prod_root_id]
     contents: list[PackageContent] = []
     for root in roots:
@@ -282,29 +285,36 @@ async def package_contents(
 
 
 async def _promoted_references(
-    boomi: BoomiClient, root_id: str, promoted: set[str], branch_id: str | None
+    boomi: BoomiClient, promoted: set[str], branch_id: str | None
 ) -> dict[str, list[ComponentReference]]:
-    """The references of every promoted component reachable from ``root_id``, level by level."""
-    semaphore = asyncio.Semaphore(REFERENCE_READS_AT_ONCE)
-    edges: dict[str, list[ComponentReference]] = {}
+    """What each promoted component references, as the branch (``None``: main) holds it.
 
-    async def read(component_id: str) -> list[ComponentReference]:
-        async with semaphore:
-            return await boomi.get_component_references(component_id, branch_id=branch_id)
-
-    level = [root_id]
-    while level:
-        found = await asyncio.gather(*(read(component_id) for component_id in level))
-        edges.update(zip(level, found, strict=True))
-        level = sorted(
-            {
-                reference.component_id
-                for references in found
-                for reference in references
-                if reference.component_id in promoted and reference.component_id not in edges
-            }
+    Their current versions come from ComponentMetadata queries (an ``or`` of up to
+    :data:`METADATA_BATCH` ids each), then what those versions reference from
+    ComponentReference queries by ``parentComponentId`` and ``parentVersion``.
+    """
+    ids = sorted(promoted)
+    batches = [ids[i : i + METADATA_BATCH] for i in range(0, len(ids), METADATA_BATCH)]
+    versions: dict[str, int] = {}
+    for batch in batches:
+        by_id = [QueryFilter.where("componentId", Operator.EQUALS, cid) for cid in batch]
+        current = QueryFilter.where("currentVersion", Operator.EQUALS, True).and_(
+            by_id[0].or_(*by_id[1:])
         )
-    return edges
+        if branch_id is not None:
+            current = QueryFilter.where("branchId", Operator.EQUALS, branch_id).and_(current)
+        async for row in boomi.query_component_metadata(current):
+            if row.component_id in promoted and row.current_version is not False and row.version:
+                versions[row.component_id] = row.version
+    missing = sorted(promoted - set(versions))
+    if missing:
+        where = f"branch {branch_id}" if branch_id else "main"
+        raise DeploymentFailed(
+            f"Boomi has no current version of component(s) {', '.join(missing)} on {where}.",
+            error_code="COMPONENT_NOT_FOUND",
+            status_code=502,
+        )
+    return await boomi.query_child_references(versions)
 
 
 @dataclass(frozen=True)
@@ -972,16 +982,10 @@ async def _release(
     pack: _Pack,
     shipment: _Shipment,
 ) -> _Release:
-    """Put the shipment's components in the pack (those not there yet), release every
-    component of the pack, and read the release status a bounded number of times."""
-    current = await ctx.boomi.get_publisher_integration_pack(pack.pack_id)
-    missing = [
-        component_id
-        for component_id in shipment.versions
-        if (member := current.component(component_id)) is None or member.deleted
-    ]
-    if missing:
-        current = await ctx.boomi.add_to_integration_pack(pack.pack_id, missing)
+    """Put the shipment's components in the pack (those not there yet; the others of the pack
+    stay), release every component of the pack, and read the release status a bounded number
+    of times."""
+    current = await ctx.boomi.add_to_integration_pack(pack.pack_id, list(shipment.versions))
     components = release_components(current, shipment.versions)
     started = await ctx.boomi.release_integration_pack(pack.pack_id, components)
     request_id = started.request_id

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boomi_promo.actions.context import ActionContext
+from boomi_promo.boomi.client import REFERENCE_QUERY_PARENTS
 from boomi_promo.boomi.models import Folder
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.component_xml import ComponentXmlError
@@ -558,7 +559,10 @@ class _Planner:
         components = self.tree.components.values()
         levels = Counter(c.depth for c in components)
         folders_read = len({c.folder_id for c in components if c.folder_id})
-        walk = sum(math.ceil(size / METADATA_BATCH) + size for size in levels.values())
+        walk = sum(
+            math.ceil(size / METADATA_BATCH) + math.ceil(size / REFERENCE_QUERY_PARENTS)
+            for size in levels.values()
+        )
         deleted = sum(1 for s in store.superseded if s.branch_id)
         branch_pages = max(1, math.ceil(branch.branch_count / QUERY_PAGE_SIZE))
         merges = len(branch.merged_package_ids)
@@ -570,8 +574,8 @@ class _Planner:
                 DEV_ACCOUNT,
                 walk + folders_read,
                 0,
-                f"{len(levels)} level(s): a metadata query per level and a reference list per "
-                f"component; {folders_read} folder(s) read",
+                f"{len(levels)} level(s): a metadata query and a reference query per level; "
+                f"{folders_read} folder(s) read",
             ),
             CallStep(
                 "documents",

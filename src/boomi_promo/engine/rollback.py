@@ -604,14 +604,12 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
     """Release the pack with the previous versions; (request id, status after the bounded wait)."""
     await ctx.progress.report(step="release", message=f"Releasing {plan.pack_name}")
     previous = dict(plan.previous.versions)
-    pack = await ctx.boomi.get_publisher_integration_pack(plan.pack_id)
-    missing = [
-        component_id
-        for component_id in previous
-        if (member := pack.component(component_id)) is None or member.deleted
-    ]
-    if missing:
-        pack = await ctx.boomi.add_to_integration_pack(plan.pack_id, missing)
+    # Puts back what is missing; the pack's other components stay in it.
+    pack = (
+        await ctx.boomi.add_to_integration_pack(plan.pack_id, list(previous))
+        if previous
+        else await ctx.boomi.get_publisher_integration_pack(plan.pack_id)
+    )
     started = await ctx.boomi.release_integration_pack(
         plan.pack_id, rollback_release_components(pack, previous)
     )

@@ -1,11 +1,13 @@
 """The dependency tree of a dev component: every component it reaches through ComponentReference.
 
 The walk is breadth-first from the root, so a component's depth is its shortest distance from
-the root, and each component is read exactly once: what it is (name, type, folder, version) and
-its direct references, then each distinct folder once for its full path. Everything one level
-needs is read concurrently — a component's description and its references together, a folder
-as soon as it is first seen — a few calls at a time, so the shared rate limiter stays busy
-without hundreds of requests queueing at once.
+the root, and each component is read exactly once: what it is (name, type, folder, version),
+then what that version references, then each distinct folder once for its full path. What a
+level references comes from one ComponentReference QUERY by ``parentComponentId`` and
+``parentVersion`` for the whole level (per :data:`~boomi_promo.boomi.client.REFERENCE_QUERY_PARENTS`
+components) — Boomi's GET of ComponentReference answers the other way round, who uses a
+component. Reads run a few at a time, so the shared rate limiter stays busy without hundreds
+of requests queueing at once; a folder is read as soon as it is first seen.
 
 Two ways to learn what a component is:
 
@@ -22,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Set
 from dataclasses import dataclass
 from typing import Protocol
 
-from boomi_promo.boomi.errors import BoomiNotFoundError
+from boomi_promo.boomi.errors import BoomiNotFoundError, BoomiResponseError
 from boomi_promo.boomi.models import Component, ComponentMetadata, ComponentReference, Folder
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.graph import NodeInfo, order_components
@@ -46,9 +48,9 @@ class ComponentSource(Protocol):
         self, component_id: str, *, override_account: str | None = None
     ) -> Component: ...
 
-    async def get_component_references(
-        self, component_id: str, *, override_account: str | None = None
-    ) -> list[ComponentReference]: ...
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]: ...
 
     async def get_folder(
         self, folder_id: str, *, override_account: str | None = None
@@ -62,9 +64,9 @@ class OutlineSource(Protocol):
         self, filter: QueryFilter, *, override_account: str | None = None
     ) -> AsyncIterator[ComponentMetadata]: ...
 
-    async def get_component_references(
-        self, component_id: str, *, override_account: str | None = None
-    ) -> list[ComponentReference]: ...
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]: ...
 
     async def get_folder(
         self, folder_id: str, *, override_account: str | None = None
@@ -224,9 +226,9 @@ async def resolve_tree_outline(
 
 
 class _ReferenceSource(Protocol):
-    async def get_component_references(
-        self, component_id: str, *, override_account: str | None = None
-    ) -> list[ComponentReference]: ...
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]: ...
 
     async def get_folder(
         self, folder_id: str, *, override_account: str | None = None
@@ -246,27 +248,37 @@ async def _walk(
     edges: dict[str, list[ComponentReference]] = {}
     folder_paths: dict[str, str] = {}
 
-    async def references(component_id: str) -> None:
-        async with semaphore:
-            edges[component_id] = await source.get_component_references(
-                component_id, override_account=dev_account_id
-            )
-
     async def folder(folder_id: str) -> None:
         async with semaphore:
             found = await source.get_folder(folder_id, override_account=dev_account_id)
         folder_paths[folder_id] = found.full_path or found.name or ""
 
-    async def describe(level: list[str], parent_of: dict[str, str | None]) -> None:
+    async def describe(level: list[str], parent_of: dict[str, str | None]) -> dict[str, int]:
+        """Describe a level; the version of each of its components."""
+        versions: dict[str, int] = {}
         for cid, description in (await read_level(level)).items():
             if description is None or description.deleted:
                 raise _not_found(cid, dev_account_id, parent_of[cid])
+            if description.version is None:
+                raise BoomiResponseError(
+                    f"Boomi gave no version of component {cid}; its references cannot be read.",
+                    method="GET",
+                    path=f"/Component/{cid}",
+                )
             described[cid] = description
+            versions[cid] = description.version
             # Each folder read once, as soon as it is first seen: it overlaps the walk.
             if description.folder_id and description.folder_id not in folder_tasks:
                 folder_tasks[description.folder_id] = folders.create_task(
                     folder(description.folder_id)
                 )
+        return versions
+
+    async def references(versions: dict[str, int]) -> None:
+        async with semaphore:
+            edges.update(
+                await source.query_child_references(versions, override_account=dev_account_id)
+            )
 
     depth = {root_id: 0}
     kind = {root_id: ROOT_DEPENDENCY}
@@ -276,19 +288,12 @@ async def _walk(
     try:
         async with asyncio.TaskGroup() as folders:
             while level:
-                # A level's descriptions and reference lists are read together; a component
-                # that does not exist is reported as such, not by its failed reference read.
-                outcomes = await asyncio.gather(
-                    describe(level, parent_of),
-                    *(references(c) for c in level),
-                    return_exceptions=True,
-                )
-                for outcome in outcomes:
-                    if isinstance(outcome, BaseException):
-                        raise outcome
+                # The reference query names each parent's version, so it follows the level's
+                # descriptions; a component that does not exist is reported as such.
+                await references(await describe(level, parent_of))
                 found: dict[str, str] = {}
                 for parent in level:
-                    for reference in edges[parent]:
+                    for reference in edges.get(parent, []):
                         child = reference.component_id
                         if child in depth:
                             continue
@@ -315,7 +320,7 @@ async def _walk(
         for cid in depth
     }
     references_of = {
-        cid: frozenset(r.component_id for r in edges[cid] if r.component_id in components)
+        cid: frozenset(r.component_id for r in edges.get(cid, []) if r.component_id in components)
         for cid in components
     }
     return DependencyTree(root_id=root_id, components=components, references=references_of)

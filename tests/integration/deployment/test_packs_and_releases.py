@@ -11,10 +11,12 @@ from tests.integration.deployment.support import (
     completed_promotion,
     deploy,
     deployed_to_test,
+    emulator_pack,
     production_record,
     record,
+    releases_in_order,
 )
-from tests.integration.promotion.support import ALICE, BOB, CAROL
+from tests.integration.promotion.support import ALICE, BOB, CAROL, promote
 from tests.support.service import DemoService
 
 
@@ -160,3 +162,57 @@ async def test_a_production_record_reports_its_release_and_its_test_release(
     assert {r["status"] for r in body["releases"]} == {"SUCCESS"}
     missing = await promo_service.call(ALICE, "checkReleaseStatus", {"promotionId": "nope"})
     assert body_of(missing, 404)["errorCode"] == "PROMOTION_NOT_FOUND"
+
+
+async def test_two_processes_deployed_into_one_pack_both_stay_and_both_ship(
+    promo_service: DemoService,
+) -> None:
+    """Boomi deletes the packaged components a pack update does not list: adding one process
+    must not push out another that shares the pack, now or at its next release."""
+    customers_id = await deployed_to_test(promo_service, pack_name="Shared")
+    shared = (await record(promo_service, customers_id)).test_integration_pack_id
+    customers_root = promo_service.seed.prior_promotion.prod_root_component_id
+    orders = body_of(await promote(promo_service, promo_service.seed.full_tree_package_id))
+    waiting = body_of(await deploy(promo_service, ALICE, promotionId=orders["promotionId"]))
+    assert waiting["newStatus"] == "PENDING_PACK_ASSIGNMENT", "Orders Sync has no pack yet"
+
+    assigned = body_of(
+        await deploy(
+            promo_service,
+            CAROL,
+            promotionId=orders["promotionId"],
+            mode=4,
+            integrationPackId=shared,
+        )
+    )
+
+    assert assigned["newStatus"] == "TEST_DEPLOYED"
+    orders_packages = {
+        p["componentId"]: p["packageVersion"]
+        for p in (await record(promo_service, orders["promotionId"])).result_detail["packages"]
+    }
+    assert len(orders_packages) == 3, "Orders Sync and the two processes its route calls"
+    members = {m.component_id: m for m in emulator_pack(promo_service, shared).members}
+    assert set(members) == {customers_root, *orders_packages}
+    assert not any(m.deleted for m in members.values())
+    shipped = {
+        c.component_id: c.package_version for c in releases_in_order(promo_service)[-1].components
+    }
+    assert shipped == {
+        customers_root: members[customers_root].released_version,
+        **orders_packages,
+    }, "the release ships the process that was there before too"
+
+    # The next deployment of the first process finds the pack and keeps Orders Sync in it.
+    again = await completed_promotion(promo_service, email=BOB)
+    found = body_of(await deploy(promo_service, BOB, promotionId=again["promotionId"]))
+
+    assert (found["newStatus"], found["autoDetectedPackId"]) == ("TEST_DEPLOYED", shared)
+    members = {m.component_id: m for m in emulator_pack(promo_service, shared).members}
+    assert set(members) == {customers_root, *orders_packages}
+    assert not any(m.deleted for m in members.values())
+    shipped = {
+        c.component_id: c.package_version for c in releases_in_order(promo_service)[-1].components
+    }
+    assert shipped == {customers_root: found["packageVersion"], **orders_packages}
+    assert {c: m.released_version for c, m in members.items()} == shipped

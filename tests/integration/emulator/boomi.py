@@ -112,3 +112,29 @@ def eq(prop: str, *values: str) -> dict[str, Any]:
             "expression": {"operator": "EQUALS", "property": prop, "argument": list(values)}
         }
     }
+
+
+def parent_and_version(component_id: str, version: int) -> dict[str, Any]:
+    """The ComponentReference filter of what one revision of a component uses."""
+    return {
+        "operator": "and",
+        "nestedExpression": [
+            {"operator": "EQUALS", "property": "parentComponentId", "argument": [component_id]},
+            {"operator": "EQUALS", "property": "parentVersion", "argument": [str(version)]},
+        ],
+    }
+
+
+def references_from(client: httpx.Client, component_id: str, **params: str) -> list[dict[str, Any]]:
+    """What a component's current revision references: its version from ComponentMetadata,
+    then Boomi's QUERY by parentComponentId and parentVersion (the GET answers who uses it)."""
+    metadata = client.get(f"/ComponentMetadata/{component_id}", params=params)
+    assert metadata.status_code == 200, metadata.text
+    body = {
+        "QueryFilter": {"expression": parent_and_version(component_id, metadata.json()["version"])}
+    }
+    return [
+        reference
+        for result in query_all(client, "ComponentReference", body, **params)
+        for reference in result["references"]
+    ]

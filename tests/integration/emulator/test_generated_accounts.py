@@ -15,6 +15,7 @@ from boomi_promo.emulator.seed import build_demo_state
 from boomi_promo.emulator.state import EmulatorState
 from boomi_promo.identity.local import LocalIdentity
 from boomi_promo.store import UnitOfWorkFactory, create_engine
+from tests.integration.emulator.boomi import references_from
 from tests.integration.promotion.support import (
     ALICE,
     primary_revisions,
@@ -59,9 +60,9 @@ def read_package_tree(client: httpx.Client, account_id: str, package_id: str) ->
     while level:
         following: list[str] = []
         for parent in level:
-            response = client.get(f"/ComponentReference/{parent}", params=params)
-            assert response.status_code == 200, response.text
-            references[parent] = [r["componentId"] for r in response.json()["references"]]
+            references[parent] = [
+                r["componentId"] for r in references_from(client, parent, **params)
+            ]
             for child in references[parent]:
                 if child not in depth:
                     depth[child] = depth[parent] + 1

@@ -284,6 +284,49 @@ def test_removed_components_leave_at_the_next_release(emulator: EmulatorHandle) 
         assert list(members(client, pack_id)) == [kept]
 
 
+def test_an_update_deletes_the_components_it_does_not_list(emulator: EmulatorHandle) -> None:
+    """Boomi's documented rule: an update lists every packaged component of the pack; one it
+    leaves out is deleted (it leaves at the next release)."""
+    with emulator.client() as client:
+        first, second, third = (new_process(client, name) for name in ("One", "Two", "Three"))
+        for process in (first, second, third):
+            package(client, process, "1.0")
+        pack_id = create_pack(client, "Replaced")
+        change_pack(client, pack_id, "ADD", first, second)
+        release(client, pack_id, (first, "1.0"), (second, "1.0"))
+
+        only_new = change_pack(client, pack_id, "ADD", third)
+        assert only_new.status_code == 200, only_new.text
+        after = members(client, pack_id)
+        assert {c: m["deleted"] for c, m in after.items()} == {
+            first: True,
+            second: True,
+            third: False,
+        }
+        refused = client.post(
+            "/ReleaseIntegrationPack", json=release_body(pack_id, (first, "1.0"), (third, "1.0"))
+        )
+        assert refused.status_code == 400, "a left-out component is no longer in the pack"
+
+        change_pack(client, pack_id, "ADD", first, second, third)
+        assert not any(m["deleted"] for m in members(client, pack_id).values()), "put back"
+        change_pack(client, pack_id, "ADD", first, third)
+        release(client, pack_id, (first, "1.0"), (third, "1.0"))
+        assert list(members(client, pack_id)) == [first, third]
+
+        renamed_only = client.post(
+            f"/PublisherIntegrationPack/{pack_id}", json={"id": pack_id, "Description": "new"}
+        )
+        assert renamed_only.status_code == 200
+        assert all(m["deleted"] for m in members(client, pack_id).values()), (
+            "an update of the description alone lists no component: all of them are deleted"
+        )
+        unknown = client.post(
+            f"/PublisherIntegrationPack/{pack_id}", json={"id": pack_id, "operationType": "MOVE"}
+        )
+        assert unknown.status_code == 400
+
+
 def test_pack_update_rules_and_delete(emulator: EmulatorHandle) -> None:
     with emulator.client() as client:
         multi = create_pack(client, "Multi")

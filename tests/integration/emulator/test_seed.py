@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from boomi_promo.emulator.seed import build_demo_state
-from tests.integration.emulator.boomi import BNS, parse, query_all
+from tests.integration.emulator.boomi import BNS, parse, query_all, references_from
 from tests.support.servers import EmulatorHandle
 
 
@@ -71,8 +71,9 @@ def test_prior_promotion_is_on_main_with_rewritten_references(emulator: Emulator
             assert root.get("folderFullPath").startswith(prior.prod_folder_path)
             content = client.get(f"/Component/{component.prod_component_id}").text
             assert not any(dev_id in content for dev_id in dev_ids)
-        process = client.get(f"/ComponentReference/{prior.prod_root_component_id}").json()
-        referenced = {r["componentId"] for r in process["references"]}
+        referenced = {
+            r["componentId"] for r in references_from(client, prior.prod_root_component_id)
+        }
         assert shared_http in referenced
         package = client.get(f"/PackagedComponent/{prior.prod_package_id}").json()
         assert package["componentId"] == prior.prod_root_component_id
@@ -86,8 +87,8 @@ def test_invoice_and_team_b_packages(emulator: EmulatorHandle) -> None:
     team_a, team_b = (account.account_id for account in seed.dev_accounts)
     with emulator.client(params={"overrideAccount": team_a}) as client:
         package = client.get(f"/PackagedComponent/{seed.unmapped_connection_package_id}").json()
-        references = client.get(f"/ComponentReference/{package['componentId']}").json()
-        assert seed.unmapped_connection_id in {r["componentId"] for r in references["references"]}
+        references = references_from(client, package["componentId"])
+        assert seed.unmapped_connection_id in {r["componentId"] for r in references}
     with emulator.client(params={"overrideAccount": team_b}) as client:
         packages = query_all(client, "PackagedComponent", {"QueryFilter": {}})
         assert [p["packageId"] for p in packages] == [seed.team_b_package_id]

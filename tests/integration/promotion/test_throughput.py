@@ -10,7 +10,8 @@ from collections import Counter
 
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.emulator.control import LoggedRequest
-from tests.integration.promotion.support import promote, team_a
+from tests.integration.emulator.boomi import references_from
+from tests.integration.promotion.support import ALICE, promote, team_a
 from tests.support.servers import EmulatorHandle
 from tests.support.service import DemoService
 
@@ -89,11 +90,9 @@ async def test_writes_overlap_but_each_starts_after_what_it_references(
     references: dict[str, set[str]] = {}
     with emulator.client(params={"overrideAccount": team_a(demo_service)}) as boomi:
         for component in prior.components:
-            answer = boomi.get(f"/ComponentReference/{component.dev_component_id}")
-            answer.raise_for_status()
             references[component.prod_component_id] = {
                 prod_of[r["componentId"]]
-                for r in answer.json()["references"]
+                for r in references_from(boomi, component.dev_component_id)
                 if r["componentId"] in prod_of
             }
     # The first profile is slow to write: what does not need it goes ahead meanwhile.
@@ -125,3 +124,35 @@ async def test_writes_overlap_but_each_starts_after_what_it_references(
     assert any(
         slow_write.time <= w.time < slow_write.time + slow_write.duration for w in independent
     ), "nothing was written while the slow write was under way"
+
+
+async def test_the_walk_asks_what_each_level_uses_in_one_reference_query(
+    demo_service: DemoService,
+) -> None:
+    """Boomi's GET of ComponentReference answers who uses a component; what a component uses
+    is its QUERY by parentComponentId and parentVersion, one per level of the tree."""
+    state = demo_service.emulator.state
+    root = demo_service.seed.full_tree_process_id
+    state.request_log.clear()
+    reviewed = await demo_service.call(
+        ALICE,
+        "resolveDependencies",
+        {"devAccountId": team_a(demo_service), "rootComponentId": root},
+    )
+    review_calls = state.request_log.entries()
+    state.request_log.clear()
+    promoted = await promote(demo_service, demo_service.seed.full_tree_package_id)
+    promotion_calls = state.request_log.entries()
+
+    assert reviewed.status_code == 200, reviewed.text
+    assert promoted.status_code == 200, promoted.text
+    tree = reviewed.json()["dependencies"]
+    levels = max(item["depth"] for item in tree) + 1
+    for calls in (review_calls, promotion_calls):
+        assert not [e for e in calls if e.method == "GET" and "/ComponentReference/" in e.path]
+        queries = [e for e in calls if e.path.endswith("/ComponentReference/query")]
+        assert len(queries) == levels
+        assert all(e.query == f"overrideAccount={team_a(demo_service)}" for e in queries)
+    assert len(review_calls) < 2 * len(tree), "fewer calls than a document and a GET each"
+    written = {r["devComponentId"] for r in promoted.json()["promotionResults"]}
+    assert written == {item["componentId"] for item in tree if not item["isConnection"]}

@@ -116,7 +116,7 @@ async def test_tilde_syntax_selects_revisions_and_branches() -> None:
         await client.get_component(COMPONENT_ID, version=3)
         await client.get_component(COMPONENT_ID, branch_id=BRANCH_ID)
         await client.get_component_metadata(COMPONENT_ID, version=3)
-        edges = await client.get_component_references(COMPONENT_ID, branch_id=BRANCH_ID)
+        edges = await client.get_where_used(COMPONENT_ID, branch_id=BRANCH_ID)
         with pytest.raises(ValueError, match="not both"):
             await client.get_component(COMPONENT_ID, version=3, branch_id=BRANCH_ID)
 
@@ -231,6 +231,117 @@ async def test_query_stops_when_boomi_repeats_a_token() -> None:
         with pytest.raises(BoomiResponseError, match="same queryToken"):
             [item async for item in client.query("Folder", QueryFilter.all())]
     assert len(boomi.requests) == 2
+
+
+def references_page(edges: list[tuple[str, int, str]], token: str | None = None) -> httpx.Response:
+    """A ComponentReference QueryResult: one result per parent, its (parent, version, child)s."""
+    by_parent: dict[tuple[str, int], list[dict[str, object]]] = {}
+    for parent, version, child in edges:
+        by_parent.setdefault((parent, version), []).append(
+            {
+                "@type": "references",
+                "parentComponentId": parent,
+                "parentVersion": version,
+                "componentId": child,
+                "type": "DEPENDENT",
+            }
+        )
+    body: dict[str, object] = {
+        "@type": "QueryResult",
+        "numberOfResults": len(by_parent),
+        "result": [{"@type": "ComponentReference", "references": r} for r in by_parent.values()],
+    }
+    if token:
+        body["queryToken"] = token
+    return json_response(200, body)
+
+
+def pair(parent: str, version: int) -> dict[str, object]:
+    return {
+        "operator": "and",
+        "nestedExpression": [
+            {"operator": "EQUALS", "property": "parentComponentId", "argument": [parent]},
+            {"operator": "EQUALS", "property": "parentVersion", "argument": [str(version)]},
+        ],
+    }
+
+
+async def test_what_components_use_is_one_query_of_parent_and_version_pairs_over_pages() -> None:
+    boomi = ScriptedBoomi(
+        references_page([("process", 7, "map"), ("process", 7, "profile")], "tok-2"),
+        references_page([("map", 3, "profile"), ("ghost", 1, "stray")]),
+    )
+    async with make_client(boomi) as client:
+        children = await client.query_child_references(
+            {"process": 7, "map": 3, "profile": 2}, override_account=DEV
+        )
+
+    query, more = boomi.requests
+    assert (query.method, query.url.path) == (
+        "POST",
+        f"/partner/api/rest/v1/{PRIMARY}/ComponentReference/query",
+    )
+    assert boomi.body_json(0) == {
+        "QueryFilter": {
+            "expression": {
+                "operator": "or",
+                "nestedExpression": [pair("process", 7), pair("map", 3), pair("profile", 2)],
+            }
+        }
+    }
+    assert more.url.path.endswith("/ComponentReference/queryMore")
+    assert (more.content, more.headers["Content-Type"]) == (b"tok-2", "text/plain")
+    assert more.url.params["overrideAccount"] == DEV
+    assert {parent: [r.component_id for r in refs] for parent, refs in children.items()} == {
+        "process": ["map", "profile"],
+        "map": ["profile"],
+        "profile": [],
+    }, "every parent answered, one that uses nothing with an empty list, strays ignored"
+
+
+async def test_reference_queries_name_at_most_fifty_parents_each() -> None:
+    parents = {f"c{n:03}": 1 for n in range(120)}
+    boomi = ScriptedBoomi(references_page([]))
+    async with make_client(boomi) as client:
+        children = await client.query_child_references(parents)
+
+    groups = [boomi.body_json(i)["QueryFilter"]["expression"] for i in range(len(boomi.requests))]
+    assert [len(group["nestedExpression"]) for group in groups] == [50, 50, 20]
+    named = [
+        pair_["nestedExpression"][0]["argument"][0]
+        for g in groups
+        for pair_ in g["nestedExpression"]
+    ]
+    assert sorted(named) == sorted(parents)
+    assert children == {parent: [] for parent in parents}
+    single = ScriptedBoomi(references_page([]))
+    async with make_client(single) as client:
+        await client.query_child_references({"only": 5})
+    assert single.body_json(0) == {"QueryFilter": {"expression": pair("only", 5)}}
+
+
+async def test_where_used_reads_by_the_secondary_component_and_400_means_none() -> None:
+    parents = {
+        "@type": "ComponentReference",
+        "references": [
+            {"parentComponentId": "process", "parentVersion": 7, "componentId": COMPONENT_ID}
+        ],
+    }
+    boomi = ScriptedBoomi(
+        json_response(200, parents),
+        boomi_error(400, f"Component {COMPONENT_ID} has no references."),
+        boomi_error(404, "Component not found."),
+    )
+    async with make_client(boomi) as client:
+        used_by = await client.get_where_used(COMPONENT_ID)
+        lone = await client.get_where_used(COMPONENT_ID)
+        with pytest.raises(BoomiNotFoundError):
+            await client.get_where_used(COMPONENT_ID)
+
+    assert boomi.requests[0].url.path.endswith(f"/ComponentReference/{COMPONENT_ID}")
+    assert [(r.parent_component_id, r.parent_version) for r in used_by] == [("process", 7)]
+    assert lone == []
+    assert len(boomi.requests) == 3, "a 400 is an answer, not retried"
 
 
 # ---------------------------------------------------------------- retries

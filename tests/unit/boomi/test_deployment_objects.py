@@ -81,50 +81,94 @@ async def test_a_pack_create_is_not_resent_after_a_read_timeout() -> None:
     assert len(boomi.requests) == 1
 
 
-async def test_adding_and_removing_components_use_operation_type_and_the_wrapper() -> None:
-    member = {
+def member_json(component_id: str, **fields: object) -> dict[str, object]:
+    return {
         "@type": "PublisherPackagedComponent",
-        "componentId": COMPONENT,
-        "componentName": "Orders Sync",
+        "componentId": component_id,
         "componentType": "process",
-        "currentVersion": "1.0",
-        "pendingVersion": "1.1",
-        "latestVersion": "1.1",
         "deleted": False,
+        **fields,
     }
-    boomi = ScriptedBoomi(json_response(200, pack_json(member)))
-    async with make_client(boomi) as client:
-        pack = await client.add_to_integration_pack(PACK_ID, [COMPONENT, OTHER])
-        await client.remove_from_integration_pack(PACK_ID, [OTHER], override_account=DEV)
 
-    assert str(boomi.requests[0].url) == f"{ROOT}/PublisherIntegrationPack/{PACK_ID}"
-    assert boomi.body_json(0) == {
+
+THIRD = "d4e5f6a7-8b9c-4d0e-8f1a-2b3c4d5e6f70"
+
+
+async def test_an_added_component_joins_every_component_the_pack_already_lists() -> None:
+    # Boomi's update deletes the packaged components it does not list: the client reads the
+    # pack first and sends them all, the new one with them.
+    before = pack_json(
+        member_json(COMPONENT, componentName="Orders Sync", currentVersion="1.0"),
+        member_json(OTHER, latestVersion="2.0"),
+        member_json(THIRD, deleted=True),
+    )
+    after = pack_json(
+        member_json(COMPONENT, componentName="Orders Sync", currentVersion="1.0"),
+        member_json(OTHER, latestVersion="2.0"),
+        member_json(THIRD, pendingVersion="1.1", latestVersion="1.1"),
+    )
+    boomi = ScriptedBoomi(json_response(200, before), json_response(200, after))
+    async with make_client(boomi) as client:
+        pack = await client.add_to_integration_pack(PACK_ID, [THIRD, OTHER])
+
+    read, update = boomi.requests
+    assert (read.method, str(read.url)) == ("GET", f"{ROOT}/PublisherIntegrationPack/{PACK_ID}")
+    assert (update.method, str(update.url)) == (
+        "POST",
+        f"{ROOT}/PublisherIntegrationPack/{PACK_ID}",
+    )
+    assert boomi.body_json(1) == {
         "id": PACK_ID,
+        "name": "Orders - TEST",
+        "installationType": "MULTI",
+        "Description": "Orders for testing",
         "operationType": "ADD",
         "PublisherPackagedComponents": {
-            "PublisherPackagedComponent": [{"componentId": COMPONENT}, {"componentId": OTHER}]
+            "PublisherPackagedComponent": [
+                {"componentId": COMPONENT},
+                {"componentId": OTHER},
+                {"componentId": THIRD},
+            ]
         },
-    }
-    assert boomi.body_json(1)["operationType"] == "DELETE"
-    assert boomi.body_json(1)["PublisherPackagedComponents"] == {
-        "PublisherPackagedComponent": [{"componentId": OTHER}]
-    }
-    assert boomi.requests[1].url.params["overrideAccount"] == DEV
-    listed = pack.component(COMPONENT)
-    assert listed is not None
-    assert (listed.current_version, listed.pending_version, listed.latest_version) == (
-        "1.0",
-        "1.1",
-        "1.1",
-    )
-    assert (listed.component_name, listed.component_type, listed.deleted) == (
-        "Orders Sync",
-        "process",
-        False,
-    )
-    assert pack.component(OTHER) is None
+    }, "every component of the pack, the one marked for removal put back"
+    member = pack.component(THIRD)
+    assert member is not None and not member.deleted
+    assert member.pending_version == "1.1"
+
+
+async def test_adding_what_the_pack_holds_writes_nothing() -> None:
+    boomi = ScriptedBoomi(json_response(200, pack_json(member_json(COMPONENT))))
+    async with make_client(boomi) as client:
+        pack = await client.add_to_integration_pack(PACK_ID, [COMPONENT], override_account=DEV)
+
+    assert [request.method for request in boomi.requests] == ["GET"]
+    assert boomi.requests[0].url.params["overrideAccount"] == DEV
+    assert [m.component_id for m in pack.components] == [COMPONENT]
     with pytest.raises(ValueError):
         await make_client(boomi).add_to_integration_pack(PACK_ID, [])
+
+
+async def test_a_removal_lists_every_other_component_of_the_pack() -> None:
+    before = pack_json(member_json(COMPONENT), member_json(OTHER), member_json(THIRD))
+    after = pack_json(member_json(COMPONENT), member_json(OTHER, deleted=True), member_json(THIRD))
+    boomi = ScriptedBoomi(json_response(200, before), json_response(200, after))
+    async with make_client(boomi) as client:
+        pack = await client.remove_from_integration_pack(PACK_ID, [OTHER], override_account=DEV)
+
+    assert [request.method for request in boomi.requests] == ["GET", "POST"]
+    assert boomi.requests[1].url.params["overrideAccount"] == DEV
+    body = boomi.body_json(1)
+    assert body["operationType"] == "ADD"
+    assert body["PublisherPackagedComponents"] == {
+        "PublisherPackagedComponent": [{"componentId": COMPONENT}, {"componentId": THIRD}]
+    }
+    removed = pack.component(OTHER)
+    assert removed is not None and removed.deleted
+
+    absent = ScriptedBoomi(json_response(200, pack_json(member_json(COMPONENT))))
+    async with make_client(absent) as client:
+        await client.remove_from_integration_pack(PACK_ID, [OTHER])
+    assert [request.method for request in absent.requests] == ["GET"], "nothing to remove"
 
 
 async def test_release_body_lists_every_component_in_the_openapi_wrapper() -> None:

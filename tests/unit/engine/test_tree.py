@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import pytest
 
@@ -13,6 +14,7 @@ from boomi_promo.engine.errors import ComponentNotFound, DependencyTreeTooLarge
 from boomi_promo.engine.tree import find_cycles, resolve_tree
 
 ACCOUNT = "dev-account"
+VERSION = 4
 
 
 class FakeDevAccount:
@@ -21,6 +23,7 @@ class FakeDevAccount:
     def __init__(self, components: dict[str, tuple[str, list[tuple[str, str]]]]) -> None:
         self.components = components
         self.reads: Counter[str] = Counter()
+        self.reference_queries: list[list[str]] = []
 
     async def get_component(
         self, component_id: str, *, override_account: str | None = None
@@ -32,20 +35,32 @@ class FakeDevAccount:
         component_type = self.components[component_id][0]
         return Component(
             component_id=component_id,
+            version=VERSION,
             name=component_id.title(),
             type=component_type,
             folder_id=f"folder-{component_type}",
             xml=b"<x/>",
         )
 
-    async def get_component_references(
-        self, component_id: str, *, override_account: str | None = None
-    ) -> list[ComponentReference]:
-        self.reads[f"references {component_id}"] += 1
-        return [
-            ComponentReference(parent_component_id=component_id, component_id=child, type=kind)
-            for child, kind in self.components[component_id][1]
-        ]
+    async def query_child_references(
+        self, parents: Mapping[str, int], *, override_account: str | None = None
+    ) -> dict[str, list[ComponentReference]]:
+        assert override_account == ACCOUNT
+        assert set(parents.values()) == {VERSION}, "each parent at the version just read"
+        self.reads[f"references {sorted(parents)}"] += 1
+        self.reference_queries.append(sorted(parents))
+        return {
+            parent: [
+                ComponentReference(
+                    parent_component_id=parent,
+                    parent_version=VERSION,
+                    component_id=child,
+                    type=kind,
+                )
+                for child, kind in self.components[parent][1]
+            ]
+            for parent in parents
+        }
 
     async def get_folder(self, folder_id: str, *, override_account: str | None = None) -> Folder:
         self.reads[f"folder {folder_id}"] += 1
@@ -81,6 +96,11 @@ async def test_walk_gives_shortest_depths_and_reads_each_component_once() -> Non
     assert tree.components["root"].dependency_type == "ROOT"
     assert tree.components["profile"].folder_full_path == "Dev/folder-profile.json"
     assert max(account.reads.values()) == 1, "no component, reference list or folder read twice"
+    assert account.reference_queries == [
+        ["root"],
+        ["profile", "router", "sub"],
+        ["connection", "routed"],
+    ], "one reference query per level"
     assert [c.component_id for c in tree.connections] == ["connection"]
     order = tree.write_order()
     assert order.index("connection") < order.index("sub") < order.index("root")
