@@ -70,6 +70,7 @@ from boomi_promo.domain.extension_rules import (
     MapEdit,
     MapEditError,
     Section,
+    UncheckableScript,
     apply_map_edit,
     function_script,
     mapping_label,
@@ -752,7 +753,11 @@ async def _require_valid_scripts(
     touched = set(preview.functions_added) | set(preview.functions_changed)
     issues: list[dict[str, Any]] = []
     for function in edited.map.functions:
-        script = function_script(function) if function.id in touched else None
+        try:
+            script = function_script(function) if function.id in touched else None
+        except UncheckableScript as exc:
+            issues.append(_issue(function.id, 1, 1, "SCRIPT_UNCHECKABLE", str(exc)))
+            continue
         if script is None:
             continue
         try:

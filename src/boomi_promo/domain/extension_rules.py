@@ -693,15 +693,59 @@ def _key(mapping: dict[str, Any], name: str) -> Any:
     return next((v for k, v in mapping.items() if k.lower() == name.lower()), None)
 
 
+class UncheckableScript(ValueError):
+    """A function carries script code in a shape that cannot be checked (not plain text at
+    ``Configuration.Scripting.Script``): refused rather than saved unchecked."""
+
+
+def _script_keys(value: Any, path: str = "Configuration") -> list[tuple[str, Any]]:
+    """Every (path, value) under ``value`` whose key is ``Script`` (any letter case)."""
+    found: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}"
+            if str(key).lower() == "script":
+                found.append((inner, item))
+            found += _script_keys(item, inner)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _script_keys(item, f"{path}[{index}]")
+    return found
+
+
 def function_script(function: MapExtensionFunction) -> FunctionScript | None:
-    """The inline script of a scripting function (``Configuration.Scripting.Script``)."""
+    """The inline script of a scripting function (``Configuration.Scripting.Script``).
+
+    Raises :class:`UncheckableScript` when script code stands anywhere else or is not text (a
+    list or an object holding code would reach Boomi without being checked).
+    """
     scripting = _key(function.configuration, "Scripting")
-    if not isinstance(scripting, dict):
+    candidates = _script_keys(function.configuration)
+    if scripting is not None and not isinstance(scripting, dict):
+        raise UncheckableScript(
+            f"Function {function.id}: Configuration.Scripting must be an object holding Script."
+        )
+    expected = [
+        (path, value)
+        for path, value in candidates
+        if isinstance(scripting, dict) and path.lower() == "configuration.scripting.script"
+    ]
+    expected_paths = {path for path, _ in expected}
+    stray = [path for path, _ in candidates if path not in expected_paths]
+    if stray:
+        raise UncheckableScript(
+            f"Function {function.id}: script code at {stray[0]} cannot be checked; scripts "
+            "belong in Configuration.Scripting.Script."
+        )
+    if not expected:
         return None
-    script = _key(scripting, "Script")
+    script = expected[0][1]
     if not isinstance(script, str):
-        return None
-    language = _key(scripting, "language")
+        raise UncheckableScript(
+            f"Function {function.id}: Configuration.Scripting.Script must be the script's text, "
+            f"not a {type(script).__name__}."
+        )
+    language = _key(scripting, "language") if isinstance(scripting, dict) else None
     return FunctionScript(
         function_id=function.id,
         language=language.strip().lower() if isinstance(language, str) else "groovy2",

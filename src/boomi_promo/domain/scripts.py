@@ -453,6 +453,9 @@ class _GroovyScreen(_Screen):
         method_name = self.text.of(method) if method is not None else ""
         if method is not None and method_name in _GROOVY_METHODS:
             self.flag(method, method_name, _GROOVY_METHODS[method_name])
+        elif method is not None and method_name == "execute":
+            # "cmd".&execute hands String.execute() on: the process starts when it is called
+            self.flag(method, "execute()", Risk.PROCESS)
 
     def _annotation(self, node: Node) -> None:
         name = node.child_by_field_name("name")
@@ -498,7 +501,9 @@ class _GroovyScreen(_Screen):
         member = function.child_by_field_name("field") or function.child_by_field_name("property")
         if receiver is None or member is None:
             return
-        method, owner = self.text.of(member), self.text.of(receiver)
+        if self._computed_name(member):
+            return
+        method, owner = _unquoted(self.text.of(member)), self.text.of(receiver)
         self.note_call(owner, method, member)
         arguments = node.child_by_field_name("arguments")
         argument_count = arguments.named_child_count if arguments is not None else 0
@@ -522,9 +527,28 @@ class _GroovyScreen(_Screen):
             self.flag(node, _REFLECT_PACKAGE, Risk.REFLECTION)
             return
         member = node.child_by_field_name("field") or node.child_by_field_name("property")
-        name = self.text.of(member) if member is not None else ""
-        if member is not None and name in _GROOVY_PROPERTIES:
+        if member is None or self._computed_name(member):
+            return
+        name = _unquoted(self.text.of(member))
+        if name in _GROOVY_PROPERTIES:
             self.flag(member, name, _GROOVY_PROPERTIES[name])
+
+    def _computed_name(self, member: Node) -> bool:
+        """``obj."$name"()`` names its member at run time: nothing can tell what it reaches."""
+        if member.type == "quoted_identifier" and any(
+            child.type != "string_fragment" and child.type != '"' and child.type != "'"
+            for child in member.children
+        ):
+            self.flag(member, "a member named at run time", Risk.DYNAMIC_CODE)
+            return True
+        return False
+
+
+def _unquoted(name: str) -> str:
+    """``"execute"`` written as a quoted member name is the member ``execute``."""
+    if len(name) >= 2 and name[0] == name[-1] and name[0] in "\"'":
+        return name[1:-1]
+    return name
 
 
 def _in_reflect_package(qualified: str) -> bool:
@@ -545,6 +569,7 @@ _JS_GLOBALS: dict[str, Risk] = {
     "importClass": Risk.JAVA_INTEROP,
     "importPackage": Risk.JAVA_INTEROP,
 }
+_JS_GLOBAL_OBJECTS = frozenset({"this", "globalThis", "global", "window", "self"})
 _JS_COMMON_PROPERTY_NAMES = frozenset({"load", "java", "javax"})
 """Globals whose names are also ordinary property names (``xml.load()``): only bare uses count."""
 
@@ -582,13 +607,38 @@ class _JavaScriptScreen(_Screen):
         return inner is not None and self.text.of(inner) == "constructor"
 
     def _computed_property(self, node: Node) -> None:
-        """``this["eval"]`` reaches the same function as ``eval``; a string key is code here."""
+        """``this["eval"]`` reaches the same function as ``eval``; a string key is code here.
+
+        A key built from string pieces (``"ev" + "al"``) is folded first; a key computed at run
+        time on the global object (``globalThis[name]``) cannot be checked and is refused.
+        """
         index = node.child_by_field_name("index")
-        if index is None or index.type != "string":
+        owner = node.child_by_field_name("object")
+        if index is None:
             return
-        key = self.text.of(index)[1:-1]
-        if key in _JS_GLOBALS:
-            self.flag(index, key, _JS_GLOBALS[key])
+        key = self._constant_string(index)
+        if key is not None:
+            if key in _JS_GLOBALS:
+                self.flag(index, key, _JS_GLOBALS[key])
+            return
+        if owner is not None and self.text.of(owner) in _JS_GLOBAL_OBJECTS:
+            self.flag(index, "a global chosen at run time", Risk.DYNAMIC_CODE)
+
+    def _constant_string(self, node: Node) -> str | None:
+        if node.type == "string":
+            return self.text.of(node)[1:-1]
+        if node.type == "parenthesized_expression" and node.named_child_count == 1:
+            inner = node.named_children[0]
+            return self._constant_string(inner) if inner is not None else None
+        if node.type == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            if operator is None or self.text.of(operator) != "+" or left is None or right is None:
+                return None
+            first, second = self._constant_string(left), self._constant_string(right)
+            if first is not None and second is not None:
+                return first + second
+        return None
 
     def _call(self, node: Node) -> None:
         function = node.child_by_field_name("function")

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.support.service import DemoService
 
@@ -233,4 +234,29 @@ async def test_an_edit_without_what_was_read_is_refused(demo_service: DemoServic
 
     assert response.status_code == 400, response.text
     assert response.json()["errorField"] == "expectedVersion"
+    assert writes(demo_service) == 0
+
+
+@pytest.mark.parametrize(
+    "script",
+    [['normalised = Runtime.getRuntime().exec("ls")'], {"code": "Runtime.getRuntime()"}],
+    ids=["list", "object"],
+)
+async def test_a_script_that_is_not_text_cannot_be_saved_unchecked(
+    demo_service: DemoService, script: object
+) -> None:
+    before = await read_map_extension(demo_service)
+    function = script_function("placeholder")
+    function["Configuration"]["Scripting"]["Script"] = script
+
+    response = await edit(
+        demo_service, ALICE, {"functions": [function]}, expectedVersion=before["version"]
+    )
+
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["errorCode"] == "SCRIPT_VALIDATION_FAILED"
+    assert [(i["functionId"], i["type"]) for i in body["issues"]] == [
+        ("FUNCEXT-9", "SCRIPT_UNCHECKABLE")
+    ]
     assert writes(demo_service) == 0

@@ -19,6 +19,7 @@ from boomi_promo.domain.extension_rules import (
     MapEdit,
     MapEditError,
     Section,
+    UncheckableScript,
     apply_map_edit,
     function_script,
     plan_partial_update,
@@ -370,3 +371,26 @@ def test_the_inline_script_of_a_scripting_function() -> None:
     assert script is not None
     assert (script.function_id, script.language, script.script) == ("F2", "javascript", "out = in")
     assert function_script(MAP.map.functions[0]) is None
+
+
+@pytest.mark.parametrize(
+    "configuration",
+    [
+        {"Scripting": {"Script": ['Runtime.getRuntime().exec("ls")'], "language": "GROOVY2"}},
+        {"Scripting": {"Script": {"#text": 'Runtime.getRuntime().exec("ls")'}}},
+        {"Scripting": {"Script": 42}},
+        {"Scripting": 'Runtime.getRuntime().exec("ls")'},
+        {"Script": 'Runtime.getRuntime().exec("ls")'},
+        {"Scripting": {"Script": "out = in", "Nested": {"script": "evil()"}}},
+    ],
+    ids=["list", "object", "number", "scripting-text", "stray-top-level", "stray-nested"],
+)
+def test_script_code_in_a_shape_that_cannot_be_checked_is_refused(
+    configuration: dict[str, object],
+) -> None:
+    function = MapExtensionFunction.model_validate(
+        {"id": "F9", "type": "Scripting", "Configuration": configuration}
+    )
+
+    with pytest.raises(UncheckableScript, match="F9"):
+        function_script(function)

@@ -352,3 +352,44 @@ def test_a_broken_script_reports_a_bounded_number_of_errors() -> None:
 
     assert 0 < len(report.errors) <= 50
     assert report.errors[0].line == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "language"),
+    [
+        ('def run = "id".&execute\nrun()', GROOVY),
+        ('"id"."execute"()', GROOVY),
+        ("def m = 'exe' + 'cute'\n\"id\".\"$m\"()", GROOVY),
+        ('def p = props."${key}"', GROOVY),
+        ('var f = this["ev" + "al"]; f("1")', JAVASCRIPT),
+        ('var f = this[("ev") + "al"]; f("1")', JAVASCRIPT),
+        ('var k = "eval"; globalThis[k]("1")', JAVASCRIPT),
+        ('var w = window[name]("x")', JAVASCRIPT),
+    ],
+    ids=[
+        "method-pointer-execute",
+        "quoted-execute",
+        "interpolated-method-name",
+        "interpolated-property",
+        "concatenated-eval",
+        "parenthesised-concatenation",
+        "global-by-variable",
+        "window-by-variable",
+    ],
+)
+def test_code_reaching_a_forbidden_api_by_another_name_is_refused(
+    source: str, language: ScriptLanguage
+) -> None:
+    assert security(source, language), "the script must not pass"
+
+
+@pytest.mark.parametrize(
+    ("source", "language"),
+    [
+        ('def name = props."customerName"\nname.trim()', GROOVY),
+        ("var value = record[fieldName]; value.trim()", JAVASCRIPT),
+        ('var v = this["total"]', JAVASCRIPT),
+    ],
+)
+def test_ordinary_dynamic_reads_pass(source: str, language: ScriptLanguage) -> None:
+    assert security(source, language) == []
