@@ -98,6 +98,8 @@ class NotificationEvent(StrEnum):
     """A promotion FAILED, or a deployment ended TEST_DEPLOY_FAILED / DEPLOY_FAILED."""
     STALE_REVIEW = "stale_review"
     """A promotion waited in peer or admin review longer than ``stale_review_after_hours``."""
+    PACK_ASSIGNMENT = "pack_assignment"
+    """A first test deployment found no Test pack: an admin must choose one (mode 4)."""
 
 
 ALL_NOTIFICATION_EVENTS = list(NotificationEvent)

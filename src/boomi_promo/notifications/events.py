@@ -30,6 +30,7 @@ EVENT_OF_STATUS: dict[PromotionStatus, NotificationEvent] = {
     _S.FAILED: _E.FAILED,
     _S.TEST_DEPLOY_FAILED: _E.FAILED,
     _S.DEPLOY_FAILED: _E.FAILED,
+    _S.PENDING_PACK_ASSIGNMENT: _E.PACK_ASSIGNMENT,
 }
 """The promotion statuses that are announced, and as which event."""
 
@@ -44,11 +45,13 @@ _HEADLINES: dict[PromotionStatus, str] = {
     _S.FAILED: "Promotion failed",
     _S.TEST_DEPLOY_FAILED: "Test deployment failed",
     _S.DEPLOY_FAILED: "Production deployment failed",
+    _S.PENDING_PACK_ASSIGNMENT: "Waiting for an admin to choose a Test pack",
 }
 
 # The dashboard's pages for a promotion (web/review_pages.py, web/deployment_pages.py).
 _PEER_REVIEW_PAGE = "/reviews/{}"
 _ADMIN_REVIEW_PAGE = "/admin/approvals/{}"
+_PACK_ASSIGNMENT_PAGE = "/admin/packs"
 _PROMOTION_PAGE = "/promotions/{}"
 
 MAX_FACT_CHARS = 500
@@ -240,12 +243,14 @@ def _sentence(status: PromotionStatus, process: str, actor: str, promotion: Prom
         _S.FAILED: f"The promotion of {process} failed; nothing was written to main.",
         _S.TEST_DEPLOY_FAILED: f"The Test deployment of {process} failed.",
         _S.DEPLOY_FAILED: f"The Production deployment of {process} failed; an admin can retry it.",
+        _S.PENDING_PACK_ASSIGNMENT: f"{process} found no Test pack: an admin must choose one "
+        "under Pack Assignment before it is released to Test.",
     }
     return sentences[status]
 
 
 def _environment(promotion: PromotionLog, status: PromotionStatus) -> str:
-    if status in (_S.TEST_DEPLOYED, _S.TEST_DEPLOY_FAILED):
+    if status in (_S.TEST_DEPLOYED, _S.TEST_DEPLOY_FAILED, _S.PENDING_PACK_ASSIGNMENT):
         return "TEST"
     return promotion.target_environment
 
@@ -265,6 +270,7 @@ def _link(public_url: str, promotion_id: str, status: PromotionStatus) -> str | 
     page = {
         _S.PENDING_PEER_REVIEW: _PEER_REVIEW_PAGE,
         _S.PENDING_ADMIN_REVIEW: _ADMIN_REVIEW_PAGE,
+        _S.PENDING_PACK_ASSIGNMENT: _PACK_ASSIGNMENT_PAGE,
     }.get(status, _PROMOTION_PAGE)
     return public_url.rstrip("/") + page.format(promotion_id)
 

@@ -51,6 +51,7 @@ from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS
 from boomi_promo.web.setup_pages import router as setup_router
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment
+from boomi_promo.web.work_counts import router as work_counts_router
 
 SESSION_COOKIE = "promo_session"
 PACKAGES_PATH = "/packages"
@@ -86,6 +87,7 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     app.include_router(map_extension_router)
     app.include_router(metrics_router)
     app.include_router(setup_router)
+    app.include_router(work_counts_router)
 
 
 @router.get("/", name="home")

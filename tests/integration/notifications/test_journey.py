@@ -139,3 +139,18 @@ async def test_each_step_reaches_mail_json_slack_and_teams(
     assert f"Open in boomi-promo: {PUBLIC_URL}/reviews/{production_id}" in body
     assert f"[boomi-promo] Peer review approved: {process}" in subjects
     assert f"[boomi-promo] Deployed to Test: {process}" in subjects
+
+
+async def test_a_first_test_deployment_waiting_for_a_pack_tells_the_admins(
+    service: DemoService, hooks: HookReceiver
+) -> None:
+    test_id = await deployed_to_test(service)
+
+    async def announced() -> dict[str, Any] | None:
+        posted = by_event([p.body for p in hooks.posts_to("generic")], test_id)
+        return posted.get("pack_assignment")
+
+    waiting = await eventually(announced, what="the pack assignment notification")
+    assert waiting["status"] == "PENDING_PACK_ASSIGNMENT"
+    assert waiting["url"] == f"{PUBLIC_URL}/admin/packs"
+    assert "choose one under Pack Assignment" in waiting["text"]

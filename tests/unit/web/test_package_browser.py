@@ -231,6 +231,6 @@ async def test_the_list_route_is_a_full_page_without_htmx(
     assert "<html" in response.text
     assert "Package Browser" in response.text
     assert '<option value="acct-a" selected>Dev Team A</option>' in response.text
-    assert 'hx-trigger="load"' not in response.text
+    assert 'hx-get="/packages/list?account=acct-a" hx-trigger="load"' not in response.text
     assert names(response.text) == [f"Order Sync {n:03d}" for n in range(4, 0, -1)]
     assert "Page 2 of 2" in response.text
