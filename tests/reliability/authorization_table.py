@@ -386,7 +386,8 @@ RULES: tuple[Rule, ...] = (
             variant=str(extra.get("action", "")),
             admin=_same(ALLOW, *NOTHING),
             contributor=_same(INSUFFICIENT_TIER, *NOTHING),
-            why="issue 18: setting up accounts, and the lookups it picks from, is ADMIN work",
+            why="issue 18: setting up accounts, the lookups it picks from, and the "
+            "notification deliveries are ADMIN work",
             probe=probe,
             extra=extra,
         )
@@ -424,6 +425,8 @@ RULES: tuple[Rule, ...] = (
                 "an account that is not a sub-account: 404 ACCOUNT_NOT_FOUND",
             ),
             ("findPrimaryComponents", {"nameContains": "orders"}, ""),
+            ("listNotificationDeliveries", {}, ""),
+            ("sendTestNotification", {}, "no channel configured: 200, nothing sent"),
         )
     ),
     Rule(

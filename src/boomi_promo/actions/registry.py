@@ -146,6 +146,7 @@ def load_actions() -> None:
         extension_updates,
         extensions,
         mappings,
+        notifications,
         packages,
         packs,
         plan,

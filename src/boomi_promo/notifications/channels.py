@@ -203,6 +203,28 @@ def build_channels(settings: NotificationSettings) -> list[Channel]:
     return channels
 
 
+async def send_to_each(
+    channels: list[Channel], notification: Notification
+) -> list[tuple[Channel, str | None]]:
+    """One attempt per channel, at once: each channel with its failure (``None``: sent).
+
+    The channels are closed afterwards.
+    """
+
+    async def attempt(channel: Channel) -> tuple[Channel, str | None]:
+        try:
+            await channel.send(notification)
+        except DeliveryError as error:
+            return channel, str(error)
+        return channel, None
+
+    try:
+        return list(await asyncio.gather(*(attempt(channel) for channel in channels)))
+    finally:
+        for channel in channels:
+            await channel.aclose()
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     try:

@@ -14,12 +14,8 @@ import typer
 from pydantic import ValidationError
 
 from boomi_promo.config import Settings
-from boomi_promo.notifications.channels import (
-    Channel,
-    DeliveryError,
-    build_channels,
-)
-from boomi_promo.notifications.events import Notification, sample_notification
+from boomi_promo.notifications.channels import build_channels, send_to_each
+from boomi_promo.notifications.events import sample_notification
 
 notifications_app = typer.Typer(help="E-mail and webhook notifications.", no_args_is_help=True)
 
@@ -41,7 +37,7 @@ def send_test() -> None:
         )
         raise typer.Exit(code=2)
     notification = sample_notification(now=datetime.now(UTC), public_url=settings.public_url)
-    outcomes = asyncio.run(_send_to_each(channels, notification))
+    outcomes = asyncio.run(send_to_each(channels, notification))
     for channel, failure in outcomes:
         where = channel.target_for(notification)
         if failure is None:
@@ -52,20 +48,3 @@ def send_test() -> None:
     typer.echo(f"{len(outcomes) - failed} of {len(outcomes)} channel(s) took the test message.")
     if failed:
         raise typer.Exit(code=1)
-
-
-async def _send_to_each(
-    channels: list[Channel], notification: Notification
-) -> list[tuple[Channel, str | None]]:
-    async def attempt(channel: Channel) -> tuple[Channel, str | None]:
-        try:
-            await channel.send(notification)
-        except DeliveryError as error:
-            return channel, str(error)
-        return channel, None
-
-    try:
-        return list(await asyncio.gather(*(attempt(channel) for channel in channels)))
-    finally:
-        for channel in channels:
-            await channel.aclose()

@@ -1116,6 +1116,36 @@ class NotificationRepository:
         )
         return list(rows)
 
+    async def page_deliveries(
+        self,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        promotion_id: str | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> Page[NotificationDelivery]:
+        """Deliveries matching the filters, newest first, one page."""
+        _check_paging(page, page_size)
+        conditions: list[ColumnElement[bool]] = []
+        if status is not None:
+            conditions.append(NotificationDelivery.status == status)
+        if channel is not None:
+            conditions.append(NotificationDelivery.channel == channel)
+        if promotion_id is not None:
+            conditions.append(NotificationDelivery.promotion_id == promotion_id)
+        total = await self._session.scalar(
+            select(func.count()).select_from(NotificationDelivery).where(*conditions)
+        )
+        rows = await self._session.scalars(
+            select(NotificationDelivery)
+            .where(*conditions)
+            .order_by(NotificationDelivery.id.desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        return Page(list(rows), total or 0)
+
     async def reviews_waiting(self, *, since_before: datetime, limit: int) -> list[PromotionLog]:
         """Promotions waiting for a review since before ``since_before``, longest first: peer
         review since submission, admin review since the peer approval."""

@@ -64,6 +64,7 @@ ADMIN = Lane(
         LanePage("admin-client-accounts", "Client Accounts", "/admin/client-accounts"),
         LanePage("admin-mappings", "Mappings", "/admin/mappings"),
         LanePage("admin-metrics", "Delivery Metrics", "/admin/metrics"),
+        LanePage("admin-notifications", "Notifications", "/admin/notifications"),
     ),
 )
 LANES: tuple[Lane, ...] = (DEVELOPER, PEER_REVIEW, ADMIN)

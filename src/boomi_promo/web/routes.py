@@ -36,6 +36,7 @@ from boomi_promo.web.guards import (
 from boomi_promo.web.map_extension_pages import router as map_extension_router
 from boomi_promo.web.mapping_pages import router as mapping_router
 from boomi_promo.web.metrics_pages import router as metrics_router
+from boomi_promo.web.notification_pages import router as notification_router
 from boomi_promo.web.package_list import (
     PackageListCache,
     cache_key,
@@ -88,6 +89,7 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     app.include_router(metrics_router)
     app.include_router(setup_router)
     app.include_router(work_counts_router)
+    app.include_router(notification_router)
 
 
 @router.get("/", name="home")
