@@ -281,6 +281,13 @@ RULES: tuple[Rule, ...] = (
         "BRANCH_NOT_AVAILABLE after the checks",
     ),
     Rule(
+        "getPromotionHistory",
+        status="COMPLETED",
+        admin=_same(ALLOW, *PROMOTIONS),
+        contributor=PROMOTION_ACCOUNT_SCOPED,
+        why="issue 18: a promotion's audit timeline, visible as the promotion is",
+    ),
+    Rule(
         "listClientAccounts",
         admin=_same(ALLOW, *NOTHING),
         contributor=_same(ALLOW, *NOTHING),

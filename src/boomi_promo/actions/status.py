@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 from sqlalchemy import ColumnElement, Text, cast, func, or_, select
+from sqlalchemy.orm import aliased
 
-from boomi_promo.actions.access import granted_dev_accounts, require_dev_account
+from boomi_promo.actions.access import granted_dev_accounts, require_dev_account, visible_promotion
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import PromotionResultItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
@@ -28,7 +29,7 @@ from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.errors import InvalidRequest
 from boomi_promo.identity.principal import Tier
 from boomi_promo.mappings_csv import format_timestamp
-from boomi_promo.store import Page, PromotionLog, UnitOfWork
+from boomi_promo.store import AuditEntry, Job, Page, PromotionLog, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import EMAIL, ID, NAME
 
@@ -66,6 +67,19 @@ class StoredResultItem(PromotionResultItem):
     """One stored per-component result; a key some later writer adds is left out, not refused."""
 
     model_config = ConfigDict(extra="ignore")
+
+
+class ProductionStep(Profile):
+    """A test deployment's way to production, as one row of a change shows it."""
+
+    promotion_id: str
+    status: str
+    submitted_for_review_by: str
+    peer_reviewed_by: str
+    admin_approved_by: str
+    integration_pack_name: str
+    package_version: str
+    initiated_at: str
 
 
 class PromotionItem(Profile):
@@ -118,6 +132,23 @@ class PromotionItem(Profile):
     admin_comments: str
     withdrawn_at: str
     withdrawal_reason: str
+    production_step: ProductionStep | None = Field(
+        default=None,
+        description="changesOnly: the newest PRODUCTION promotion made from this test deployment",
+    )
+
+
+def production_step(log: PromotionLog) -> ProductionStep:
+    return ProductionStep(
+        promotion_id=log.promotion_id,
+        status=log.status,
+        submitted_for_review_by=log.submitted_for_review_by or "",
+        peer_reviewed_by=log.peer_reviewed_by or "",
+        admin_approved_by=log.admin_approved_by or "",
+        integration_pack_name=log.integration_pack_name or "",
+        package_version=log.package_version or "",
+        initiated_at=timestamp(log.initiated_at),
+    )
 
 
 def promotion_fields(log: PromotionLog) -> dict[str, Any]:
@@ -224,6 +255,14 @@ class QueryStatusRequest(Profile):
         Annotated[str, StringConstraints(pattern="^(TEST|PRODUCTION)$")] | None,
         BeforeValidator(blank_as_none),
     ] = Field(default=None, description="TEST or PRODUCTION")
+    changes_only: bool = Field(
+        default=False,
+        description=(
+            "One row per change: a PRODUCTION promotion made from a test deployment is not "
+            "listed itself but as the productionStep of that TEST promotion's row; status "
+            "filters match either step"
+        ),
+    )
     page: int = Field(default=1, ge=1, le=MAX_PAGE, description="1-based page number")
     page_size: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
@@ -255,6 +294,7 @@ class StatusFilter:
     initiated_from: datetime | None = None
     initiated_until: datetime | None = None
     target_environment: str | None = None
+    changes_only: bool = False
 
 
 def _conditions(where: StatusFilter) -> list[ColumnElement[bool]]:
@@ -262,7 +302,22 @@ def _conditions(where: StatusFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if where.dev_account_ids is not None:
         conditions.append(log.dev_account_id.in_(set(where.dev_account_ids)))
-    if where.statuses is not None:
+    if where.changes_only:
+        conditions.append(log.test_promotion_id.is_(None))
+    if where.statuses is not None and where.changes_only:
+        production = aliased(PromotionLog)
+        conditions.append(
+            or_(
+                log.status.in_(set(where.statuses)),
+                select(production.promotion_id)
+                .where(
+                    production.test_promotion_id == log.promotion_id,
+                    production.status.in_(set(where.statuses)),
+                )
+                .exists(),
+            )
+        )
+    elif where.statuses is not None:
         conditions.append(log.status.in_(set(where.statuses)))
     if where.promotion_id is not None:
         conditions.append(log.promotion_id == where.promotion_id)
@@ -337,11 +392,25 @@ async def query_status(ctx: ActionContext, request: QueryStatusRequest) -> Query
         initiated_from=request.start_date,
         initiated_until=request.end_date,
         target_environment=request.target_environment,
+        changes_only=request.changes_only,
     )
     async with ctx.unit_of_work() as uow:
         found = await find_promotions(uow, where, page=request.page, page_size=request.page_size)
+        steps: dict[str, PromotionLog] = {}
+        if request.changes_only:
+            steps = await uow.promotions.newest_linked_productions(
+                [log.promotion_id for log in found.items]
+            )
     return QueryStatusResponse(
-        promotions=[PromotionItem(**promotion_fields(log)) for log in found.items],
+        promotions=[
+            PromotionItem(
+                **promotion_fields(log),
+                production_step=(
+                    production_step(steps[log.promotion_id]) if log.promotion_id in steps else None
+                ),
+            )
+            for log in found.items
+        ],
         total_count=found.total,
         page=request.page,
         page_size=request.page_size,
@@ -440,4 +509,130 @@ async def query_test_deployments(
     return QueryTestDeploymentsResponse(
         test_deployments=[deployment_item(log) for log in found.items],
         total_count=found.total,
+    )
+
+
+# ------------------------------------------------------------------ E6 getPromotionHistory
+
+
+class GetPromotionHistoryRequest(Profile):
+    promotion_id: str = Field(min_length=1, max_length=36)
+
+
+class HistoryEntry(Profile):
+    at: str
+    actor: str
+    action: str
+    promotion_id: str
+    before_status: str
+    after_status: str
+    notes: list[str] = Field(
+        default_factory=list, description="Comments, reasons, justifications and errors, as said"
+    )
+
+
+class HistoryJob(Profile):
+    job_id: str
+    action: str
+    process_name: str
+    state: str
+    started_by: str
+    created_at: str
+    finished_at: str
+    job_url: str
+
+
+class GetPromotionHistoryResponse(ResponseProfile):
+    promotion_ids: list[str] = Field(
+        default_factory=list, description="The promotion and those linked to it (test ↔ production)"
+    )
+    entries: list[HistoryEntry] = Field(default_factory=list, description="Oldest first")
+    jobs: list[HistoryJob] = Field(default_factory=list, description="Oldest first")
+
+
+_NOTE_KEYS = (
+    "comments",
+    "reason",
+    "hotfixJustification",
+    "justification",
+    "error",
+    "errorMessage",
+    "deploymentNotes",
+    "decision",
+    "supersededBy",
+)
+"""Audit detail fields a person wrote or needs to read, in the order shown."""
+
+
+def _notes(detail: dict[str, Any] | None) -> list[str]:
+    if not detail:
+        return []
+    return [
+        f"{key}: {str(detail[key])[:1000]}"
+        for key in _NOTE_KEYS
+        if isinstance(detail.get(key), str | int | bool) and str(detail[key]).strip()
+    ]
+
+
+@action(
+    name="getPromotionHistory",
+    code="E6",
+    description="Get Promotion History",
+    request=GetPromotionHistoryRequest,
+    response=GetPromotionHistoryResponse,
+)
+async def get_promotion_history(
+    ctx: ActionContext, request: GetPromotionHistoryRequest
+) -> GetPromotionHistoryResponse:
+    """Who did what to a promotion, and when, with what they wrote; and the jobs that ran.
+
+    A test deployment and the production promotion made from it are one change: the history
+    of either shows both.
+    """
+    async with ctx.unit_of_work() as uow:
+        promotion = await visible_promotion(ctx, uow, request.promotion_id)
+        linked = [promotion.promotion_id]
+        if promotion.test_promotion_id:
+            linked.append(promotion.test_promotion_id)
+        productions = await uow.promotions.query(
+            test_promotion_id=promotion.promotion_id, page_size=50
+        )
+        linked += [p.promotion_id for p in productions.items]
+        entries: list[AuditEntry] = []
+        jobs: list[Job] = []
+        for promotion_id in linked:
+            found = await uow.audit.list_entries(
+                target_type="promotion", target_id=promotion_id, page_size=500
+            )
+            entries += found.items
+            jobs += await uow.jobs.list_for_promotion(promotion_id)
+    entries.sort(key=lambda e: (e.at, e.id))
+    jobs.sort(key=lambda j: (j.created_at, j.id))
+    return GetPromotionHistoryResponse(
+        promotion_ids=linked,
+        entries=[
+            HistoryEntry(
+                at=timestamp(entry.at),
+                actor=entry.actor_email,
+                action=entry.action,
+                promotion_id=entry.target_id,
+                before_status=entry.before_status or "",
+                after_status=entry.after_status or "",
+                notes=_notes(entry.detail),
+            )
+            for entry in entries
+        ],
+        jobs=[
+            HistoryJob(
+                job_id=job.id,
+                action=job.action,
+                process_name=job.process_name,
+                state=job.state.value,
+                started_by=job.principal_email,
+                created_at=timestamp(job.created_at),
+                finished_at=timestamp(job.finished_at),
+                job_url=f"/api/v1/jobs/{job.id}",
+            )
+            for job in jobs
+        ],
     )

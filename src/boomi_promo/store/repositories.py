@@ -432,6 +432,24 @@ class PromotionLogRepository:
         order = [log.initiated_at.desc(), log.promotion_id]
         return await _page(self._session, log, conditions, order, page, page_size)
 
+    async def newest_linked_productions(
+        self, test_promotion_ids: Iterable[str]
+    ) -> dict[str, PromotionLog]:
+        """Per test promotion id, the newest PRODUCTION promotion made from it (if any)."""
+        ids = _distinct(test_promotion_ids)
+        if not ids:
+            return {}
+        rows = await self._session.scalars(
+            select(PromotionLog)
+            .where(PromotionLog.test_promotion_id.in_(ids))
+            .order_by(PromotionLog.initiated_at.desc(), PromotionLog.promotion_id)
+        )
+        newest: dict[str, PromotionLog] = {}
+        for row in rows:
+            if row.test_promotion_id is not None:
+                newest.setdefault(row.test_promotion_id, row)
+        return newest
+
     async def latest(
         self, *, statuses: Collection[str], process_name: str, dev_account_id: str | None = None
     ) -> PromotionLog | None:

@@ -27,6 +27,7 @@ from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.promotion_list import promotion_history
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 from boomi_promo.web.workflow import (
@@ -146,6 +147,7 @@ async def deployment_submission(
         "deployment_submission.html",
         {
             "promotion": found,
+            "history": await promotion_history(request, principal, found.promotion_id),
             "choices": PromotionChoices(found, principal, ready_for_production=ready),
             "notice": take_flash(request),
             "justification_limit": HOTFIX_JUSTIFICATION_LIMIT,

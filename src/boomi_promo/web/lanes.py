@@ -43,6 +43,7 @@ DEVELOPER = Lane(
     pages=(
         LanePage("packages", "Package Browser", "/packages"),
         LanePage("my-promotions", "My Promotions", "/promotions"),
+        LanePage("all-promotions", "Promotions", "/promotions/all"),
         LanePage("production-readiness", "Production Readiness", "/readiness"),
         LanePage("extensions", "Extensions", "/extensions"),
     ),

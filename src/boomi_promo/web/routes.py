@@ -45,6 +45,7 @@ from boomi_promo.web.package_list import (
     search,
 )
 from boomi_promo.web.paging import PageView
+from boomi_promo.web.promotion_list import router as promotion_list_router
 from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
@@ -80,6 +81,7 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     install_refusal_handlers(app)
     app.include_router(signin_router)
     app.include_router(router)
+    app.include_router(promotion_list_router)
     app.include_router(promotion_router)
     app.include_router(mapping_router)
     app.include_router(deployment_router)

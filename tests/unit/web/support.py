@@ -45,6 +45,7 @@ from boomi_promo.actions.reviews import (
     WithdrawPromotionResponse,
 )
 from boomi_promo.actions.status import (
+    GetPromotionHistoryResponse,
     PromotionItem,
     QueryStatusResponse,
     QueryTestDeploymentsResponse,
@@ -151,6 +152,8 @@ class FakeActions:
                 ],
                 team_prefix="ABC_BOOMI_FLOW_DEVTEAM",
             )
+        if name == "getPromotionHistory":
+            return GetPromotionHistoryResponse(promotion_ids=[payload["promotionId"]])
         if name == "findBoomiAccounts":
             return FindBoomiAccountsResponse(
                 accounts=[
