@@ -281,6 +281,12 @@ RULES: tuple[Rule, ...] = (
         "BRANCH_NOT_AVAILABLE after the checks",
     ),
     Rule(
+        "listReleases",
+        admin=_same(ALLOW, *NOTHING),
+        contributor=_same(ALLOW, *NOTHING),
+        why="issue 18: what runs in Test and Production (scoped like queryStatus)",
+    ),
+    Rule(
         "getPromotionHistory",
         status="COMPLETED",
         admin=_same(ALLOW, *PROMOTIONS),

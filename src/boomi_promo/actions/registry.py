@@ -151,6 +151,7 @@ def load_actions() -> None:
         packs,
         plan,
         promotion,
+        releases,
         reviews,
         rollback,
         scripts,

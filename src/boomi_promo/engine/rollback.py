@@ -138,6 +138,8 @@ class ReleaseEvent:
     """Prod component id → package version, of every component the release shipped for it."""
     outcome: str
     """SUCCESS or ERROR once seen settled; empty while unknown."""
+    requested_by: str = ""
+    """Who asked for the release (the deployment's or the rollback's actor)."""
 
     @property
     def root_version(self) -> str:
@@ -183,6 +185,7 @@ def release_events(
                 root_component_id=components.prod_root_id,
                 versions=versions,
                 outcome=outcomes.get(release_id, ""),
+                requested_by=entry.actor_email,
             )
         )
     return events

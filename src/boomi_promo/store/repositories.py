@@ -432,6 +432,29 @@ class PromotionLogRepository:
         order = [log.initiated_at.desc(), log.promotion_id]
         return await _page(self._session, log, conditions, order, page, page_size)
 
+    async def list_released(
+        self,
+        *,
+        dev_account_ids: Collection[str] | None,
+        process_name: str | None,
+        limit: int,
+    ) -> list[PromotionLog]:
+        """Promotions that released something (to Test or Production), newest first."""
+        conditions: list[ColumnElement[bool]] = [
+            or_(PromotionLog.release_id.is_not(None), PromotionLog.test_release_id.is_not(None))
+        ]
+        if dev_account_ids is not None:
+            conditions.append(PromotionLog.dev_account_id.in_(_distinct(dev_account_ids)))
+        if process_name is not None:
+            conditions.append(PromotionLog.process_name == process_name)
+        rows = await self._session.scalars(
+            select(PromotionLog)
+            .where(*conditions)
+            .order_by(PromotionLog.initiated_at.desc(), PromotionLog.promotion_id)
+            .limit(limit)
+        )
+        return list(rows)
+
     async def newest_linked_productions(
         self, test_promotion_ids: Iterable[str]
     ) -> dict[str, PromotionLog]:

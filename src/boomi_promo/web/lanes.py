@@ -61,6 +61,7 @@ ADMIN = Lane(
     pages=(
         LanePage("admin-approvals", "Approvals", "/admin/approvals"),
         LanePage("admin-packs", "Pack Assignment", "/admin/packs"),
+        LanePage("admin-releases", "Releases", "/admin/releases"),
         LanePage("admin-accounts", "Dev Account Access", "/admin/accounts"),
         LanePage("admin-client-accounts", "Client Accounts", "/admin/client-accounts"),
         LanePage("admin-mappings", "Mappings", "/admin/mappings"),

@@ -47,6 +47,7 @@ from boomi_promo.web.package_list import (
 from boomi_promo.web.paging import PageView
 from boomi_promo.web.promotion_list import router as promotion_list_router
 from boomi_promo.web.promotion_pages import router as promotion_router
+from boomi_promo.web.release_pages import router as release_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
 from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS
@@ -92,6 +93,7 @@ def mount_dashboard(app: FastAPI, *, session_secret: str, public_url: str = "") 
     app.include_router(setup_router)
     app.include_router(work_counts_router)
     app.include_router(notification_router)
+    app.include_router(release_router)
 
 
 @router.get("/", name="home")
