@@ -12,13 +12,13 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.integration.deployment.support import (
-    ALICE,
     body_of,
     completed_promotion,
     deploy,
     deployed_to_test,
     record,
 )
+from tests.integration.promotion.support import ALICE
 from tests.integration.rollback.test_rollback import PROFILE, edit_dev_component, to_production
 
 pytestmark = pytest.mark.browser
