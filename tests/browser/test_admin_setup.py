@@ -77,7 +77,7 @@ async def test_an_admin_sets_up_a_new_team_without_the_api(
 
     # The team's connection is mapped to the shared one, found by name in Boomi.
     await page.get_by_role("link", name="Mappings").click()
-    await page.get_by_label("Connection name contains").fill("orders api")
+    await page.get_by_label("Part of the connection's name").fill("orders api")
     await page.get_by_label("Folder contains").fill("#Connections")
     await page.get_by_role("button", name="Find in Boomi").click()
     found = page.locator("table.found-connections tbody tr")

@@ -116,9 +116,19 @@ async def test_a_hotfix_is_compared_with_main_and_rejected(
 
     # A rejection ends it and deletes the branch; alice sees why.
     assert live_branches(demo_service, promotion_id) == 1
-    await bob.get_by_label("Comments").fill("Rename the map step in the map, not the process.")
-    await bob.get_by_role("button", name="Reject").click()
+    await bob.get_by_label("Comments (required to reject)").fill(
+        "Rename the map step in the map, not the process."
+    )
+    asked: list[str] = []
+
+    async def accept(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    bob.once("dialog", accept)
+    await bob.get_by_role("button", name="Reject…").click()
     await expect(bob.locator(".notice-success")).to_contain_text("Rejected")
+    assert asked and "Reject this promotion?" in asked[0]
     await nav(alice, "My Promotions").click()
     await expect(alice.locator(f'tr[data-promotion-id="{promotion_id}"]')).to_contain_text(
         "Rejected in peer review by bob@example.com: Rename the map step in the map, "

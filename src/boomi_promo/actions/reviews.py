@@ -593,6 +593,7 @@ class CancelTestDeploymentRequest(Profile):
     promotion_id: PromotionId = Field(
         description="A TEST_DEPLOYED or PENDING_PACK_ASSIGNMENT promotion"
     )
+    reason: ReviewText = Field(default=None, description="Why, up to 500 characters")
 
 
 class CancelTestDeploymentResponse(EndedPromotionResponse):
@@ -630,6 +631,7 @@ async def cancel_test_deployment(
             _S.TEST_CANCELLED,
             actor=ctx.principal.email,
             process_name=ctx.process_name,
+            detail={"reason": request.reason or ""},
         )
         await uow.commit()
     branch_deleted = await _end_branch(ctx, request.promotion_id)

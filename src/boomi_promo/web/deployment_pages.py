@@ -225,6 +225,8 @@ async def withdraw(
     promotion_id: str,
     reason: Annotated[str, Form()] = "",
 ) -> Response:
+    if not reason.strip():
+        return _needs_reason(request, principal, promotion_id, "Not withdrawn", "withdraw it")
     try:
         withdrawn = await gateway.withdraw_promotion(
             container_of(request),
@@ -239,16 +241,36 @@ async def withdraw(
 
 @router.post(PROMOTIONS_PATH + "/{promotion_id}/cancel", dependencies=[Depends(verified_csrf)])
 async def cancel_test_deployment(
-    request: Request, principal: Developer, promotion_id: str
+    request: Request,
+    principal: Developer,
+    promotion_id: str,
+    reason: Annotated[str, Form()] = "",
 ) -> Response:
+    if not reason.strip():
+        return _needs_reason(request, principal, promotion_id, "Not cancelled", "cancel it")
     try:
         cancelled = await gateway.cancel_test_deployment(
-            container_of(request), principal, promotion_id
+            container_of(request), principal, promotion_id, reason=reason.strip()
         )
     except PromoError as exc:
         return _refused(request, principal, promotion_id, "Not cancelled", exc)
     flash(request, cancelled.message or "The test deployment was cancelled.")
     return RedirectResponse(PROMOTIONS_PATH, status_code=303)
+
+
+def _needs_reason(
+    request: Request, principal: Principal, promotion_id: str, heading: str, doing: str
+) -> Response:
+    return _problem(
+        request,
+        principal,
+        heading=heading,
+        message=f"Give a reason to {doing}: it stays in the promotion's history. "
+        "Nothing was changed.",
+        status_code=400,
+        back_url=promotion_url(promotion_id),
+        back_label="Back to the promotion",
+    )
 
 
 def _refused(

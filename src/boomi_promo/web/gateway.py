@@ -208,10 +208,13 @@ async def withdraw_promotion(
 
 
 async def cancel_test_deployment(
-    container: Container, principal: Principal, promotion_id: str
+    container: Container, principal: Principal, promotion_id: str, *, reason: str | None = None
 ) -> CancelTestDeploymentResponse:
     response = await execute_action(
-        container, "cancelTestDeployment", {"promotionId": promotion_id}, principal
+        container,
+        "cancelTestDeployment",
+        {"promotionId": promotion_id, "reason": reason},
+        principal,
     )
     return CancelTestDeploymentResponse.model_validate(response)
 

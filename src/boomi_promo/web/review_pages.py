@@ -48,6 +48,10 @@ from boomi_promo.web.workflow import (
 REVIEWS_PATH = "/reviews"
 APPROVALS_PATH = "/admin/approvals"
 PACKS_PATH = "/admin/packs"
+REASON_TO_REJECT = (
+    "Say why you reject it in Comments: the developer reads them to know what to change. "
+    "Nothing was recorded."
+)
 QUEUE_LIMIT = 200
 PACK_ASSIGNMENT_MODE = 4
 TEST_PURPOSE = "TEST"
@@ -173,6 +177,17 @@ async def peer_review_decision(
     decision: Annotated[str, Form()] = "",
     comments: Annotated[str, Form()] = "",
 ) -> Response:
+    if decision == "REJECTED" and not comments.strip():
+        return _problem(
+            request,
+            principal,
+            heading="Review not recorded",
+            message=REASON_TO_REJECT,
+            status_code=400,
+            back_url=f"{REVIEWS_PATH}/{promotion_id}",
+            back_label="Back to the review",
+            active="peer-review-queue",
+        )
     try:
         decided = await gateway.submit_peer_review(
             container_of(request),
@@ -364,6 +379,17 @@ async def admin_decision(
         hotfix_acknowledged=hotfix_acknowledged == "yes",
     )
     container = container_of(request)
+    if decision == "REJECTED" and not form.comments:
+        return _problem(
+            request,
+            principal,
+            heading="Not rejected",
+            message=REASON_TO_REJECT,
+            status_code=400,
+            back_url=f"{APPROVALS_PATH}/{promotion_id}",
+            back_label="Back to the approval",
+            active="admin-approvals",
+        )
     try:
         if decision == "REJECTED":
             await gateway.reject_as_admin(

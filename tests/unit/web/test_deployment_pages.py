@@ -369,13 +369,21 @@ async def test_a_waiting_test_deployment_can_be_cancelled(
     page = await client.get("/promotions/promo-orders-sync")
     assert post_targets(page.text) == ["/promotions/promo-orders-sync/cancel"]
 
-    response = await post(
+    without_reason = await post(
         client, "/promotions/promo-orders-sync", "/promotions/promo-orders-sync/cancel"
     )
+    response = await post(
+        client,
+        "/promotions/promo-orders-sync",
+        "/promotions/promo-orders-sync/cancel",
+        reason="The pack was chosen wrongly",
+    )
 
+    assert without_reason.status_code == 400
+    assert "Give a reason to cancel it" in without_reason.text
     assert response.status_code == 303
     assert actions.workflow.requests[-1] == (
         "cancelTestDeployment",
-        {"promotionId": "promo-orders-sync"},
+        {"promotionId": "promo-orders-sync", "reason": "The pack was chosen wrongly"},
     )
     assert actions.workflow.find("promo-orders-sync").status == "TEST_CANCELLED"

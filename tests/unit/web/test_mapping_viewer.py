@@ -52,8 +52,12 @@ async def test_only_admins_see_the_mapping_viewer(
     assert mapped.calls_of("manageMappings") == []
 
     text = await admin_page(client)
-    assert '<a href="/admin/mappings" aria-current="page">Mappings<span' in text
-    assert '<a href="/admin/accounts">Dev Account Access<span' in text
+    mappings = 'href="/admin/mappings" aria-current="page" aria-describedby="count-admin-mappings"'
+    assert f"<a {mappings}>Mappings</a>" in text
+    assert (
+        '<a href="/admin/accounts" aria-describedby="count-admin-accounts">Dev Account Access</a>'
+        in text
+    )
 
 
 async def test_the_list_shows_every_mapping_with_its_account_and_prod_component(

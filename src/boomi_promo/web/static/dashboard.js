@@ -280,3 +280,61 @@ function keepEditHistory(form) {
 }
 
 document.querySelectorAll("form[data-undo-history]").forEach(keepEditHistory);
+
+// Destructive buttons ask first (data-confirm); a reject button needs the comments it names
+// (data-requires) — the server refuses both too, this only saves a round trip.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("button[data-confirm], button[data-requires]") : null;
+  if (!button || !button.form) {
+    return;
+  }
+  const needed = button.dataset.requires ? button.form.elements.namedItem(button.dataset.requires) : null;
+  if (needed instanceof HTMLTextAreaElement && !needed.value.trim()) {
+    event.preventDefault();
+    needed.setCustomValidity("Say why: the developer reads it.");
+    needed.reportValidity();
+    needed.addEventListener("input", () => needed.setCustomValidity(""), { once: true });
+    return;
+  }
+  if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// A form that was sent shows it is working and cannot be sent twice. The buttons are disabled
+// after the browser has collected the form, so the pressed button's value still goes along.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented || form.method.toLowerCase() !== "post") {
+    return;
+  }
+  form.classList.add("is-busy");
+  form.setAttribute("aria-busy", "true");
+  const pressed = event.submitter;
+  setTimeout(() => {
+    for (const button of form.querySelectorAll("button")) {
+      button.disabled = true;
+    }
+    if (pressed instanceof HTMLButtonElement) {
+      pressed.dataset.label = pressed.textContent || "";
+      pressed.textContent = "Working…";
+    }
+  }, 0);
+});
+
+// Coming back to a page from the browser's cache: its forms are usable again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) {
+    return;
+  }
+  for (const form of document.querySelectorAll("form.is-busy")) {
+    form.classList.remove("is-busy");
+    form.removeAttribute("aria-busy");
+    for (const button of form.querySelectorAll("button")) {
+      button.disabled = false;
+      if (button.dataset.label) {
+        button.textContent = button.dataset.label;
+      }
+    }
+  }
+});
