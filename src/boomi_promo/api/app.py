@@ -23,7 +23,7 @@ from boomi_promo.bootstrap import Container, bootstrap, resolve_session_secret
 from boomi_promo.config import Settings
 from boomi_promo.errors import InvalidRequest, PromoError
 from boomi_promo.logging import REQUEST_ID_HEADER, request_id_from
-from boomi_promo.web.routes import mount_dashboard
+from boomi_promo.web.routes import mount_dashboard, not_found_page, wants_page
 
 log = structlog.get_logger("boomi_promo.api")
 
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_page(request):
+            return not_found_page(request, settings.groups)
         code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(exc.status_code, "HTTP_ERROR")
         return JSONResponse(
             {"success": False, "errorCode": code, "errorMessage": str(exc.detail)},

@@ -43,6 +43,8 @@ from boomi_promo.web.templating import render
 
 EXTENSIONS_PATH = "/extensions"
 TEST, PRODUCTION = "test", "prod"
+STAGE_NAMES = {"": TEST, "test": TEST, PRODUCTION: PRODUCTION, "production": PRODUCTION}
+"""What ``env=`` may say; anything else is refused rather than read as Test."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -93,7 +95,14 @@ async def pick_environment(
     except PromoError as exc:
         return AccountPicker(error=exc.message, status_code=exc.status_code)
     picker = AccountPicker(accounts=accounts)
-    stage = PRODUCTION if stage == PRODUCTION else TEST
+    named = STAGE_NAMES.get(stage.strip().lower())
+    if named is None:
+        picker.error = (
+            f"There is no environment '{stage}': choose Test (env=test) or Production (env=prod)."
+        )
+        picker.status_code = 400
+        return picker
+    stage = named
     if not account_id:
         if len(accounts) == 1:
             picker.choice = EnvironmentChoice(accounts[0], stage)

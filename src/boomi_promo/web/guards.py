@@ -120,7 +120,13 @@ def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 def _no_product_access(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NoProductAccess)
-    return render(request, "no_access.html", principal=exc.principal, status_code=403)
+    return render(
+        request,
+        "no_access.html",
+        {"groups": container_of(request).settings.groups},
+        principal=exc.principal,
+        status_code=403,
+    )
 
 
 def _lane_forbidden(request: Request, exc: Exception) -> Response:

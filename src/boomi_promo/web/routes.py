@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from boomi_promo.actions.accounts import DevAccountItem
 from boomi_promo.actions.packages import PackageItem
+from boomi_promo.config import GroupSettings
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
@@ -50,7 +51,7 @@ from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.release_pages import router as release_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
-from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS
+from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS, session_principal
 from boomi_promo.web.setup_pages import router as setup_router
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment
@@ -251,6 +252,35 @@ async def package_list(
         principal=principal,
         status_code=listing.status_code,
         headers=headers,
+    )
+
+
+# --- pages that do not exist -------------------------------------------------------------
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not a fragment or a script)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static/")) or path in ("/healthz", "/readyz", "/metrics"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def not_found_page(request: Request, groups: GroupSettings) -> Response:
+    """An HTML 404 for a browser: the dashboard's frame when signed in, a way home either way."""
+    principal = session_principal(request, groups)
+    return render(
+        request,
+        "problem.html",
+        {
+            "heading": "Page not found",
+            "message": f"There is no page at {request.url.path}. It may have moved, or the "
+            "link may be wrong.",
+            "back_url": "/",
+            "back_label": "Go to the dashboard",
+        },
+        principal=principal,
+        status_code=404,
     )
 
 

@@ -476,3 +476,29 @@ async def test_a_user_without_client_accounts_is_told_so(
     assert "Your groups do not manage any client account yet" in text_of(page.text)
     other = await client.get(MANAGER)
     assert other.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("env", "shown"), [("production", "Client Co Production"), ("PROD", "Client Co Production")]
+)
+async def test_production_is_shown_whichever_way_it_is_named(
+    client: httpx.AsyncClient, actions: FakeExtensionActions, env: str, shown: str
+) -> None:
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(f"/extensions?account=client-co&env={env}")
+
+    assert page.status_code == 200
+    assert shown in text_of(page.text)
+
+
+async def test_an_unknown_environment_is_refused_not_read_as_test(
+    client: httpx.AsyncClient, actions: FakeExtensionActions
+) -> None:
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get("/extensions?account=client-co&env=staging")
+
+    assert page.status_code == 400
+    assert "There is no environment &#39;staging&#39;" in page.text
+    assert "Client Co Test" not in text_of(page.text)

@@ -123,3 +123,14 @@ async def test_htmx_is_served_with_its_license_header(client: httpx.AsyncClient)
     assert response.text.startswith("/*! htmx 2.")
     assert "Zero-Clause BSD" in response.text.splitlines()[0]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_the_no_access_page_names_the_groups_to_ask_for(client: httpx.AsyncClient) -> None:
+    await sign_in(client, "olivia@example.com")
+
+    page = await client.get("/packages")
+
+    assert page.status_code == 403
+    assert "ABC_BOOMI_FLOW_CONTRIBUTOR" in page.text
+    assert "ABC_BOOMI_FLOW_ADMIN" in page.text
+    assert "ABC_BOOMI_FLOW_DEVTEAM…" in page.text
