@@ -113,6 +113,7 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await nav(alice, "Production Readiness").click()
     ready = alice.locator(f'tr[data-promotion-id="{test_promotion_id}"]')
     await expect(ready).to_contain_text(TEST_PACK)
+    await ready.get_by_role("textbox").fill("Adds the country to every customer")
     await ready.get_by_role("button", name=re.compile("Promote .* to production")).click()
     await expect(alice).to_have_url(PROMOTION_URL)
     production_id = promotion_id_of(alice)
@@ -138,6 +139,7 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     queued = bob.locator(f'tr[data-promotion-id="{production_id}"]')
     await queued.get_by_role("link", name=re.compile("^Review")).click()
     await expect(bob.locator("h1")).to_have_text("Peer review: Orders Sync")
+    await expect(bob.locator(".developer-notes")).to_have_text("Adds the country to every customer")
     components = bob.locator("details.component-diff")
     await expect(components).to_have_count(19)
     root = components.filter(has_text="Orders Sync").first
@@ -163,6 +165,9 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await expect(pending).to_contain_text("bob@example.com")
     await pending.get_by_role("link", name=re.compile("^Review")).click()
     await expect(erin.locator("h1")).to_have_text("Approval: Orders Sync")
+    await expect(erin.locator(".developer-notes")).to_have_text(
+        "Adds the country to every customer"
+    )
     await expect(erin.locator(".peer-outcome")).to_contain_text("bob@example.com")
     await expect(erin.locator(".peer-outcome")).to_contain_text(
         "Mapping and connections look right."

@@ -86,6 +86,9 @@ async def test_a_hotfix_is_compared_with_main_and_rejected(
     await expect(alice.locator("#justification-count")).to_have_text(
         f"{1000 - len(JUSTIFICATION)} of 1000 characters left"
     )
+    await alice.get_by_label("What changed (the reviewers read this)").fill(
+        "Renames the map step that loses orders"
+    )
     await alice.get_by_role("button", name="Submit hotfix for review").click()
     await expect(alice.locator(".notice-success")).to_contain_text(
         "The hotfix is waiting for a peer review"

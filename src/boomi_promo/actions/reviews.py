@@ -34,6 +34,7 @@ from boomi_promo.actions.status import (
 from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.domain.review_rules import (
     LIVE_PRODUCTION_STATUSES,
+    MAX_DEPLOYMENT_NOTES_CHARS,
     MAX_REVIEW_COMMENT_CHARS,
     PeerDecision,
     ProductionPromotionExists,
@@ -57,8 +58,6 @@ from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import ID
 
 PRODUCTION = "PRODUCTION"
-MAX_DEPLOYMENT_NOTES_CHARS = 1000
-
 _S = PromotionStatus
 WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
 CANCELLABLE = frozenset({_S.TEST_DEPLOYED, _S.PENDING_PACK_ASSIGNMENT})

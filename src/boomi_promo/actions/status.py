@@ -132,6 +132,9 @@ class PromotionItem(Profile):
     admin_comments: str
     withdrawn_at: str
     withdrawal_reason: str
+    deployment_notes: str = Field(
+        default="", description="What the developer told the reviewers when submitting it"
+    )
     production_step: ProductionStep | None = Field(
         default=None,
         description="changesOnly: the newest PRODUCTION promotion made from this test deployment",
@@ -200,7 +203,12 @@ def promotion_fields(log: PromotionLog) -> dict[str, Any]:
         "admin_comments": log.admin_comments or "",
         "withdrawn_at": timestamp(log.withdrawn_at),
         "withdrawal_reason": log.withdrawal_reason or "",
+        "deployment_notes": _text(detail.get("deploymentNotes")),
     }
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 async def visible_dev_accounts(ctx: ActionContext, dev_account_id: str | None) -> list[str] | None:

@@ -15,6 +15,8 @@ from boomi_promo.identity.principal import Tier, same_person
 
 MAX_HOTFIX_JUSTIFICATION_CHARS = 1000
 MAX_REVIEW_COMMENT_CHARS = 500
+MAX_DEPLOYMENT_NOTES_CHARS = 1000
+"""What the developer tells the reviewers about a change (submitForPeerReview)."""
 """Peer review comments and withdrawal reasons."""
 
 _S = PromotionStatus

@@ -31,6 +31,7 @@ from boomi_promo.web.promotion_list import promotion_history
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 from boomi_promo.web.workflow import (
+    DEPLOYMENT_NOTES_LIMIT,
     HOTFIX_JUSTIFICATION_LIMIT,
     REVIEW_COMMENT_LIMIT,
     PromotionChoices,
@@ -151,6 +152,7 @@ async def deployment_submission(
             "choices": PromotionChoices(found, principal, ready_for_production=ready),
             "notice": take_flash(request),
             "justification_limit": HOTFIX_JUSTIFICATION_LIMIT,
+            "notes_limit": DEPLOYMENT_NOTES_LIMIT,
             "comment_limit": REVIEW_COMMENT_LIMIT,
         },
         principal=principal,
@@ -185,22 +187,30 @@ async def submit_hotfix(
     principal: Developer,
     promotion_id: str,
     justification: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
 ) -> Response:
     payload = {
         "promotionId": promotion_id,
         "isHotfix": True,
         "hotfixJustification": justification,
+        "deploymentNotes": notes.strip() or None,
     }
     return await _submit_for_review(request, principal, promotion_id, payload)
 
 
 @router.post(PROMOTIONS_PATH + "/{promotion_id}/production", dependencies=[Depends(verified_csrf)])
 async def promote_to_production(
-    request: Request, principal: Developer, promotion_id: str
+    request: Request,
+    principal: Developer,
+    promotion_id: str,
+    notes: Annotated[str, Form()] = "",
 ) -> Response:
-    return await _submit_for_review(
-        request, principal, promotion_id, {"promotionId": promotion_id, "isHotfix": False}
-    )
+    payload = {
+        "promotionId": promotion_id,
+        "isHotfix": False,
+        "deploymentNotes": notes.strip() or None,
+    }
+    return await _submit_for_review(request, principal, promotion_id, payload)
 
 
 async def _submit_for_review(

@@ -17,6 +17,7 @@ from boomi_promo.actions.packs import IntegrationPackItem, ListIntegrationPacksR
 from boomi_promo.actions.promotion import PromotionResultItem
 from boomi_promo.actions.status import PromotionItem
 from boomi_promo.domain.review_rules import (
+    MAX_DEPLOYMENT_NOTES_CHARS,
     MAX_HOTFIX_JUSTIFICATION_CHARS,
     MAX_REVIEW_COMMENT_CHARS,
 )
@@ -28,6 +29,7 @@ _S = PromotionStatus
 
 HOTFIX_JUSTIFICATION_LIMIT = MAX_HOTFIX_JUSTIFICATION_CHARS
 REVIEW_COMMENT_LIMIT = MAX_REVIEW_COMMENT_CHARS
+DEPLOYMENT_NOTES_LIMIT = MAX_DEPLOYMENT_NOTES_CHARS
 DEPLOYABLE_TO_TEST = frozenset({_S.COMPLETED, _S.TEST_DEPLOY_FAILED})
 WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
 RELEASED = frozenset({_S.TEST_DEPLOYED, _S.DEPLOYED})

@@ -213,6 +213,7 @@ async def test_a_hotfix_needs_a_justification(
             "promotionId": "promo-orders-sync",
             "isHotfix": True,
             "hotfixJustification": "Orders are lost every night.",
+            "deploymentNotes": None,
         },
     )
     after = await client.get("/promotions/promo-orders-sync")
