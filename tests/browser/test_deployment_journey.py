@@ -80,16 +80,18 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await alice.get_by_role("button", name="Deploy to Test").click()
     await expect(alice).to_have_url(JOB_URL)
     await expect(alice.locator("h1")).to_have_text("Deployment to Test")
-    waiting = alice.locator(".notice-success")
+    # Not a success: the developer is told who must act, and that admins were told.
+    waiting = alice.locator(".notice-warning")
     await expect(waiting).to_contain_text(
         "waiting for an admin to choose a Test integration pack", timeout=DEPLOYMENT_TIMEOUT_MS
     )
+    await expect(waiting).to_contain_text("under Pack Assignment")
     await expect(alice.locator(".facts .status")).to_have_text("PENDING_PACK_ASSIGNMENT")
 
     await nav(alice, "My Promotions").click()
     mine = alice.locator(f'tr[data-promotion-id="{test_promotion_id}"]')
     await expect(mine).to_contain_text(
-        "Packaged; waiting for an admin to choose a Test integration pack."
+        "Packaged; waiting for a platform admin to choose a Test integration pack"
     )
 
     # carol: assign a new Test pack (mode 4) → TEST_DEPLOYED.

@@ -276,6 +276,7 @@ def _check_echoed(request: PackageAndDeployRequest, promotion: PromotionLog) -> 
 async def precheck_deployment(ctx: ActionContext, request: PackageAndDeployRequest) -> None:
     promotion, _linked = await _stored(ctx, request.promotion_id)
     _check_echoed(request, promotion)
+    request.options()  # a pack choice that cannot work is refused before the job starts
     mode = DeploymentMode(request.mode) if request.mode is not None else None
     await authorize_deployment(ctx, request.promotion_id, mode)
 

@@ -66,7 +66,10 @@ def status_sentence(promotion: PromotionItem, *, ready_for_production: bool = Tr
     if status == _S.TEST_DEPLOY_FAILED:
         return _with_reason("The test deployment failed", promotion.error_message)
     if status == _S.PENDING_PACK_ASSIGNMENT:
-        return "Packaged; waiting for an admin to choose a Test integration pack."
+        return (
+            "Packaged; waiting for a platform admin to choose a Test integration pack under "
+            "Pack Assignment (the process's first test deployment). Nothing to do until then."
+        )
     if status == _S.TEST_CANCELLED:
         return "The test deployment was cancelled."
     if status == _S.PENDING_PEER_REVIEW:

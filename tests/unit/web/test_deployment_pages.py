@@ -61,7 +61,7 @@ async def test_my_promotions_says_where_each_stands_and_offers_what_fits(
     assert page.status_code == 200
     text = text_of(page.text)
     assert "Promoted to its branch; ready to deploy to Test or to send as a hotfix." in text
-    assert "Packaged; waiting for an admin to choose a Test integration pack." in text
+    assert "Packaged; waiting for a platform admin to choose a Test integration pack" in text
     assert "Waiting for a peer review by another contributor." in text
     assert "The promotion failed: Boomi said no." in text
     assert "Someone else's" not in text
@@ -143,7 +143,8 @@ async def test_a_first_test_deployment_says_it_waits_for_a_pack(
     page = await client.get(f"/jobs/{job.id}", headers=HTMX)
 
     text = text_of(page.text)
-    assert "Deployment to Test is waiting for a Test pack." in text
+    assert "Deployment to Test is waiting for an admin." in text
+    assert "under Pack Assignment" in text
     assert (
         "Packaged version 1.0. This is the process's first test deployment: it is waiting for "
         "an admin to choose a Test integration pack." in text
