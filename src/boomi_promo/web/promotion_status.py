@@ -21,6 +21,7 @@ from boomi_promo.store import Job
 STEP_TITLES = {
     "resolve": "Resolving the dependency tree",
     "validate": "Checking the order and the connection mappings",
+    "secrets": "Looking for secrets that cannot be stripped",
     "supersede": "Superseding earlier promotions of this process",
     "branch": "Creating the promotion branch",
     "promote": "Writing components to the branch",
