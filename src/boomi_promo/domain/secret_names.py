@@ -31,9 +31,13 @@ _SEPARATORS = re.compile(r"[\s_.\-/:]+")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+_NORMALISE = re.compile(r"[_.\-\s]")
+
+
+@lru_cache(maxsize=8192)
 def normalise_name(name: str) -> str:
     """``apiKey``, ``api_key`` and ``API-Key`` all become ``apikey``."""
-    return re.sub(r"[_.\-\s]", "", name).casefold()
+    return _NORMALISE.sub("", name).casefold()
 
 
 def name_words(name: str) -> tuple[str, ...]:
@@ -109,6 +113,7 @@ SECRET_SUFFIXES = tuple(
 )  # fmt: skip
 """For names written without case or separators (``dbpassword``, ``xapikey``)."""
 
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]|['\"]")
 _TOKEN_EXCEPTIONS = tuple(f"{word}token" for word in sorted(TOKEN_NOT_SECRET_AFTER))
 _PASS_EXCEPTIONS = tuple(f"{word}pass" for word in sorted(PASS_NOT_SECRET_AFTER))
 
@@ -143,9 +148,10 @@ def is_secret_name(name: str) -> bool:
     return len(words) == 1 and joined.endswith("pass") and not joined.endswith(_PASS_EXCEPTIONS)
 
 
+@lru_cache(maxsize=4096)
 def names_a_secret(label: str) -> bool:
     """Whether a free-text label (``DB Password``, ``Signing key (HMAC)``) names a credential:
     the label as a name, or its last words as one (``"Password for the SFTP server"`` is not
     one — it describes, the value is elsewhere)."""
-    cleaned = re.sub(r"\([^)]*\)|\[[^\]]*\]|['\"]", " ", label).strip()
+    cleaned = _BRACKETED.sub(" ", label).strip()
     return bool(cleaned) and is_secret_name(cleaned)

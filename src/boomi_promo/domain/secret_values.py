@@ -8,9 +8,11 @@ as ``access_token``, ``api_key`` or ``sig``), connection strings (``Password=``,
 ``AccountKey=``, ``SharedAccessKey=``), ``Authorization`` values (``Bearer …``, ``Basic …``)
 and, in script code, string literals given to a secret-named variable or key.
 
-The plugins are used as classes (``analyze_string``), never through ``detect_secrets``'s
-global settings (``transient_settings`` swaps a process-wide singleton, which concurrent
-promotions would race on) and never with verification (which calls the services).
+The plugins are used as classes (their patterns and ``analyze_string``; the keyword plugin's
+pattern tables, with this product's name rule deciding what its matches assign to), never
+through ``detect_secrets``'s global settings (``transient_settings`` swaps a process-wide
+singleton, which concurrent promotions would race on) and never with verification (which
+calls the services).
 
 Each hit says what kind of credential it is and whether it is *standalone*: the value is that
 credential and nothing else (an absolute URL, a connection string, a key block, a token), so
@@ -45,7 +47,6 @@ from detect_secrets.plugins.jwt import JwtTokenDetector
 from detect_secrets.plugins.keyword import (
     CONFIG_DENYLIST_REGEX_TO_GROUP,
     QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
-    KeywordDetector,
 )
 from detect_secrets.plugins.mailchimp import MailchimpDetector
 from detect_secrets.plugins.npm import NpmDetector
@@ -116,6 +117,9 @@ class CodeHit:
 MIN_VALUE_LENGTH = 8
 """Shorter values are not looked at by shape: too short to be told from ordinary text."""
 
+MIN_SHAPE_LENGTH = 20
+"""Shorter values are not matched against key and token shapes: none is that short."""
+
 MAX_ENTROPY_TOKEN = 200
 """Longer random-looking runs are encoded documents (a certificate, an image), not secrets a
 detector can tell from them by entropy; named places and key blocks still catch keys."""
@@ -131,7 +135,7 @@ SECRET_PARAMETERS = frozenset(
 """Query and connection-string parameters that carry a credential besides secret names."""
 
 _PLACEHOLDER = re.compile(
-    r"^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|%[\w.\-]+%|\{\d+\}|<[^>]*>|\*+|•+|\?|\$[A-Za-z_][\w.]*)$"
+    r"^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|%[\w.\-]+%|\{[\w.\-]+\}|<[^>]*>|\*+|•+|\?|\$[A-Za-z_][\w.]*)$"
 )
 """A reference to a value kept elsewhere (``${db.password}``, ``{1}``, ``%PASSWORD%``) or a
 masked one (``****``): not a secret itself."""
@@ -168,6 +172,9 @@ _CODE_ASSIGNMENT = re.compile(
 _CODE_PAIR = re.compile(
     r"(?P<q1>[\"'])(?P<name>[^\"'\s]{2,80})(?P=q1)\s*[,:]\s*(?P<q2>[\"'])(?P<value>(?:(?!(?P=q2)).)+)(?P=q2)"
 )
+_IDENTIFIER = re.compile(r"[A-Za-z_][\w.\-]*")
+_ARMORED = re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?-----END [A-Z0-9 ]+-----", re.DOTALL)
+_BASE64_LINE = re.compile(r"^[A-Za-z0-9+/=]{40,}$")
 _QUOTED = re.compile(rf"([\"'`])((?:(?!\1).){{{MIN_VALUE_LENGTH},}}?)\1")
 
 _CLOUD_DETECTORS: Final[tuple[RegexBasedDetector, ...]] = (
@@ -197,7 +204,6 @@ _TOKEN_DETECTORS: Final[tuple[RegexBasedDetector, ...]] = (
 _JWT = JwtTokenDetector()
 _PRIVATE_KEYS = PrivateKeyDetector()
 _BASIC_AUTH = BasicAuthDetector()
-_KEYWORDS = KeywordDetector()
 _ENTROPY = Base64HighEntropyString()
 
 
@@ -224,7 +230,8 @@ def detect_values(text: str) -> list[ValueHit]:
     if _PRIVATE_KEY.search(stripped) or any(_PRIVATE_KEYS.analyze_string(stripped)):
         hit(ValueKind.PRIVATE_KEY, bool(_KEY_BLOCK.match(stripped)))
     bare = _SCHEME_PREFIX.sub("", stripped).strip()
-    for kind, found in _shape_hits(stripped):
+    shaped = len(stripped) >= MIN_SHAPE_LENGTH
+    for kind, found in _shape_hits(stripped) if shaped else []:
         hit(kind, _is_single_token(bare) and found in bare and 2 * len(found) >= len(bare))
     if not hits and _keyword_hit(stripped, code=False):
         hit(ValueKind.SECRET_ASSIGNMENT, False)
@@ -269,7 +276,7 @@ def _url_hits(text: str) -> list[tuple[ValueKind, bool]]:
         if credential:
             absolute = match.group("url") is not None
             hits.append((ValueKind.URL_CREDENTIALS, absolute and text == url))
-    if not hits and any(_BASIC_AUTH.analyze_string(text)):
+    if not hits and any(not is_placeholder(p) for p in _BASIC_AUTH.analyze_string(text)):
         hits.append((ValueKind.URL_CREDENTIALS, _is_single_token(text)))
     return hits
 
@@ -342,18 +349,26 @@ def _shape_hits(text: str) -> list[tuple[ValueKind, str]]:
 
 
 def _keyword_hit(text: str, *, code: bool) -> bool:
-    """detect-secrets' keyword rule (``password = "…"``, ``api_key: …``), with the filters its
-    scanner applies left to this module: a reference or a masked value is not a secret."""
+    """detect-secrets' keyword rule (``password = "…"``, ``api_key: …``, ``"…" == pwd``): its
+    patterns propose, this module decides. Its scanner's filters are not used, so they are
+    applied here: the name assigned to must be a secret name (``secretName = "prod/db"`` is
+    not), and a reference or a masked value is not a secret."""
     if not re.search(r"pass|pwd|secret|key|contrase", text, re.IGNORECASE):
         return False
     regexes = QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP if code else CONFIG_DENYLIST_REGEX_TO_GROUP
-    for candidate in _KEYWORDS.analyze_string(text, denylist_regex_to_group=regexes):
-        value = candidate.strip().split()[0] if candidate.strip() else ""
-        if code:
-            if len(value) >= 4 and not is_placeholder(value) and not _looks_like_code(value):
+    for pattern, group in regexes.items():
+        for match in pattern.finditer(text):
+            candidate = match.group(group) or ""
+            value = candidate.strip().split()[0] if candidate.strip() else ""
+            start, end = match.span(group)
+            around = text[match.start() : start] + " " + text[end : match.end()]
+            if not any(is_secret_name(name) for name in _IDENTIFIER.findall(around)):
+                continue
+            if code:
+                if len(value) >= 4 and not is_placeholder(value) and not _looks_like_code(value):
+                    return True
+            elif _complex(value):
                 return True
-        elif _complex(value):
-            return True
     return False
 
 
@@ -397,6 +412,12 @@ def _is_single_token(text: str) -> bool:
 
 
 def _entropy_tokens(text: str) -> list[str]:
+    # An armored block left here is public (a certificate, a public key), and lines of base64
+    # are an encoded document: neither is told from a secret by entropy.
+    text = _ARMORED.sub(" ", text)
+    lines = text.splitlines()
+    if sum(1 for line in lines if _BASE64_LINE.match(line.strip())) >= 2:
+        text = "\n".join(line for line in lines if not _BASE64_LINE.match(line.strip()))
     tokens: list[str] = []
     for match in _ENTROPY_TOKEN.finditer(text):
         token = match.group(0).strip("=-_")

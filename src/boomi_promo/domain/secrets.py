@@ -453,20 +453,18 @@ def _scan_values(content: ContentRoot, scan: _Scan) -> None:
     while stack:
         element, in_code = stack.pop()
         local = normalise_name(etree.QName(element).localname)
-        path = _describe(content, element)
         code = in_code or local in CODE_ELEMENTS
         if code:
             for hit in detect_in_code(element.text or ""):
-                scan.block(f"{path} line {hit.line}", [hit.kind])
+                scan.block(f"{_describe(content, element)} line {hit.line}", [hit.kind])
         else:
-            _scan_text(element, path, local in DESCRIPTION_NAMES, scan)
+            _scan_text(content, element, local in DESCRIPTION_NAMES, scan)
         for attribute in attributes_of(element):
-            value = element.get(attribute, "")
-            hits = detect_values(value)
+            hits = detect_values(element.get(attribute, ""))
             if not hits:
                 continue
             name = normalise_name(etree.QName(attribute).localname)
-            where = f"{path}/@{etree.QName(attribute).localname}"
+            where = f"{_describe(content, element)}/@{etree.QName(attribute).localname}"
             if name in DESCRIPTION_NAMES or name in NAMING_ATTRIBUTES or not _emptiable(hits):
                 scan.block(where, [hit.kind for hit in hits])
             else:
@@ -480,14 +478,18 @@ def _scan_values(content: ContentRoot, scan: _Scan) -> None:
                     if code
                     else [hit.kind for hit in detect_values(tail)]
                 )
-                scan.block(f"{path}/text()", kinds)
+                if kinds:
+                    scan.block(f"{_describe(content, element)}/text()", kinds)
         stack.extend((child, code) for child in reversed(children))
 
 
-def _scan_text(element: etree._Element, path: str, description: bool, scan: _Scan) -> None:
+def _scan_text(
+    content: ContentRoot, element: etree._Element, description: bool, scan: _Scan
+) -> None:
     hits = detect_values(element.text or "")
     if not hits:
         return
+    path = _describe(content, element)
     if description or not _emptiable(hits):
         scan.block(path, [hit.kind for hit in hits])
     else:
