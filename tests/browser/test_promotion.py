@@ -14,6 +14,12 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.test_dashboard import sign_in_as
+from tests.integration.promotion.test_secret_findings import (
+    LOCATION,
+    MARKER,
+    SCRIPT,
+    plant_key_in_script,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -108,6 +114,32 @@ async def test_a_package_with_an_unmapped_connection_cannot_be_promoted(
         f"ask a platform admin to map it: {name}."
     )
     await page.screenshot(path=str(artifacts_dir / "promotion-blocked.png"), full_page=True)
+
+
+async def test_secrets_that_cannot_be_stripped_are_listed_before_promote(
+    page: Page, demo_service: Any, artifacts_dir: Path
+) -> None:
+    component_id = await plant_key_in_script(demo_service)
+    await sign_in_as(page, demo_service.base_url, "Alice Adams")
+    await page.get_by_role("searchbox", name="Search").fill("orders sync")
+    row = page.locator(f'tr[data-package-id="{demo_service.seed.full_tree_package_id}"]')
+
+    await row.get_by_role("link", name=re.compile(r"^Review")).click()
+
+    await expect(page.locator("h1")).to_have_text("Review: Orders Sync")
+    findings = page.locator("#secret-findings table.secret-findings tbody tr")
+    await expect(findings).to_have_count(1)
+    finding = findings.first
+    await expect(finding).to_have_attribute("data-component-id", component_id)
+    await expect(finding.locator(".component-name")).to_have_text(SCRIPT)
+    await expect(finding.locator(".location")).to_have_text(LOCATION)
+    await expect(finding).to_contain_text("a value given to a secret-named variable or key")
+    await expect(page.get_by_role("button", name="Promote")).to_be_disabled()
+    await expect(page.locator("#promote-blocked")).to_contain_text(
+        "1 secret cannot be stripped (listed below)"
+    )
+    assert MARKER not in await page.content()
+    await page.screenshot(path=str(artifacts_dir / "promotion-secrets.png"), full_page=True)
 
 
 async def test_an_admin_searches_the_mappings(

@@ -443,6 +443,34 @@ RULES: tuple[Rule, ...] = (
         )
     ),
     Rule(
+        "manageSecretAllowlist",
+        variant="query",
+        admin=_same(ALLOW, *NOTHING),
+        contributor=_same(INSUFFICIENT_TIER, *NOTHING),
+        why="issue 14: accepting a secret finding as a false positive is ADMIN work",
+        extra={"action": "query"},
+    ),
+    *(
+        Rule(
+            "manageSecretAllowlist",
+            variant=operation,
+            admin=_same(ALLOW, *ACCOUNTS),
+            contributor=_same(INSUFFICIENT_TIER, *ACCOUNTS),
+            why="issue 14: accepting a secret finding as a false positive is ADMIN work",
+            probe=probe,
+            extra={
+                "action": operation,
+                "componentId": "no-such-component-0000",
+                "location": "/process/script line 1",
+                "reason": "A fixture value, not a credential.",
+            },
+        )
+        for operation, probe in (
+            ("add", "a component that does not exist: 404 COMPONENT_NOT_FOUND"),
+            ("remove", "an entry that does not exist: 404 ALLOWLIST_ENTRY_NOT_FOUND"),
+        )
+    ),
+    Rule(
         "listIntegrationPacks",
         admin=_same(ALLOW, *NOTHING),
         contributor=_same(INSUFFICIENT_TIER, *NOTHING),

@@ -2,7 +2,8 @@
 
 * Secret stripping: generated components with secrets planted in every form SPEC §5 names
   (and the forms the product's seed and Boomi's process properties use) — no secret value
-  survives, every non-secret value does, and stripping twice changes nothing more.
+  survives, every non-secret value does, and stripping twice changes nothing more; issue 14's
+  secret classes at random depths either stripped or blocking, look-alikes unchanged.
 * Reference rewriting: ids that are prefixes, suffixes or case variants of one another; only
   whole values equal to a mapped id change, and a second run changes nothing.
 * The status machine: any sequence of transition attempts stays inside the enum and moves only
@@ -30,7 +31,7 @@ from hypothesis.stateful import (
 from lxml import etree
 
 from boomi_promo.domain.references import referenced_ids, rewrite_references
-from boomi_promo.domain.secrets import find_environment_values, strip_secrets
+from boomi_promo.domain.secrets import find_environment_values, inspect_secrets, strip_secrets
 from boomi_promo.domain.statuses import (
     ALLOWED_TRANSITIONS,
     INITIAL_STATUSES,
@@ -40,9 +41,17 @@ from boomi_promo.domain.statuses import (
     can_transition,
     require_transition,
 )
+from boomi_promo.emulator.secret_classes import (
+    FALSE_POSITIVES,
+    SECRET_FORMS,
+    FalsePositive,
+    Outcome,
+    SecretForm,
+)
 from boomi_promo.xmlsafe import parse_xml
 from tests.support.reliability import ReliabilityLog
 from tests.unit.domain.fixtures import component
+from tests.unit.domain.test_secret_classes import Placed, placed_false_positives, planted_forms
 
 SUITE = "Properties (hypothesis)"
 LONG_ENV = "PROMO_RELIABILITY_LONG"
@@ -324,6 +333,61 @@ def test_no_planted_secret_survives_stripping(reliability: ReliabilityLog) -> No
             held=tally.held,
             detail="no planted secret, identity or endpoint survives; all other values kept; "
             "a second strip changes nothing",
+        )
+
+
+def test_every_secret_class_is_stripped_or_blocks_wherever_it_stands(
+    reliability: ReliabilityLog,
+) -> None:
+    """Issue 14's catalogue (:mod:`boomi_promo.emulator.secret_classes`), each form at a
+    random depth, as an attribute or as text; and the false-positive corpus unchanged."""
+    forms, false_positives = Tally(), Tally()
+
+    @settings(max_examples=examples(300, 5000), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(planted_forms())
+    def secrets(planted: tuple[SecretForm, Placed]) -> None:
+        form, placed = planted
+        with counted(forms):
+            inspection = inspect_secrets(placed.xml)
+            assert not any(placed.marker in f.location for f in inspection.blocking)
+            stripped = every_string(strip_secrets(placed.xml).xml)
+            assert all(kept in stripped for kept in placed.kept)
+            if form.outcome is Outcome.STRIPPED:
+                assert not any(placed.marker in text for text in stripped), form.key
+                assert inspection.blocking == [], form.key
+            else:
+                assert {f.kind for f in inspection.blocking} & form.kinds, form.key
+
+    @settings(max_examples=examples(150, 2000), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+    @given(placed_false_positives())
+    def lookalikes(placed: tuple[FalsePositive, Placed]) -> None:
+        false_positive, document = placed
+        with counted(false_positives):
+            inspection = inspect_secrets(document.xml)
+            assert (inspection.stripped, inspection.blocking) == ([], []), false_positive.key
+            assert canonical(strip_secrets(document.xml).xml) == canonical(document.xml)
+
+    try:
+        secrets()
+        lookalikes()
+    finally:
+        reliability.record(
+            SUITE,
+            f"secret classes: {len(SECRET_FORMS)} forms at random depths, attribute or text",
+            tried=forms.tried,
+            held=forms.held,
+            detail="a stripped form leaves no trace and blocks nothing; a blocked form is "
+            "reported with its kind; never the value in a location; other values kept",
+        )
+        reliability.record(
+            SUITE,
+            f"secret classes: {len(FALSE_POSITIVES)} look-alikes at random depths",
+            tried=false_positives.tried,
+            held=false_positives.held,
+            detail="GUIDs, hashes, keyField-style names, map functions, public keys: "
+            "nothing stripped, nothing blocks, the document unchanged",
         )
 
 

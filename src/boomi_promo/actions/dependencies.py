@@ -3,7 +3,9 @@
 Beyond the reference profile, each component says whether the promotion will create it or
 update an existing prod component (a usable mapping, with its prod id), whether it carries
 environment-specific values, and for connections whether a mapping exists; the response
-counts them and lists the unmapped connections and any reference cycles.
+counts them and lists the unmapped connections, any reference cycles, and the secrets the
+promotion cannot strip (``secretFindings``: component, location, kind — never the value —
+each saying whether an admin allowlisted it; any other one refuses the promotion).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from pydantic import Field
 from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.actions.secret_allowlist import SecretFindingItem
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.secrets import find_environment_values
 from boomi_promo.engine.continuity import packaged_promotions, plan_continuity
+from boomi_promo.engine.secret_check import blocking, component_secrets, mark_allowlisted
 from boomi_promo.engine.tree import TreeComponent, resolve_tree
 from boomi_promo.store import ComponentMapping
 
@@ -69,6 +73,13 @@ class ResolveDependenciesResponse(ResponseProfile):
     unmapped_connection_count: int = 0
     unmapped_connections: list[UnmappedConnection] = Field(default_factory=list)
     cycles: list[ReferenceCycle] = Field(default_factory=list)
+    secret_findings: list[SecretFindingItem] = Field(
+        default_factory=list,
+        description="Secrets the promotion cannot strip; each not allowlisted refuses it",
+    )
+    blocking_secret_count: int = Field(
+        default=0, description="Secret findings not allowlisted: the promotion is refused"
+    )
 
 
 @action(
@@ -83,9 +94,15 @@ async def resolve_dependencies(
 ) -> ResolveDependenciesResponse:
     account = await require_dev_account(ctx, request.dev_account_id)
     tree = await resolve_tree(ctx.boomi, account.account_id, request.root_component_id)
+    findings = [
+        finding
+        for component in tree.components.values()
+        for finding in component_secrets(component, component.xml)
+    ]
     async with ctx.unit_of_work() as uow:
         mappings = await uow.mappings.get_many(account.account_id, tree.ids)
         packaged = await packaged_promotions(uow, account.account_id)
+        findings = await mark_allowlisted(uow, findings)
     promoted = {cid: m for cid, m in mappings.items() if not tree.components[cid].is_connection}
     plan = plan_continuity(promoted, packaged, root_component_id=tree.root_id)
     items = [
@@ -116,6 +133,7 @@ async def resolve_dependencies(
         root=tree.root_id,
         components=len(items),
         unmapped_connections=len(unmapped),
+        secret_findings=len(findings),
     )
     return ResolveDependenciesResponse(
         root_component_id=tree.root_id,
@@ -128,6 +146,8 @@ async def resolve_dependencies(
         unmapped_connection_count=len(unmapped),
         unmapped_connections=unmapped,
         cycles=cycles,
+        secret_findings=[SecretFindingItem.of(f) for f in findings],
+        blocking_secret_count=len(blocking(findings)),
     )
 
 

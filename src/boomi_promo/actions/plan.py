@@ -13,6 +13,7 @@ from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import MissingConnectionItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.actions.secret_allowlist import SecretFindingItem
 from boomi_promo.engine.plan import (
     CREATE,
     UPDATE,
@@ -137,6 +138,11 @@ class PlanPromotionResponse(ResponseProfile):
     branch: PlannedBranchItem | None = None
     superseded_promotions: list[SupersededPromotionItem] = Field(default_factory=list)
     boomi_calls: BoomiCallEstimate | None = None
+    secret_findings: list[SecretFindingItem] = Field(
+        default_factory=list,
+        description="Secrets the promotion cannot strip (location and kind, never the value); "
+        "each not allowlisted is a SECRETS_DETECTED finding",
+    )
 
 
 @action(
@@ -202,6 +208,7 @@ def plan_response(plan: PromotionPlan) -> PlanPromotionResponse:
             for s in plan.superseded
         ],
         boomi_calls=_calls(plan.calls),
+        secret_findings=[SecretFindingItem.of(f) for f in plan.secret_findings],
     )
 
 

@@ -155,5 +155,6 @@ def load_actions() -> None:
         reviews,
         rollback,
         scripts,
+        secret_allowlist,
         status,
     )

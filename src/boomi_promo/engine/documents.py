@@ -2,9 +2,10 @@
 
 The walk of a promotion only outlines the tree (:func:`~boomi_promo.engine.tree.
 resolve_tree_outline`); each document is read here once, pinned to the version the walk saw,
-in write order and a few at a time. Reading starts as soon as the write order is known, so
-the reads in the dev account overlap the branch creation and the writes in the primary
-account: each account has its own rate limit.
+in write order and a few at a time. Reading starts as soon as the write order is known. A
+promotion looks at every document for secrets before it changes anything (issue 14), so the
+reads finish before the branch is created; the plan reads the same way while it looks up the
+primary account, which has its own rate limit.
 """
 
 from __future__ import annotations

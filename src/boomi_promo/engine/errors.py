@@ -57,3 +57,11 @@ class PromotionFailed(PromoError):
     def __init__(self, message: str, *, status_code: int, details: dict[str, Any]) -> None:
         super().__init__(message, details=details)
         self.status_code = status_code
+
+
+class SecretsDetected(PromoError):
+    """Components carry credentials the promotion cannot empty (code, descriptions, …); the
+    findings (component, location, kind — never the value) are in ``secretFindings``."""
+
+    status_code = 422
+    error_code = "SECRETS_DETECTED"

@@ -12,9 +12,10 @@ run would before writing it, to list the environment values emptied (kind and pa
 value) and the references rewritten.
 
 What the run would refuse before writing (a connection without a mapping, a reference cycle,
-the branch limit) and what it would fail on (a component that cannot be stripped or still
-names a dev component) are findings of the plan, not errors; a wrong package or account is
-still an error, as it is for the run.
+the branch limit, a secret stripping cannot take out — listed in ``secret_findings``) and what
+it would fail on (a component that cannot be stripped or still names a dev component) are
+findings of the plan, not errors; a wrong package or account is still an error, as it is for
+the run.
 
 The Boomi calls are counted from the run's algorithm for a run that goes through. Waiting for
 Boomi (a new branch to be ready, a merge to finish) polls once per ``poll_interval_seconds``
@@ -54,6 +55,13 @@ from boomi_promo.engine.promotion import (
     package_root,
 )
 from boomi_promo.engine.recovery import branch_name_for
+from boomi_promo.engine.secret_check import (
+    ComponentSecret,
+    blocking,
+    component_secrets,
+    mark_allowlisted,
+    secrets_refusal,
+)
 from boomi_promo.engine.tree import (
     METADATA_BATCH,
     DependencyTree,
@@ -214,6 +222,8 @@ class PromotionPlan:
     superseded: list[SupersededPromotion]
     calls: CallEstimate
     findings: list[Finding]
+    secret_findings: list[ComponentSecret] = field(default_factory=list)
+    """Credentials stripping cannot take out; those not allowlisted refuse the run."""
 
     @property
     def would_promote(self) -> bool:
@@ -327,6 +337,7 @@ class _Planner:
                 self._component(cid, await documents.xml_of(cid), store, versions, id_map)
                 for cid in to_write
             ]
+            secrets = await self._secrets(to_write, documents)
         finally:
             await documents.aclose()
         return PromotionPlan(
@@ -340,7 +351,22 @@ class _Planner:
             superseded=store.superseded,
             calls=self._estimate(to_write, store, branch),
             findings=self.findings,
+            secret_findings=secrets,
         )
+
+    async def _secrets(
+        self, to_write: list[str], documents: DocumentPrefetch
+    ) -> list[ComponentSecret]:
+        """What the run would refuse as SECRETS_DETECTED, allowlisted findings marked."""
+        found: list[ComponentSecret] = []
+        for cid in to_write:
+            found.extend(component_secrets(self.tree.components[cid], await documents.xml_of(cid)))
+        async with self.ctx.unit_of_work() as uow:
+            found = await mark_allowlisted(uow, found)
+        remaining = blocking(found)
+        if remaining:
+            self._find(secrets_refusal(remaining), sorted({f.component_id for f in remaining}))
+        return found
 
     def _find(self, refusal: PromoError, component_ids: list[str]) -> None:
         self.findings.append(Finding(refusal.error_code, refusal.message, component_ids))

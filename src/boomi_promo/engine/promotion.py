@@ -6,7 +6,9 @@ The run, in order:
    list that differs is refused: review again);
 2. the PromotionLog is written IN_PROGRESS — the database lets one per dev account through;
 3. the write order is computed (a reference cycle fails), every connection must have a
-   mapping (all missing ones are listed) — nothing has been written to Boomi yet;
+   mapping (all missing ones are listed), and every document is read and must carry no
+   credential that stripping cannot take out (``SECRETS_DETECTED``, all of them listed, unless
+   allowlisted) — nothing has been written to Boomi yet;
 4. an earlier COMPLETED promotion of the same root process is superseded (branch deleted);
 5. continuity decides update-in-place or create for each mapped component, and the branch
    sources (main, or the test packages holding the components to update);
@@ -22,8 +24,10 @@ Database units of work stay short and are never held across a Boomi call.
 
 The run waits on Boomi's rate limit, not on itself: the walk only outlines the tree (one
 metadata query per level), the documents are read ahead in the dev account from step 3 on
-(:mod:`boomi_promo.engine.documents`) while the primary account gets its branch, its folders
-(looked up in one query, created while the branch gets ready) and its writes.
+(:mod:`boomi_promo.engine.documents`), a few at a time, each looked at for secrets as it
+arrives; the primary account then gets its branch, its folders (looked up in one query,
+created while the branch gets ready) and its writes. Waiting for every document before the
+branch is the price of refusing a secret before anything changes (issue 14).
 """
 
 from __future__ import annotations
@@ -62,6 +66,13 @@ from boomi_promo.engine.recovery import (
     branch_name_for,
     delete_promotion_branch,
     record_failure,
+)
+from boomi_promo.engine.secret_check import (
+    ComponentSecret,
+    blocking,
+    component_secrets,
+    mark_allowlisted,
+    secrets_refusal,
 )
 from boomi_promo.engine.tree import DependencyTree, TreeComponent, resolve_tree_outline
 from boomi_promo.errors import InvalidRequest, PromoError, from_boomi_error
@@ -330,6 +341,10 @@ class _PromotionRun:
         try:
             connection_ids = await self._check_connections()
             await self.ctx.progress.report(
+                step="secrets", message="Looking for secrets that cannot be stripped"
+            )
+            await self._check_secrets(order)
+            await self.ctx.progress.report(
                 step="supersede", message="Superseding earlier promotions"
             )
             await self._supersede_earlier()
@@ -371,6 +386,23 @@ class _PromotionRun:
         if missing:
             raise _RunFailed(missing_connections_refusal(missing))
         return {cid: found[cid].prod_component_id for cid in sorted(found)}
+
+    async def _check_secrets(self, order: list[str]) -> None:
+        """Every document is read and looked at before anything changes (no earlier promotion
+        superseded, no branch): a credential that stripping cannot take out refuses the run
+        with all of them listed, unless an admin allowlisted it."""
+        findings: list[ComponentSecret] = []
+        for cid in order:
+            component = self.tree.components[cid]
+            if not component.is_connection:
+                findings.extend(component_secrets(component, await self.documents.xml_of(cid)))
+        async with self.ctx.unit_of_work() as uow:
+            findings = await mark_allowlisted(uow, findings)
+        remaining = blocking(findings)
+        if len(remaining) < len(findings):
+            self.log.info("allowlisted secret findings", count=len(findings) - len(remaining))
+        if remaining:
+            raise _RunFailed(secrets_refusal(remaining))
 
     async def _supersede_earlier(self) -> None:
         """COMPLETED promotions of the same root from the same dev account become SUPERSEDED."""

@@ -15,6 +15,7 @@ from boomi_promo.store.tables import (
     MappingSource,
     PendingExtensionEdit,
     PromotionLog,
+    SecretAllowlistEntry,
 )
 from boomi_promo.store.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -32,6 +33,7 @@ __all__ = [
     "Page",
     "PendingExtensionEdit",
     "PromotionLog",
+    "SecretAllowlistEntry",
     "StoreError",
     "UnitOfWork",
     "UnitOfWorkFactory",

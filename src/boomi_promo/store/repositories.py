@@ -8,6 +8,7 @@ not change-tracked in place; assign a new value to change one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar, cast
@@ -46,6 +47,7 @@ from boomi_promo.store.tables import (
     NotificationDelivery,
     PendingExtensionEdit,
     PromotionLog,
+    SecretAllowlistEntry,
     SignedOutSession,
     utcnow,
 )
@@ -1208,3 +1210,70 @@ class NotificationRepository:
             .limit(limit)
         )
         return list(rows)
+
+
+def location_key(location: str) -> str:
+    """The allowlist's match key for a finding's location (see :class:`SecretAllowlistEntry`)."""
+    return hashlib.sha256(location.encode("utf-8")).hexdigest()
+
+
+class SecretAllowlistRepository:
+    """Secret findings accepted as false positives, one row per (component, location)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, component_id: str, location: str) -> SecretAllowlistEntry | None:
+        return await self._session.scalar(
+            select(SecretAllowlistEntry).where(
+                SecretAllowlistEntry.component_id == component_id,
+                SecretAllowlistEntry.location_key == location_key(location),
+            )
+        )
+
+    async def add(self, entry: SecretAllowlistEntry) -> SecretAllowlistEntry:
+        """Insert, or replace the reason and details of the entry for the same finding."""
+        entry.location_key = location_key(entry.location)
+        return await _upsert(self._session, entry, ("component_id", "location_key"))
+
+    async def delete(self, component_id: str, location: str) -> bool:
+        """Remove an entry; ``False`` when there was none."""
+        result = await self._session.execute(
+            delete(SecretAllowlistEntry).where(
+                SecretAllowlistEntry.component_id == component_id,
+                SecretAllowlistEntry.location_key == location_key(location),
+            )
+        )
+        return _rowcount(result) > 0
+
+    async def for_components(
+        self, component_ids: Iterable[str]
+    ) -> dict[tuple[str, str], SecretAllowlistEntry]:
+        """The entries of these components, by (component id, location)."""
+        ids = _distinct(component_ids)
+        if not ids:
+            return {}
+        rows = await self._session.scalars(
+            select(SecretAllowlistEntry).where(SecretAllowlistEntry.component_id.in_(ids))
+        )
+        return {(row.component_id, row.location): row for row in rows}
+
+    async def query(
+        self,
+        *,
+        component_id: str | None = None,
+        dev_account_id: str | None = None,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> Page[SecretAllowlistEntry]:
+        conditions: list[ColumnElement[bool]] = []
+        if component_id is not None:
+            conditions.append(SecretAllowlistEntry.component_id == component_id)
+        if dev_account_id is not None:
+            conditions.append(SecretAllowlistEntry.dev_account_id == dev_account_id)
+        order = [
+            SecretAllowlistEntry.component_name,
+            SecretAllowlistEntry.component_id,
+            SecretAllowlistEntry.location,
+        ]
+        return await _page(self._session, SecretAllowlistEntry, conditions, order, page, page_size)

@@ -474,3 +474,30 @@ class NotificationCursor(Base, kw_only=True):
     last_audit_id: Mapped[int] = mapped_column(BigInteger)
     pending_ids: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(default_factory=utcnow, onupdate=utcnow)
+
+
+LOCATION = 2000
+"""Where in a component a secret finding stands (an XPath, ``… line N`` in a script)."""
+
+
+class SecretAllowlistEntry(TimestampedMixin, Base, kw_only=True):
+    """A secret finding an admin accepted as a false positive: it no longer blocks promotion.
+
+    Matched by the dev component and the finding's location; the kind and component name
+    are recorded as found, for people. Never the value: the product never keeps it.
+    ``location_key`` is the SHA-256 of the location: the unique index stays small whatever the
+    location's length and script.
+    """
+
+    __tablename__ = "secret_allowlist"
+    __table_args__ = (UniqueConstraint("component_id", "location_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default_factory=new_id)
+    component_id: Mapped[str] = mapped_column(String(ID))
+    location: Mapped[str] = mapped_column(String(LOCATION))
+    location_key: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(CODE * 2))
+    component_name: Mapped[str] = mapped_column(String(NAME))
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(EMAIL))

@@ -30,6 +30,7 @@ from boomi_promo.store.repositories import (
     NotificationRepository,
     PendingExtensionEditRepository,
     PromotionLogRepository,
+    SecretAllowlistRepository,
     SignedOutSessionRepository,
 )
 
@@ -49,6 +50,7 @@ class UnitOfWork:
         self.pending_extension_edits = PendingExtensionEditRepository(session)
         self.notifications = NotificationRepository(session)
         self.signed_out_sessions = SignedOutSessionRepository(session)
+        self.secret_allowlist = SecretAllowlistRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:

@@ -2,8 +2,10 @@
 
 Connections are listed apart from the components the promotion writes: they are never
 promoted, the shared connection their mapping names is used instead. Promote is offered only
-when every connection is mapped, no components reference each other in a circle and every
-component can be read; otherwise the page says why, in sentences.
+when every connection is mapped, no components reference each other in a circle, every
+component can be read and no component carries a secret that stripping cannot take out
+(listed by component, location and kind — never the value — before Promote); otherwise the
+page says why, in sentences.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from boomi_promo.actions.dependencies import (
     ResolveDependenciesResponse,
 )
 from boomi_promo.actions.packages import PackageItem
+from boomi_promo.actions.secret_allowlist import SecretFindingItem
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,16 @@ class PromotionReview:
     @property
     def with_environment_values(self) -> int:
         return sum(1 for row in self.rows if row.item.has_environment_values)
+
+    @property
+    def secret_findings(self) -> list[SecretFindingItem]:
+        """Secrets that block Promote."""
+        return [f for f in self.tree.secret_findings if not f.allowlisted]
+
+    @property
+    def allowlisted_findings(self) -> list[SecretFindingItem]:
+        """Findings an admin accepted as false positives: shown, not blocking."""
+        return [f for f in self.tree.secret_findings if f.allowlisted]
 
 
 def build_review(
@@ -97,6 +110,14 @@ def blocking_reasons(tree: ResolveDependenciesResponse) -> list[str]:
         for item in tree.dependencies
         if item.error
     )
+    secrets = [f for f in tree.secret_findings if not f.allowlisted]
+    if secrets:
+        count = "1 secret" if len(secrets) == 1 else f"{len(secrets)} secrets"
+        reasons.append(
+            f"{count} cannot be stripped (listed below): remove them in the dev account — use "
+            "a connection, an extension or a process property instead — or, for a false "
+            "positive, ask an admin to allowlist the finding."
+        )
     return reasons
 
 

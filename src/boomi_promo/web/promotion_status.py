@@ -15,12 +15,14 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 
 from boomi_promo.actions.promotion import MissingConnectionItem, PromotionResultItem
+from boomi_promo.actions.secret_allowlist import SecretFindingItem
 from boomi_promo.jobs.runner import job_document
 from boomi_promo.store import Job
 
 STEP_TITLES = {
     "resolve": "Resolving the dependency tree",
     "validate": "Checking the order and the connection mappings",
+    "secrets": "Looking for secrets that cannot be stripped",
     "supersede": "Superseding earlier promotions of this process",
     "branch": "Creating the promotion branch",
     "promote": "Writing components to the branch",
@@ -30,7 +32,7 @@ STATE_TITLES = {
     "QUEUED": "Waiting to start",
     "RUNNING": "Starting",
 }
-RowT = TypeVar("RowT", PromotionResultItem, MissingConnectionItem)
+RowT = TypeVar("RowT", PromotionResultItem, MissingConnectionItem, SecretFindingItem)
 
 
 def step_titles_json() -> str:
@@ -67,6 +69,7 @@ class PromotionJob:
     """The job document, as the event stream sends it."""
     results: list[PromotionResultItem] = field(default_factory=list)
     missing_connections: list[MissingConnectionItem] = field(default_factory=list)
+    secret_findings: list[SecretFindingItem] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -139,6 +142,7 @@ def promotion_job(job: Job) -> PromotionJob:
         missing_connections=_parsed(
             MissingConnectionItem, response.get("missingConnectionMappings")
         ),
+        secret_findings=_parsed(SecretFindingItem, response.get("secretFindings")),
     )
 
 

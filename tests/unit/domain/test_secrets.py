@@ -8,9 +8,12 @@ from lxml import etree
 from boomi_promo.domain.component_xml import ComponentXmlError, UnsafeComponentXmlError
 from boomi_promo.domain.secrets import (
     EncryptedPathError,
+    SecretFinding,
     SecretKind,
     SecretLeakError,
     StrippedValue,
+    ValueKind,
+    find_blocking_secrets,
     find_environment_values,
     parse_encrypted_value_path,
     strip_secrets,
@@ -449,15 +452,20 @@ class TestLeaks:
         with pytest.raises(SecretLeakError):
             strip_secrets(component("connector-settings", body))
 
-    def test_a_secret_repeated_in_a_comment_is_a_leak(self) -> None:
+    def test_a_secret_repeated_in_a_comment_goes_with_the_comment(self) -> None:
         body = """
         <Creds xmlns="">
           <!-- was: hunter2-old-pass -->
           <password>hunter2-old-pass</password>
         </Creds>"""
 
-        with pytest.raises(SecretLeakError):
-            strip_secrets(component("connector-settings", body))
+        result = strip_secrets(component("connector-settings", body))
+
+        assert b"hunter2-old-pass" not in result.xml
+        assert stripped_paths(result.stripped) == {
+            "/Creds/comment()": SecretKind.COMMENT,
+            "/Creds/password": SecretKind.ELEMENT_TEXT,
+        }
 
     def test_very_short_secrets_are_emptied_but_not_searched_for(self) -> None:
         body = """<Creds xmlns=""><password>abc</password><note>abc abc</note></Creds>"""
@@ -597,11 +605,15 @@ def test_secrets_are_found_by_name_suffix_password_type_and_credential_shape(
     assert result.stripped, "the stripped value is reported"
 
 
-def test_a_credential_written_in_script_code_is_left_to_the_reviewer() -> None:
-    # Emptying code would break the script; reviewers see scripts in the diff (G).
-    code = 'def url = "https://svc:pw@host"'
+def test_a_credential_written_in_script_code_is_not_emptied_but_blocks() -> None:
+    # Emptying code would break the script: the promotion is refused with the line instead.
+    code = 'def url = "https://svc:pw-0042@host"'
     body = f"<ProcessingScript><script>{code}</script></ProcessingScript>"
+    xml = component("script.processing", body)
 
-    result = strip_secrets(component("script.processing", body))
+    result = strip_secrets(xml)
 
-    assert b"https://svc:pw@host" in result.xml
+    assert b"https://svc:pw-0042@host" in result.xml
+    assert find_blocking_secrets(xml) == [
+        SecretFinding("/ProcessingScript/script line 1", ValueKind.URL_CREDENTIALS)
+    ]

@@ -18,6 +18,7 @@ from boomi_promo.actions.dependencies import (
     UnmappedConnection,
 )
 from boomi_promo.actions.promotion import ExecutePromotionRequest
+from boomi_promo.actions.secret_allowlist import SecretFindingItem
 from boomi_promo.errors import UpstreamFailure
 from boomi_promo.jobs.runner import job_document
 from boomi_promo.store import Job, JobState
@@ -262,6 +263,68 @@ async def test_a_cycle_or_an_unreadable_component_blocks_promote(
     assert (
         '<p class="component-error">the component XML could not be parsed safely</p>' in page.text
     )
+
+
+def secret_finding(**fields: Any) -> SecretFindingItem:
+    values: dict[str, Any] = {
+        "component_id": "dev-order-script",
+        "component_name": "Order Script",
+        "component_type": "script.processing",
+        "location": "/ProcessingScript/script line 3",
+        "kind": "secret-assignment",
+        "description": "a value given to a secret-named variable or key",
+    }
+    values.update(fields)
+    return SecretFindingItem(**values)
+
+
+async def test_secrets_that_cannot_be_stripped_block_promote_and_are_listed(
+    client: httpx.AsyncClient, orders: FakeActions
+) -> None:
+    orders.trees["dev-orders-sync"] = orders_tree(
+        secret_findings=[
+            secret_finding(),
+            secret_finding(
+                component_id="dev-orders-sync",
+                component_name="Orders Sync",
+                component_type="process",
+                location="bns:description",
+                kind="url-credentials",
+                description="credentials in a URL",
+            ),
+        ],
+        blocking_secret_count=2,
+    )
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(REVIEW)
+
+    assert 'disabled aria-describedby="promote-blocked"' in promote_button(page.text)
+    assert "2 secrets cannot be stripped (listed below)" in page.text
+    assert 'class="count-problem"><dt>Secrets that cannot be stripped</dt><dd>2</dd>' in page.text
+    rows = re.findall(r'<tr data-component-id="([^"]+)" data-location="([^"]+)"', page.text)
+    assert rows == [
+        ("dev-order-script", "/ProcessingScript/script line 3"),
+        ("dev-orders-sync", "bns:description"),
+    ]
+    # Listed before Promote, so the author sees why before trying.
+    assert page.text.index('id="secret-findings"') < page.text.index(">Promote</button>")
+
+
+async def test_allowlisted_findings_are_shown_and_do_not_block(
+    client: httpx.AsyncClient, orders: FakeActions
+) -> None:
+    orders.trees["dev-orders-sync"] = orders_tree(
+        secret_findings=[secret_finding(allowlisted=True)], blocking_secret_count=0
+    )
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(REVIEW)
+
+    assert "disabled" not in promote_button(page.text)
+    assert "Accepted by an admin as not secrets" in page.text
+    assert "Allowlisted by an admin" in page.text
+    assert "<dt>Secrets that cannot be stripped</dt><dd>0</dd>" in page.text
 
 
 async def test_a_package_that_is_not_in_the_account_is_not_found(
@@ -522,6 +585,30 @@ async def test_missing_connection_mappings_are_listed(
     assert "2 connections have no mapping; nothing was written." in page.text
     assert '<li>SFTP Drop <span class="mono">c-1</span> has no mapping.</li>' in page.text
     assert '<li>Billing DB <span class="mono">c-2</span> has no mapping.</li>' in page.text
+
+
+async def test_a_promotion_refused_for_secrets_lists_where_they_are(
+    client: httpx.AsyncClient, container: FakeContainer
+) -> None:
+    finding = secret_finding().model_dump(by_alias=True)
+    job = container.jobs.add(
+        finished_job(
+            {
+                "success": False,
+                "errorCode": "SECRETS_DETECTED",
+                "errorMessage": "1 secret(s) in 1 component(s) cannot be stripped: Order Script.",
+                "secretFindings": [finding],
+            },
+            succeeded=False,
+        )
+    )
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(f"/jobs/{job.id}")
+
+    assert "cannot be stripped: Order Script." in page.text
+    assert 'data-location="/ProcessingScript/script line 3"' in page.text
+    assert 'data-kind="secret-assignment"' in page.text
 
 
 async def test_a_tree_that_changed_since_the_review_asks_for_a_new_review(
