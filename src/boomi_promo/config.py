@@ -72,6 +72,12 @@ class JobQueue(StrEnum):
     """Jobs go to a PostgreSQL task queue and run in ``promo worker`` processes."""
 
 
+class ReviewSettings(BaseModel):
+    require_owning_team_reviewer: bool = False
+    """Peer review only by a contributor of the team that owns the dev account (its team group
+    is granted the account); off: any other contributor may peer-review (SPEC §4 E3)."""
+
+
 class JobSettings(BaseModel):
     queue: JobQueue = JobQueue.IN_PROCESS
     worker_concurrency: int = Field(default=4, ge=1)
@@ -231,6 +237,7 @@ class Settings(BaseSettings):
     groups: GroupSettings = Field(default_factory=GroupSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     notifications: NotificationSettings = Field(default_factory=NotificationSettings)
     log_json: bool = False
     max_request_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)

@@ -20,7 +20,11 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from boomi_promo.actions.access import require_dev_account, visible_promotion
+from boomi_promo.actions.access import (
+    granted_dev_accounts,
+    require_dev_account,
+    visible_promotion,
+)
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import (
@@ -53,6 +57,8 @@ from boomi_promo.engine.continuity import review_sources
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import delete_promotion_branch
+from boomi_promo.errors import Forbidden
+from boomi_promo.identity.principal import team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import ID
@@ -394,6 +400,10 @@ class QueryPeerReviewQueueRequest(Profile):
 
 class PendingReviewItem(PromotionItem):
     notes: str = Field(description="The submitter's deployment notes")
+    reviewer_in_owning_team: bool = Field(
+        default=True,
+        description="The caller's team groups are granted this promotion's dev account",
+    )
 
 
 class QueryPeerReviewQueueResponse(ResponseProfile):
@@ -409,9 +419,19 @@ class QueryPeerReviewQueueResponse(ResponseProfile):
     page_size: int = DEFAULT_PAGE_SIZE
 
 
-def pending_review_item(log: PromotionLog) -> PendingReviewItem:
+def pending_review_item(log: PromotionLog, *, owning_team: bool = True) -> PendingReviewItem:
     notes = (log.result_detail or {}).get("deploymentNotes")
-    return PendingReviewItem(**promotion_fields(log), notes=notes if isinstance(notes, str) else "")
+    return PendingReviewItem(
+        **promotion_fields(log),
+        notes=notes if isinstance(notes, str) else "",
+        reviewer_in_owning_team=owning_team,
+    )
+
+
+async def _in_owning_team(ctx: ActionContext, uow: UnitOfWork, log: PromotionLog) -> bool:
+    """Whether the caller's team groups are granted the promotion's dev account."""
+    groups = team_groups(ctx.principal.groups, ctx.settings.groups)
+    return await uow.access.is_granted(groups, log.dev_account_id)
 
 
 @action(
@@ -424,16 +444,24 @@ def pending_review_item(log: PromotionLog) -> PendingReviewItem:
 async def query_peer_review_queue(
     ctx: ActionContext, request: QueryPeerReviewQueueRequest
 ) -> QueryPeerReviewQueueResponse:
+    own_team_only = ctx.settings.review.require_owning_team_reviewer
     async with ctx.unit_of_work() as uow:
         found = await uow.promotions.query(
             statuses=[_S.PENDING_PEER_REVIEW],
             without_participant=ctx.principal.email,
             promotion_id=request.promotion_id or None,
+            dev_account_ids=(
+                [a.account_id for a in await granted_dev_accounts(ctx)] if own_team_only else None
+            ),
             page=request.page,
             page_size=request.page_size,
         )
+        items = [
+            pending_review_item(log, owning_team=await _in_owning_team(ctx, uow, log))
+            for log in found.items
+        ]
     return QueryPeerReviewQueueResponse(
-        pending_reviews=[pending_review_item(log) for log in found.items],
+        pending_reviews=items,
         total_count=found.total,
         page=request.page,
         page_size=request.page_size,
@@ -492,6 +520,16 @@ async def submit_peer_review(
             test_initiated_by=await _test_initiator(uow, promotion),
         )
         check_peer_reviewable(promotion.status, promotion.peer_review_status, request.promotion_id)
+        if ctx.settings.review.require_owning_team_reviewer and not await _in_owning_team(
+            ctx, uow, promotion
+        ):
+            raise Forbidden(
+                "This installation asks for a peer reviewer from the team that owns the dev "
+                f"account ({promotion.dev_account_name or promotion.dev_account_id}); ask a "
+                "member of that team to review it.",
+                error_code="REVIEWER_NOT_IN_OWNING_TEAM",
+                field="promotionId",
+            )
         await change_status(
             uow,
             promotion,
