@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from boomi_promo.actions.packages import PackageItem
+from boomi_promo.actions.plan import PlanPromotionResponse
 from boomi_promo.errors import NotFound, PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.jobs.runner import job_document
@@ -146,6 +147,37 @@ async def promotion_review(
         {"review": build_review(found, account_id, tree)},
         principal=principal,
         active="packages",
+    )
+
+
+@router.get(REVIEW_PATH + "/plan", name="promotion_plan")
+async def promotion_plan(
+    request: Request, principal: Developer, account: str = "", package: str = ""
+) -> Response:
+    """planPromotion's dry run for the review page (a fragment for htmx, else a whole page)."""
+    error, status_code = "", 200
+    plan: PlanPromotionResponse | None = None
+    try:
+        plan = await gateway.run(
+            container_of(request),
+            principal,
+            "planPromotion",
+            {"devAccountId": account.strip(), "devPackageId": package.strip()},
+            PlanPromotionResponse,
+        )
+    except PromoError as exc:
+        error, status_code = exc.message, exc.status_code
+    return render(
+        request,
+        "promotion_plan.html",
+        {
+            "plan": plan,
+            "error": error,
+            "back_url": review_url(account.strip(), package.strip()),
+        },
+        principal=principal,
+        active="packages",
+        status_code=status_code,
     )
 
 
