@@ -27,6 +27,7 @@ from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.messages import technical
 from boomi_promo.web.promotion_list import promotion_history
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
@@ -58,6 +59,7 @@ def _problem(
     *,
     heading: str,
     message: str,
+    details: str = "",
     status_code: int,
     back_url: str = PROMOTIONS_PATH,
     back_label: str = "Back to My Promotions",
@@ -66,7 +68,13 @@ def _problem(
     return render(
         request,
         "problem.html",
-        {"heading": heading, "message": message, "back_url": back_url, "back_label": back_label},
+        {
+            "heading": heading,
+            "message": message,
+            "back_url": back_url,
+            "back_label": back_label,
+            "details": details,
+        },
         principal=principal,
         active=active,
         status_code=status_code,
@@ -121,6 +129,7 @@ async def deployment_submission(
             principal,
             heading="Promotion",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
         )
     if found is None:
@@ -141,6 +150,7 @@ async def deployment_submission(
                 principal,
                 heading="Promotion",
                 message=exc.message,
+                details=technical(exc),
                 status_code=exc.status_code,
             )
     return render(
@@ -291,6 +301,7 @@ def _refused(
         principal,
         heading=heading,
         message=exc.message,
+        details=technical(exc),
         status_code=exc.status_code,
         back_url=promotion_url(promotion_id),
         back_label="Back to the promotion",

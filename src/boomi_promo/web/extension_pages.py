@@ -37,6 +37,7 @@ from boomi_promo.web.extension_editing import (
     plan_edit,
 )
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.messages import technical
 from boomi_promo.web.pending_edits import PendingEdit, PendingEdits
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
@@ -124,6 +125,7 @@ def _problem(
     *,
     heading: str,
     message: str,
+    details: str = "",
     status_code: int,
     back_url: str = EXTENSIONS_PATH,
     back_label: str = "Back to the Extension Manager",
@@ -131,7 +133,13 @@ def _problem(
     return render(
         request,
         "problem.html",
-        {"heading": heading, "message": message, "back_url": back_url, "back_label": back_label},
+        {
+            "heading": heading,
+            "message": message,
+            "back_url": back_url,
+            "back_label": back_label,
+            "details": details,
+        },
         principal=principal,
         active="extensions",
         status_code=status_code,
@@ -238,6 +246,7 @@ async def review_changes(request: Request, principal: Developer) -> Response:
             principal,
             heading="Nothing saved",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             back_url=back,
         )
@@ -410,6 +419,7 @@ async def copy_confirmation(request: Request, principal: Developer, account: str
             principal,
             heading="Copy Test → Production",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             back_url=manager_url(choice.account.client_account_id),
         )
@@ -457,6 +467,7 @@ async def start_copy(
             principal,
             heading="The copy did not start",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             back_url=f"{COPY_PATH}?{urlencode({'account': client.client_account_id})}",
             back_label="Back to the copy",

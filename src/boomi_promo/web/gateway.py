@@ -49,7 +49,9 @@ from boomi_promo.actions.status import (
     TestDeploymentItem,
 )
 from boomi_promo.boomi.models import EnvironmentMapExtension
+from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
+from boomi_promo.web.messages import humanized
 
 if TYPE_CHECKING:
     from boomi_promo.bootstrap import Container
@@ -63,6 +65,16 @@ PACKAGE_AND_DEPLOY = "packageAndDeploy"
 SUBMIT_ADMIN_REVIEW = "submitAdminReview"
 
 
+async def _run_action(
+    container: Container, name: str, payload: Mapping[str, Any], principal: Principal
+) -> ResponseProfile:
+    """Every action the dashboard runs: refusals come back worded for people (web/messages)."""
+    try:
+        return await execute_action(container, name, payload, principal)
+    except PromoError as exc:
+        raise humanized(exc) from exc
+
+
 async def run(
     container: Container,
     principal: Principal,
@@ -71,19 +83,19 @@ async def run(
     response_model: type[ResponseT],
 ) -> ResponseT:
     """Any short action, its answer as ``response_model``."""
-    response = await execute_action(container, action, payload, principal)
+    response = await _run_action(container, action, payload, principal)
     return response_model.model_validate(response.model_dump())
 
 
 async def dev_accounts(container: Container, principal: Principal) -> list[DevAccountItem]:
-    response = await execute_action(container, "getDevAccounts", {}, principal)
+    response = await _run_action(container, "getDevAccounts", {}, principal)
     return GetDevAccountsResponse.model_validate(response).dev_accounts
 
 
 async def dev_packages(
     container: Container, principal: Principal, dev_account_id: str
 ) -> list[PackageItem]:
-    response = await execute_action(
+    response = await _run_action(
         container, "listDevPackages", {"devAccountId": dev_account_id}, principal
     )
     return ListDevPackagesResponse.model_validate(response).packages
@@ -92,7 +104,7 @@ async def dev_packages(
 async def resolve_dependencies(
     container: Container, principal: Principal, dev_account_id: str, root_component_id: str
 ) -> ResolveDependenciesResponse:
-    response = await execute_action(
+    response = await _run_action(
         container,
         "resolveDependencies",
         {"devAccountId": dev_account_id, "rootComponentId": root_component_id},
@@ -105,8 +117,11 @@ async def submit_job(
     container: Container, principal: Principal, action: str, payload: Mapping[str, Any]
 ) -> str:
     """Start a long action as a job (checks that refuse at once raise here); its job id."""
-    spec, request = prepare_action(action, payload, principal)
-    job = await container.jobs.submit(spec, request, principal)
+    try:
+        spec, request = prepare_action(action, payload, principal)
+        job = await container.jobs.submit(spec, request, principal)
+    except PromoError as exc:
+        raise humanized(exc) from exc
     return job.id
 
 
@@ -121,7 +136,7 @@ async def promotions(
     container: Container, principal: Principal, filters: Mapping[str, Any]
 ) -> QueryStatusResponse:
     """queryStatus: the promotions the caller may see that match ``filters``, newest first."""
-    response = await execute_action(container, "queryStatus", filters, principal)
+    response = await _run_action(container, "queryStatus", filters, principal)
     return QueryStatusResponse.model_validate(response)
 
 
@@ -135,7 +150,7 @@ async def promotion(
 
 async def test_deployments(container: Container, principal: Principal) -> list[TestDeploymentItem]:
     """queryTestDeployments: tested deployments not yet on their way to production."""
-    response = await execute_action(container, "queryTestDeployments", {}, principal)
+    response = await _run_action(container, "queryTestDeployments", {}, principal)
     return QueryTestDeploymentsResponse.model_validate(response).test_deployments
 
 
@@ -151,7 +166,7 @@ async def component_diff(
         "prodComponentId": prod_component_id,
         "componentAction": component_action or None,
     }
-    response = await execute_action(container, "generateComponentDiff", payload, principal)
+    response = await _run_action(container, "generateComponentDiff", payload, principal)
     return GenerateComponentDiffResponse.model_validate(response)
 
 
@@ -168,7 +183,7 @@ def watch_job(container: Container, principal: Principal, job_id: str) -> AsyncI
 async def manage_mappings(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> ManageMappingsResponse:
-    response = await execute_action(container, "manageMappings", payload, principal)
+    response = await _run_action(container, "manageMappings", payload, principal)
     return ManageMappingsResponse.model_validate(response)
 
 
@@ -182,35 +197,35 @@ async def peer_review_queue(
 ) -> QueryPeerReviewQueueResponse:
     """queryPeerReviewQueue: one page of what the caller may peer review (never their own)."""
     payload = {"page": page, "pageSize": page_size, "promotionId": promotion_id}
-    response = await execute_action(container, "queryPeerReviewQueue", payload, principal)
+    response = await _run_action(container, "queryPeerReviewQueue", payload, principal)
     return QueryPeerReviewQueueResponse.model_validate(response)
 
 
 async def submit_peer_review(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> SubmitPeerReviewResponse:
-    response = await execute_action(container, "submitPeerReview", payload, principal)
+    response = await _run_action(container, "submitPeerReview", payload, principal)
     return SubmitPeerReviewResponse.model_validate(response)
 
 
 async def submit_for_peer_review(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> SubmitForPeerReviewResponse:
-    response = await execute_action(container, "submitForPeerReview", payload, principal)
+    response = await _run_action(container, "submitForPeerReview", payload, principal)
     return SubmitForPeerReviewResponse.model_validate(response)
 
 
 async def withdraw_promotion(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> WithdrawPromotionResponse:
-    response = await execute_action(container, "withdrawPromotion", payload, principal)
+    response = await _run_action(container, "withdrawPromotion", payload, principal)
     return WithdrawPromotionResponse.model_validate(response)
 
 
 async def cancel_test_deployment(
     container: Container, principal: Principal, promotion_id: str, *, reason: str | None = None
 ) -> CancelTestDeploymentResponse:
-    response = await execute_action(
+    response = await _run_action(
         container,
         "cancelTestDeployment",
         {"promotionId": promotion_id, "reason": reason},
@@ -223,7 +238,7 @@ async def reject_as_admin(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> SubmitAdminReviewResponse:
     """submitAdminReview REJECTED, waited for: a rejection only records and deletes a branch."""
-    response = await execute_action(
+    response = await _run_action(
         container, SUBMIT_ADMIN_REVIEW, {**payload, "decision": "REJECTED"}, principal
     )
     return SubmitAdminReviewResponse.model_validate(response)
@@ -234,7 +249,7 @@ async def integration_packs(
 ) -> ListIntegrationPacksResponse:
     """listIntegrationPacks for one purpose (TEST or PRODUCTION), with the process's usual pack."""
     payload = {"packPurpose": purpose, "suggestForProcess": process_name or None}
-    response = await execute_action(container, "listIntegrationPacks", payload, principal)
+    response = await _run_action(container, "listIntegrationPacks", payload, principal)
     return ListIntegrationPacksResponse.model_validate(response)
 
 
@@ -242,7 +257,7 @@ async def release_status(
     container: Container, principal: Principal, promotion_id: str
 ) -> list[ReleaseItem]:
     """checkReleaseStatus: every release of the promotion (and of the test it came from)."""
-    response = await execute_action(
+    response = await _run_action(
         container, "checkReleaseStatus", {"promotionId": promotion_id}, principal
     )
     return CheckReleaseStatusResponse.model_validate(response).releases
@@ -250,7 +265,7 @@ async def release_status(
 
 async def client_accounts(container: Container, principal: Principal) -> list[ClientAccountItem]:
     """listClientAccounts: the client accounts the caller's groups manage (admins: all)."""
-    response = await execute_action(container, "listClientAccounts", {}, principal)
+    response = await _run_action(container, "listClientAccounts", {}, principal)
     return ListClientAccountsResponse.model_validate(response).client_accounts
 
 
@@ -258,7 +273,7 @@ async def extensions(
     container: Container, principal: Principal, client_account_id: str, environment_id: str
 ) -> GetExtensionsResponse:
     """getExtensions: the environment's extensions with the caller's access to each component."""
-    response = await execute_action(
+    response = await _run_action(
         container,
         "getExtensions",
         {"clientAccountId": client_account_id, "environmentId": environment_id},
@@ -271,7 +286,7 @@ async def update_extensions(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> UpdateExtensionsResponse:
     """updateExtensions: a partial update; refusals (nothing saved) raise with ``errors``."""
-    response = await execute_action(container, "updateExtensions", payload, principal)
+    response = await _run_action(container, "updateExtensions", payload, principal)
     return UpdateExtensionsResponse.model_validate(response)
 
 
@@ -284,7 +299,7 @@ async def map_extension(
 ) -> EnvironmentMapExtension:
     """getMapExtension: one map extension of an environment, for its viewer and editor, with
     the version it was read at (``None`` against Boomi, where its fingerprint serves)."""
-    response = await execute_action(
+    response = await _run_action(
         container,
         "getMapExtension",
         {
@@ -303,7 +318,7 @@ async def update_map_extension(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> UpdateMapExtensionResponse:
     """updateMapExtension: a change set against the version read (409 when it changed)."""
-    response = await execute_action(container, "updateMapExtension", payload, principal)
+    response = await _run_action(container, "updateMapExtension", payload, principal)
     return UpdateMapExtensionResponse.model_validate(response)
 
 
@@ -311,5 +326,5 @@ async def validate_script(
     container: Container, principal: Principal, payload: Mapping[str, Any]
 ) -> ValidateScriptResponse:
     """validateScript: parse only, never run."""
-    response = await execute_action(container, "validateScript", payload, principal)
+    response = await _run_action(container, "validateScript", payload, principal)
     return ValidateScriptResponse.model_validate(response)

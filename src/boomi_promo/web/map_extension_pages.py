@@ -37,6 +37,7 @@ from boomi_promo.web.map_extension_editing import (
     expected_marker,
     map_extension_view,
 )
+from boomi_promo.web.messages import technical
 from boomi_promo.web.session import flash, take_flash
 from boomi_promo.web.templating import render
 
@@ -73,6 +74,7 @@ def _problem(
     principal: Principal,
     *,
     message: str,
+    details: str = "",
     status_code: int,
     back_url: str = EXTENSIONS_PATH,
 ) -> Response:
@@ -84,6 +86,7 @@ def _problem(
             "message": message,
             "back_url": back_url,
             "back_label": "Back to the Extension Manager",
+            "details": details,
         },
         principal=principal,
         active="extensions",
@@ -116,6 +119,7 @@ async def _load(
             request,
             principal,
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             back_url=manager_url(choice.account.client_account_id, choice.stage),
         )

@@ -36,6 +36,7 @@ from boomi_promo.web.extension_copy_status import (
     extension_copy_job,
 )
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.messages import technical
 from boomi_promo.web.package_list import PackageListCache, cache_key
 from boomi_promo.web.promotion_review import build_review
 from boomi_promo.web.promotion_status import promotion_job, step_titles_json
@@ -56,6 +57,7 @@ def _problem(
     *,
     heading: str,
     message: str,
+    details: str = "",
     status_code: int,
     back_url: str = "/packages",
     back_label: str = "Back to the Package Browser",
@@ -63,7 +65,13 @@ def _problem(
     return render(
         request,
         "problem.html",
-        {"heading": heading, "message": message, "back_url": back_url, "back_label": back_label},
+        {
+            "heading": heading,
+            "message": message,
+            "back_url": back_url,
+            "back_label": back_label,
+            "details": details,
+        },
         principal=principal,
         active="packages",
         status_code=status_code,
@@ -114,6 +122,7 @@ async def promotion_review(
             principal,
             heading="Promotion Review",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             **(retry if exc.status_code >= 500 else {}),
         )
@@ -138,6 +147,7 @@ async def promotion_review(
             principal,
             heading=f"Review of {found.component_name}",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             **(retry if exc.status_code >= 500 else {}),
         )
@@ -212,6 +222,7 @@ async def promote(
             principal,
             heading="The promotion did not start",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             **back,
         )

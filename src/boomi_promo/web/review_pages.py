@@ -29,6 +29,7 @@ from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.guards import Admin, PeerReviewer, container_of, verified_csrf
+from boomi_promo.web.messages import technical
 from boomi_promo.web.package_list import parse_page
 from boomi_promo.web.paging import PageView
 from boomi_promo.web.session import flash, take_flash
@@ -66,6 +67,7 @@ def _problem(
     *,
     heading: str,
     message: str,
+    details: str = "",
     status_code: int,
     back_url: str,
     back_label: str,
@@ -74,7 +76,13 @@ def _problem(
     return render(
         request,
         "problem.html",
-        {"heading": heading, "message": message, "back_url": back_url, "back_label": back_label},
+        {
+            "heading": heading,
+            "message": message,
+            "back_url": back_url,
+            "back_label": back_label,
+            "details": details,
+        },
         principal=principal,
         active=active,
         status_code=status_code,
@@ -140,6 +148,7 @@ async def peer_review_detail(
             principal,
             heading="Peer review",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             active="peer-review-queue",
             **back,
@@ -204,6 +213,7 @@ async def peer_review_decision(
             principal,
             heading="Review not recorded",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             back_url=f"{REVIEWS_PATH}/{promotion_id}",
             back_label="Back to the review",
@@ -313,6 +323,7 @@ async def _approval_page(
             principal,
             heading="Admin approval",
             message=exc.message,
+            details=technical(exc),
             status_code=exc.status_code,
             active="admin-approvals",
             **back,
