@@ -537,7 +537,8 @@ async def unknown_path(call: Call) -> Response:
 
 
 async def not_an_api_path(request: Request) -> Response:
-    """Anything outside the API prefixes (``/``, a path cut short by ``..``): Boomi's 404."""
+    """A path under an API prefix but without an account and object (cut short by ``..``, or
+    the prefix alone): Boomi's 404, never a redirect."""
     return error_response(
         404, f"Unknown path: {request.url.path}", xml=wants_xml(request, default=False)
     )
@@ -601,9 +602,11 @@ def _api_routes() -> list[Route]:
                 methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
             )
         )
-    routes.append(
-        Route("/{path:path}", not_an_api_path, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-    )
+    for prefix in ("/partner/api/rest/v1", "/api/rest/v1"):
+        for path in (prefix, prefix + "/", prefix + "/{account}"):
+            routes.append(
+                Route(path, not_an_api_path, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+            )
     return routes
 
 
