@@ -118,6 +118,19 @@ FIELDS = [
         lambda s, odd: {"action": "query", "devComponentId": odd},
     ),
     IdField(ALICE, "queryStatus", "componentId", lambda s, odd: {"componentId": odd}),
+    IdField(CAROL, "findBoomiEnvironments", "accountId", lambda s, odd: {"accountId": odd}),
+    IdField(
+        CAROL,
+        "manageClientAccounts",
+        "clientAccountId",
+        lambda s, odd: {"action": "query", "clientAccountId": odd},
+    ),
+    IdField(
+        CAROL,
+        "manageDevAccountAccess",
+        "devAccountId",
+        lambda s, odd: {"action": "query", "devAccountId": odd},
+    ),
 ]
 
 
