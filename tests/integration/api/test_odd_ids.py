@@ -119,6 +119,7 @@ FIELDS = [
     ),
     IdField(ALICE, "queryStatus", "componentId", lambda s, odd: {"componentId": odd}),
     IdField(CAROL, "findBoomiEnvironments", "accountId", lambda s, odd: {"accountId": odd}),
+    IdField(ALICE, "listReleases", "devAccountId", lambda s, odd: {"devAccountId": odd}),
     IdField(
         CAROL,
         "manageClientAccounts",
