@@ -29,15 +29,24 @@ class BoomiSettings(BaseModel):
     """The Boomi user e-mail; the client sends ``BOOMI_TOKEN.<username>``."""
     api_token: SecretStr = SecretStr("")
     requests_per_second: float = 10.0
+    """The client's pace per rate-limit account; Boomi answers 503 past about 10."""
+    override_account_rate_limit: bool = False
+    """Whether Boomi counts a Partner API call (``overrideAccount``) against the override
+    account: set it only when the primary account has Boomi's ``overrideAccountRateLimit``
+    property on. Off (the safe default), every call counts against the primary account, so
+    the calls for all dev accounts share one budget."""
     call_mode: Literal["concurrent", "sequential"] = "concurrent"
     """``sequential``: one call at a time with a fixed gap after each, as the public design
     made them (a baseline for benchmarks); ``concurrent``: as many as the rate limiter allows."""
     timeout_seconds: float = 30.0
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     """A Boomi answer larger than this is refused (BOOMI_BAD_RESPONSE) instead of read."""
-    max_retries: int = 3
+    max_retries: int = 5
+    """Retries of 503 (Boomi's rate-limit answer), 429, other 5xx and lost connections, as
+    Boomi's own connectors do; never of 401 or another 4xx."""
     backoff_seconds: float = 1.0
-    """First retry waits this long; each further retry doubles it (1 s, 2 s, 4 s)."""
+    """First retry waits about this long; each further retry doubles it (1 s, 2 s, 4 s, 8 s,
+    16 s), each wait jittered between half and one and a half times."""
     branch_soft_limit: int = 15
     branch_hard_limit: int = 20
     branch_ready_timeout_seconds: float = 120.0

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import (
@@ -37,7 +38,7 @@ from boomi_promo.engine.extension_access import refresh_authorized_groups
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import ClientAccountConfig, DevAccountAccess
-from boomi_promo.store.tables import ID, NAME, utcnow
+from boomi_promo.store.tables import NAME, utcnow
 
 MAX_LOOKUP_RESULTS = 200
 """A lookup answers at most this many matches; a narrower search finds the rest."""
@@ -53,9 +54,6 @@ def _blank_as_none(value: Any) -> Any:
     return value
 
 
-OptionalId = Annotated[
-    Annotated[str, StringConstraints(max_length=ID)] | None, BeforeValidator(_blank_as_none)
-]
 OptionalName = Annotated[
     Annotated[str, StringConstraints(max_length=NAME)] | None, BeforeValidator(_blank_as_none)
 ]
@@ -164,7 +162,7 @@ class ManageDevAccountAccessRequest(Profile):
     sso_group_name: OptionalName = Field(
         default=None, description="grant: the group's display name (default: its id)"
     )
-    dev_account_id: OptionalId = Field(
+    dev_account_id: OptionalBoomiId = Field(
         default=None, description="query: filter; grant/revoke: the dev sub-account"
     )
     include_inactive: bool = Field(default=True, description="query: list revoked grants too")
@@ -326,7 +324,7 @@ class ClientAccountOperation(StrEnum):
 
 class ManageClientAccountsRequest(Profile):
     action: ClientAccountOperation = Field(description="query, save or deactivate")
-    client_account_id: OptionalId = Field(
+    client_account_id: OptionalBoomiId = Field(
         default=None, description="query: filter; save/deactivate: the client sub-account"
     )
     sso_group_id: OptionalName = Field(
@@ -335,8 +333,12 @@ class ManageClientAccountsRequest(Profile):
     sso_group_name: OptionalName = Field(
         default=None, description="save: the group's display name (default: its id)"
     )
-    test_environment_id: OptionalId = Field(default=None, description="save: a TEST environment")
-    prod_environment_id: OptionalId = Field(default=None, description="save: a PROD environment")
+    test_environment_id: OptionalBoomiId = Field(
+        default=None, description="save: a TEST environment"
+    )
+    prod_environment_id: OptionalBoomiId = Field(
+        default=None, description="save: a PROD environment"
+    )
     include_inactive: bool = Field(default=True, description="query: list deactivated ones too")
 
 
@@ -574,7 +576,7 @@ async def find_boomi_accounts(
 
 
 class FindBoomiEnvironmentsRequest(Profile):
-    account_id: str = Field(min_length=1, max_length=ID, description="A client sub-account")
+    account_id: BoomiId = Field(description="A client sub-account")
     classification: Annotated[str | None, BeforeValidator(_blank_as_none)] = Field(
         default=None, pattern="^(TEST|PROD)$", description="TEST or PROD; empty for both"
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.boomi_ids import BoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.secret_allowlist import SecretFindingItem
@@ -30,8 +31,8 @@ SKIP = "SKIP"
 
 
 class ResolveDependenciesRequest(Profile):
-    dev_account_id: str = Field(min_length=1, description="Dev sub-account of the component")
-    root_component_id: str = Field(min_length=1, description="Component whose tree to resolve")
+    dev_account_id: BoomiId = Field(description="Dev sub-account of the component")
+    root_component_id: BoomiId = Field(description="Component whose tree to resolve")
 
 
 class DependencyItem(Profile):

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, field_validator
 
 from boomi_promo.actions.access import visible_promotion
+from boomi_promo.actions.boomi_ids import OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
@@ -71,7 +72,7 @@ _DECIDED = frozenset(
 class PackFields(Profile):
     """The admin's Integration Pack choice (production pack; for mode 4 the test pack)."""
 
-    integration_pack_id: str | None = Field(default=None, description="An existing MULTI pack")
+    integration_pack_id: OptionalBoomiId = Field(default=None, description="An existing MULTI pack")
     create_new_pack: bool = Field(default=False, description="Create a new pack instead")
     new_pack_name: str | None = Field(
         default=None,
@@ -79,7 +80,7 @@ class PackFields(Profile):
         description="With createNewPack; a test pack gets the ' - TEST' suffix when missing",
     )
     new_pack_description: str | None = Field(default=None, max_length=MAX_PACK_DESCRIPTION)
-    hotfix_test_pack_id: str | None = Field(
+    hotfix_test_pack_id: OptionalBoomiId = Field(
         default=None, description="Hotfix: the test pack released after production"
     )
     hotfix_create_new_test_pack: bool = False
@@ -230,8 +231,8 @@ class PackageAndDeployRequest(PackFields):
         description="1 Dev→Test, 2 Test→Production, 3 hotfix, 4 pack assignment; "
         "derived from the promotion's status when left out",
     )
-    dev_account_id: str | None = Field(default=None, description="When given, must match")
-    dev_package_id: str | None = Field(default=None, description="When given, must match")
+    dev_account_id: OptionalBoomiId = Field(default=None, description="When given, must match")
+    dev_package_id: OptionalBoomiId = Field(default=None, description="When given, must match")
     is_hotfix: bool | None = Field(default=None, description="When given, must match")
     test_promotion_id: str | None = Field(default=None, description="When given, must match")
     deployment_target: Literal["TEST", "PRODUCTION"] | None = Field(

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from boomi_promo.actions.access import visible_promotion
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
@@ -32,7 +33,6 @@ from boomi_promo.engine.errors import ComponentNotFound
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound, PromoError
 from boomi_promo.store import PromotionLog
-from boomi_promo.store.tables import ID
 
 BRANCH_SIDE = "branch"
 MAIN_SIDE = "main"
@@ -59,12 +59,11 @@ class GenerateComponentDiffRequest(Profile):
         max_length=36,
         description="The promotion under review (preferred: its branch is used)",
     )
-    branch_id: str | None = Field(
+    branch_id: OptionalBoomiId = Field(
         default=None,
-        max_length=ID,
         description="A promotion's branch; optional with promotionId, where it must match",
     )
-    prod_component_id: str = Field(min_length=1, max_length=ID)
+    prod_component_id: BoomiId
     component_name: str = Field(default="", description="Echoed; the branch's name when blank")
     component_action: ComponentAction | None = Field(
         default=None,

@@ -46,6 +46,7 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import text
 
 from boomi_promo.actions.access import granted_dev_accounts
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId, SynthesizedBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.extensions import (
     UNAUTHORIZED_CLIENT_ACCOUNT,
@@ -92,7 +93,6 @@ from boomi_promo.engine.extension_access import (
 )
 from boomi_promo.errors import Conflict, Forbidden, InvalidRequest, NotFound, PromoError
 from boomi_promo.identity.principal import Principal, Tier
-from boomi_promo.store.tables import ID
 
 if TYPE_CHECKING:
     from boomi_promo.store.uow import UnitOfWork
@@ -209,10 +209,10 @@ def _changed_item(change: ComponentChange) -> ChangedComponentItem:
 
 
 class UpdateExtensionsRequest(Profile):
-    client_account_id: str | None = Field(
-        default=None, max_length=ID, description="Optional; when present the environment's account"
+    client_account_id: OptionalBoomiId = Field(
+        default=None, description="Optional; when present the environment's account"
     )
-    environment_id: str = Field(min_length=1, max_length=ID)
+    environment_id: BoomiId
     extension_payload: str | dict[str, Any] = Field(
         description="EnvironmentExtensions (Boomi's JSON shape) holding the components to change, "
         "as getExtensions returned them with the edits made; JSON text or an object"
@@ -360,12 +360,12 @@ async def _audit_refusal(
 
 
 class CopyExtensionsTestToProdRequest(Profile):
-    client_account_id: str = Field(min_length=1, max_length=ID)
-    test_environment_id: str | None = Field(
-        default=None, max_length=ID, description="Optional; when present the account's Test one"
+    client_account_id: BoomiId
+    test_environment_id: OptionalBoomiId = Field(
+        default=None, description="Optional; when present the account's Test one"
     )
-    prod_environment_id: str | None = Field(
-        default=None, max_length=ID, description="Optional; when present the account's Prod one"
+    prod_environment_id: OptionalBoomiId = Field(
+        default=None, description="Optional; when present the account's Prod one"
     )
     user_sso_groups: list[str] | None = Field(
         default=None, description="Optional; when present must equal the signed-in user's groups"
@@ -527,11 +527,11 @@ class MapEditPayload(BaseModel):
 
 
 class UpdateMapExtensionRequest(Profile):
-    client_account_id: str | None = Field(
-        default=None, max_length=ID, description="Optional; when present the environment's account"
+    client_account_id: OptionalBoomiId = Field(
+        default=None, description="Optional; when present the environment's account"
     )
-    environment_id: str = Field(min_length=1, max_length=ID)
-    map_extension_id: str = Field(min_length=1, max_length=1000)
+    environment_id: BoomiId
+    map_extension_id: SynthesizedBoomiId
     map_extension_payload: str | dict[str, Any] = Field(
         description="The change set: addMappings, removeMappings, functions (added or replacing "
         "the same id), removeFunctions; JSON text or an object"

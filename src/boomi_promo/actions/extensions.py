@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId, SynthesizedBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.models import EnvironmentExtensions, ExtensionField, MapExtensionSummary
@@ -141,10 +142,10 @@ async def list_client_accounts(
 
 
 class GetExtensionsRequest(Profile):
-    client_account_id: str | None = Field(
+    client_account_id: OptionalBoomiId = Field(
         default=None, description="Optional; when present must be the environment's account"
     )
-    environment_id: str = Field(min_length=1)
+    environment_id: BoomiId
     user_sso_groups: list[str] | None = Field(
         default=None, description="Optional; when present must equal the signed-in user's groups"
     )
@@ -317,7 +318,7 @@ def _without_secrets(extensions: EnvironmentExtensions) -> EnvironmentExtensions
 
 
 class RebuildExtensionAccessRequest(Profile):
-    environment_id: str | None = Field(
+    environment_id: OptionalBoomiId = Field(
         default=None, description="One client environment; empty = every active one"
     )
 
@@ -355,11 +356,11 @@ MAP_EXTENSION_NOT_FOUND = "MAP_EXTENSION_NOT_FOUND"
 
 
 class GetMapExtensionRequest(Profile):
-    client_account_id: str | None = Field(
+    client_account_id: OptionalBoomiId = Field(
         default=None, description="Optional; when present must be the environment's account"
     )
-    environment_id: str = Field(min_length=1)
-    map_extension_id: str = Field(min_length=1, max_length=1000)
+    environment_id: BoomiId
+    map_extension_id: SynthesizedBoomiId
 
 
 class GetMapExtensionResponse(ResponseProfile):

@@ -29,6 +29,7 @@ from pydantic import BeforeValidator, Field, StringConstraints
 from sqlalchemy import ColumnElement, func, select
 
 from boomi_promo.actions.access import granted_dev_accounts, require_dev_account
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.mapping_import import import_mapping_rows
 from boomi_promo.actions.mapping_records import (
@@ -46,7 +47,7 @@ from boomi_promo.identity.principal import Tier
 from boomi_promo.mappings_csv import MappingCsvError, parse_mappings_csv
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
-from boomi_promo.store.tables import CODE, ID, NAME
+from boomi_promo.store.tables import CODE, NAME
 
 CONNECTIONS_FOLDER = "#Connections"
 MAX_SEED_CONNECTIONS = 200
@@ -70,9 +71,6 @@ def _blank_as_none(value: Any) -> Any:
     return value
 
 
-OptionalId = Annotated[
-    Annotated[str, StringConstraints(max_length=ID)] | None, BeforeValidator(_blank_as_none)
-]
 OptionalText = Annotated[
     Annotated[str, StringConstraints(max_length=NAME)] | None, BeforeValidator(_blank_as_none)
 ]
@@ -82,19 +80,19 @@ OptionalType = Annotated[
 
 
 class DevConnection(Profile):
-    dev_account_id: str = Field(min_length=1, max_length=ID)
-    dev_component_id: str = Field(min_length=1, max_length=ID)
+    dev_account_id: BoomiId
+    dev_component_id: BoomiId
 
 
 class ManageMappingsRequest(Profile):
     action: MappingOperation = Field(description="query, update, delete or seedConnection")
-    dev_component_id: OptionalId = Field(
+    dev_component_id: OptionalBoomiId = Field(
         default=None, description="query: filter; update/delete: the mapping's dev component"
     )
-    dev_account_id: OptionalId = Field(
+    dev_account_id: OptionalBoomiId = Field(
         default=None, description="query: filter; update/delete: the mapping's dev account"
     )
-    prod_component_id: OptionalId = Field(
+    prod_component_id: OptionalBoomiId = Field(
         default=None, description="query: filter; update: target; seedConnection: the shared one"
     )
     component_name: OptionalText = Field(

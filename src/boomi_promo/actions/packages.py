@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pydantic import Field
 
 from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.boomi_ids import BoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
@@ -19,7 +20,7 @@ METADATA_CONCURRENCY = 4
 
 
 class ListDevPackagesRequest(Profile):
-    dev_account_id: str = Field(min_length=1, description="Dev sub-account to list packages of")
+    dev_account_id: BoomiId = Field(description="Dev sub-account to list packages of")
 
 
 class PackageItem(Profile):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import MissingConnectionItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
@@ -27,11 +28,9 @@ from boomi_promo.engine.promotion import PromotionRequest
 
 
 class PlanPromotionRequest(Profile):
-    dev_account_id: str = Field(min_length=1, description="Dev sub-account to promote from")
-    dev_package_id: str = Field(
-        min_length=1, description="The dev PackagedComponent that would be promoted"
-    )
-    root_component_id: str | None = Field(
+    dev_account_id: BoomiId = Field(description="Dev sub-account to promote from")
+    dev_package_id: BoomiId = Field(description="The dev PackagedComponent that would be promoted")
+    root_component_id: OptionalBoomiId = Field(
         default=None, description="Optional; when present must be the package's component"
     )
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from boomi_promo.actions.access import require_dev_account
+from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.engine.promotion import PromotionRequest, execute_promotion
@@ -25,7 +26,7 @@ INTERRUPTED_REASON = "interrupted: the service stopped while this promotion ran"
 
 
 class ReviewedComponent(Profile):
-    component_id: str = Field(min_length=1)
+    component_id: BoomiId
     component_name: str = ""
     component_type: str = ""
     folder_full_path: str = ""
@@ -40,11 +41,11 @@ class PromotionMetadata(Profile):
 
 
 class ExecutePromotionRequest(Profile):
-    dev_account_id: str = Field(min_length=1, description="Dev sub-account to promote from")
-    dev_package_id: str = Field(
-        min_length=1, description="The dev PackagedComponent being promoted (its root component)"
+    dev_account_id: BoomiId = Field(description="Dev sub-account to promote from")
+    dev_package_id: BoomiId = Field(
+        description="The dev PackagedComponent being promoted (its root component)"
     )
-    root_component_id: str | None = Field(
+    root_component_id: OptionalBoomiId = Field(
         default=None, description="Optional; when present must be the package's component"
     )
     components: list[ReviewedComponent] | None = Field(

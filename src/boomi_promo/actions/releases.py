@@ -12,13 +12,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
+from boomi_promo.actions.boomi_ids import OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import timestamp, visible_dev_accounts
 from boomi_promo.boomi.models import ReleaseStatus
 from boomi_promo.engine.deployment import ReleaseType
 from boomi_promo.engine.rollback import ReleaseEvent, release_events
-from boomi_promo.store.tables import ID, NAME
+from boomi_promo.store.tables import NAME
 
 MAX_RELEASED_PROMOTIONS = 500
 """Promotions read for one answer; a narrower filter (process, dev account) reads further back."""
@@ -32,9 +33,7 @@ class ListReleasesRequest(Profile):
     process_name: Annotated[str | None, BeforeValidator(_blank_as_none)] = Field(
         default=None, max_length=NAME, description="Exact process name"
     )
-    dev_account_id: Annotated[str | None, BeforeValidator(_blank_as_none)] = Field(
-        default=None, max_length=ID
-    )
+    dev_account_id: OptionalBoomiId = None
 
 
 class ReleaseItem(Profile):

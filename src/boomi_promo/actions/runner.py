@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from pydantic import ValidationError
 
+from boomi_promo.actions.boomi_ids import BOOMI_ID_PATTERN, BOOMI_ID_RULE
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import ActionSpec, Profile, ResponseProfile, get_action
 from boomi_promo.boomi.errors import BoomiError
@@ -44,7 +45,13 @@ def require_action(name: str) -> ActionSpec:
 def describe_validation_error(exc: ValidationError) -> InvalidRequest:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "body"
-    return InvalidRequest(f"Field '{field}': {first['msg']}.", field=field)
+    message = first["msg"]
+    if (
+        first["type"] == "string_pattern_mismatch"
+        and (first.get("ctx") or {}).get("pattern") == BOOMI_ID_PATTERN
+    ):
+        message = f"not a Boomi id ({BOOMI_ID_RULE})"
+    return InvalidRequest(f"Field '{field}': {message}.", field=field)
 
 
 def authorize(spec: ActionSpec, principal: Principal, payload: Mapping[str, Any]) -> None:

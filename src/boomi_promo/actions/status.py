@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from boomi_promo.actions.access import granted_dev_accounts, require_dev_account, visible_promotion
+from boomi_promo.actions.boomi_ids import OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import PromotionResultItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
@@ -234,14 +235,14 @@ class QueryStatusRequest(Profile):
     )
     promotion_id: OptionalId = None
     process_name: OptionalName = Field(default=None, description="Exact process name")
-    component_id: OptionalId = Field(
+    component_id: OptionalBoomiId = Field(
         default=None,
         description=(
             "A dev or prod component id: promotions whose root is that component or whose "
             "results (or the connections they used) mention it"
         ),
     )
-    dev_account_id: OptionalId = Field(
+    dev_account_id: OptionalBoomiId = Field(
         default=None, description="A CONTRIBUTOR may only name a dev account granted to them"
     )
     status: Annotated[PromotionStatus | None, BeforeValidator(blank_as_none)] = None
@@ -429,7 +430,7 @@ async def query_status(ctx: ActionContext, request: QueryStatusRequest) -> Query
 
 
 class QueryTestDeploymentsRequest(Profile):
-    dev_account_id: OptionalId = Field(
+    dev_account_id: OptionalBoomiId = Field(
         default=None, description="A CONTRIBUTOR may only name a dev account granted to them"
     )
     initiated_by: OptionalEmail = Field(default=None, description="E-mail, any letter case")

@@ -5,9 +5,14 @@ One :class:`BoomiClient` per primary account. Every call:
 * goes to ``{base_url}/{api_prefix}/{account_id}/{Object}...`` with Basic auth
   ``BOOMI_TOKEN.<username>:<api token>``, and ``?overrideAccount=`` when it runs as a
   sub-account;
-* waits for the rate limiter first, on every attempt, keyed by the effective account;
-* retries 429, 5xx, timeouts and connection failures up to ``max_retries`` times with
-  exponential backoff (``Retry-After`` wins when Boomi sends it), never 401 or other 4xx;
+* waits for the rate limiter first, on every attempt, keyed by the account Boomi counts the
+  call against: the primary account, or the effective (override) account when the primary
+  account has Boomi's ``overrideAccountRateLimit`` on;
+* retries 503 (Boomi's answer past its rate limit), 429, other 5xx, timeouts and connection
+  failures up to ``max_retries`` times with jittered exponential backoff (``Retry-After`` wins
+  when Boomi sends it), never 401 or other 4xx;
+* resends a create only after looking the object up by its natural key, when the failure may
+  mean Boomi acted (a 5xx, or no answer after the request went out): see :meth:`_create`;
 * raises a typed :mod:`boomi_promo.boomi.errors` exception when it finally fails;
 * is logged (method, path, status, attempt, elapsed) and reported to ``on_call``.
 
@@ -20,6 +25,7 @@ import asyncio
 import base64
 import email.utils
 import json
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -65,6 +71,7 @@ from boomi_promo.boomi.models import (
     MapExtensionSummary,
     MergeRequest,
     MergeRequestAction,
+    MergeStage,
     MergeStrategy,
     PackagedComponent,
     PriorityBranch,
@@ -72,6 +79,7 @@ from boomi_promo.boomi.models import (
     QueryResult,
     ReleaseIntegrationPack,
     ReleaseIntegrationPackStatus,
+    ReleasePackagedComponent,
     ReleaseSchedule,
     ReleaseStatus,
     with_root_attributes,
@@ -101,8 +109,25 @@ REFERENCE_QUERY_PARENTS = 50
 """Parents per ComponentReference query: an ``or`` of (parentComponentId, parentVersion) pairs,
 100 simple expressions, as many as the ComponentMetadata queries' ``or`` of 100 ids."""
 
+MAIN_BRANCH = "main"
+
 SEQUENTIAL_GAP_SECONDS = 0.12
 """The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
+
+_CLOSED_MERGE_STAGES = frozenset(
+    {
+        MergeStage.MERGED,
+        MergeStage.REVERTED,
+        MergeStage.DELETED,
+        MergeStage.FAILED_TO_DRAFT,
+        MergeStage.FAILED_TO_REDRAFT,
+        MergeStage.FAILED_TO_MERGE,
+    }
+)
+"""Stages a merge request reaches only long after it is created (or never again leaves)."""
+
+_STARTED_MERGE_STAGES = frozenset({MergeStage.MERGING, MergeStage.MERGED})
+"""Stages a merge request is in once its MERGE was executed."""
 
 # Recomputed for the body as it was read (decoded, complete).
 _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -112,6 +137,7 @@ _log = structlog.get_logger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
+CreatedT = TypeVar("CreatedT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +169,23 @@ class _Request:
     accept: str = JSON
     content: bytes | None = None
     content_type: str | None = None
-    idempotent: bool = True
-    """False for creates: a request that may have reached Boomi is not resent after a read
-    timeout, since that could create a second object. Connection failures, 429 and 5xx
-    answers are still retried (Boomi did not act on them)."""
 
 
 class _ResponseTooLargeError(Exception):
     """An answer passed :attr:`BoomiClient.max_response_bytes` while it was being read."""
+
+
+class _AmbiguousFailure(Exception):
+    """A create failed in a way that may mean Boomi carried it out: a 5xx answer, or no
+    answer after the request went out. :meth:`BoomiClient._create` looks before resending
+    (``resend``), or before giving up with ``failure`` when no attempt is left."""
+
+    def __init__(self, failure: BoomiError, *, attempt: int, delay: float, resend: bool) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+        self.attempt = attempt
+        self.delay = delay
+        self.resend = resend
 
 
 def _segment(value: str) -> str:
@@ -179,12 +214,14 @@ class BoomiClient:
         api_token: str,
         limiter: RateLimiter | None = None,
         timeout: float = 30.0,
-        max_retries: int = 3,
+        max_retries: int = 5,
         backoff_seconds: float = 1.0,
+        override_account_rate_limit: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         api_prefix: str = "partner/api/rest/v1",
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
         on_call: CallHook | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         call_mode: Literal["concurrent", "sequential"] = "concurrent",
@@ -192,9 +229,13 @@ class BoomiClient:
     ) -> None:
         """``limiter=None`` sends without limiting (tests); :meth:`from_settings` always limits.
 
-        ``sleep`` and ``clock`` serve backoff and polling waits; tests inject fakes.
-        ``call_mode="sequential"`` sends one call at a time (retries included) and pauses
-        ``sequential_gap_seconds`` after each, whatever the limiter would allow.
+        ``sleep`` and ``clock`` serve backoff and polling waits, ``jitter`` (uniform in [0, 1))
+        spreads the backoff; tests inject fakes. ``override_account_rate_limit`` keys the
+        limiter by the effective account instead of the primary: set it only when Boomi counts
+        Partner API calls against the override account (the primary account's
+        ``overrideAccountRateLimit`` property). ``call_mode="sequential"`` sends one call at a
+        time (retries included) and pauses ``sequential_gap_seconds`` after each, whatever the
+        limiter would allow.
         """
         if not account_id:
             raise ValueError("account_id is required")
@@ -203,6 +244,7 @@ class BoomiClient:
         self.account_id = account_id
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
+        self.override_account_rate_limit = override_account_rate_limit
         self.max_response_bytes = max_response_bytes
         self._root = "/".join(
             part.strip("/") for part in (base_url, api_prefix, _segment(account_id)) if part
@@ -210,6 +252,7 @@ class BoomiClient:
         self._limiter = limiter
         self._sleep = sleep
         self._clock = clock
+        self._jitter = jitter
         self._on_call = on_call
         self.call_mode = call_mode
         self._sequential_gap = sequential_gap_seconds
@@ -244,6 +287,7 @@ class BoomiClient:
             timeout=settings.timeout_seconds,
             max_retries=settings.max_retries,
             backoff_seconds=settings.backoff_seconds,
+            override_account_rate_limit=settings.override_account_rate_limit,
             transport=transport,
             on_call=on_call,
             call_mode=settings.call_mode,
@@ -324,8 +368,37 @@ class BoomiClient:
         body: dict[str, Any] = {"name": name}
         if parent_id is not None:
             body["parentId"] = parent_id
-        request = self._json_post("Folder", "Folder", body, override_account, idempotent=False)
-        return self._model(Folder, request, await self._send(request))
+        request = self._json_post("Folder", "Folder", body, override_account)
+
+        async def find() -> Folder | None:
+            return await self._find_folder(name, parent_id, override_account)
+
+        return await self._create(request, self._parse_model(Folder), find)
+
+    async def _find_folder(
+        self, name: str, parent_id: str | None, override_account: str | None
+    ) -> Folder | None:
+        """The live folder ``name`` under ``parent_id`` (the root folder when ``None``): a
+        folder's name is unique, in any case, among its parent's children."""
+        if parent_id is None:
+            roots = self.query_folders(
+                QueryFilter.where("parentId", Operator.IS_NULL), override_account=override_account
+            )
+            async for root in roots:
+                if not root.deleted:
+                    parent_id = root.id
+                    break
+        where = QueryFilter.where("name", Operator.EQUALS, name)
+        if parent_id is not None:
+            where = where.and_(QueryFilter.where("parentId", Operator.EQUALS, parent_id))
+        async for folder in self.query_folders(where, override_account=override_account):
+            if (
+                not folder.deleted
+                and folder.parent_id == parent_id
+                and (folder.name or "").casefold() == name.casefold()
+            ):
+                return folder
+        return None
 
     # ---------------------------------------------------------------- Component (XML)
 
@@ -373,9 +446,44 @@ class BoomiClient:
             accept=XML,
             content=document,
             content_type=XML,
-            idempotent=False,
         )
-        return self._component(request, await self._send(request))
+        sent = Component.from_xml(document)
+
+        async def find() -> Component | None:
+            return await self._find_component(sent, branch_id, override_account)
+
+        return await self._create(request, self._component, find)
+
+    async def _find_component(
+        self, sent: Component, branch_id: str | None, override_account: str | None
+    ) -> Component | None:
+        """The live component written on the branch with the name, type and folder of
+        ``sent`` (Boomi keeps no other key of a create; two such components on one branch
+        cannot be told apart)."""
+        if not sent.name:
+            return None
+        where = QueryFilter.where("name", Operator.EQUALS, sent.name).and_(
+            QueryFilter.where("currentVersion", Operator.EQUALS, True),
+            QueryFilter.where("deleted", Operator.EQUALS, False),
+        )
+        if sent.folder_id:
+            where = where.and_(QueryFilter.where("folderId", Operator.EQUALS, sent.folder_id))
+        if branch_id is not None:
+            where = where.and_(QueryFilter.where("branchId", Operator.EQUALS, branch_id))
+        matches = self.query_component_metadata(where, override_account=override_account)
+        async for found in matches:
+            if (
+                found.name == sent.name
+                and found.type == sent.type
+                and not found.deleted
+                and found.current_version is not False
+                and (not sent.folder_id or found.folder_id == sent.folder_id)
+                and (branch_id is None or found.branch_id == branch_id)
+            ):
+                return await self.get_component(
+                    found.component_id, branch_id=branch_id, override_account=override_account
+                )
+        return None
 
     async def update_component(
         self,
@@ -544,10 +652,68 @@ class BoomiClient:
             "componentType": component_type,
         }
         body.update({key: value for key, value in optional.items() if value is not None})
-        request = self._json_post(
-            "PackagedComponent", "PackagedComponent", body, override_account, idempotent=False
+        request = self._json_post("PackagedComponent", "PackagedComponent", body, override_account)
+
+        async def find() -> PackagedComponent | None:
+            return await self._find_package(
+                component_id,
+                package_version=package_version,
+                branch_name=branch_name or MAIN_BRANCH,
+                notes=notes,
+                shareable=shareable,
+                override_account=override_account,
+            )
+
+        return await self._create(request, self._parse_model(PackagedComponent), find)
+
+    async def _find_package(
+        self,
+        component_id: str,
+        *,
+        package_version: str | None,
+        branch_name: str,
+        notes: str | None,
+        shareable: bool | None,
+        override_account: str | None,
+    ) -> PackagedComponent | None:
+        """The live package of ``component_id`` with ``package_version`` (unique per
+        component); when Boomi numbers it, the one of the component's current version on
+        ``branch_name``, made from that branch with the same notes and shareability."""
+        where = QueryFilter.where("componentId", Operator.EQUALS, component_id)
+        if package_version is not None:
+            where = where.and_(
+                QueryFilter.where("packageVersion", Operator.EQUALS, package_version)
+            )
+        packages = [
+            p
+            async for p in self.query_packaged_components(where, override_account=override_account)
+            if not p.deleted and p.component_id == component_id
+        ]
+        if package_version is not None:
+            return next((p for p in packages if p.package_version == package_version), None)
+        current = await self._current_version(component_id, branch_name, override_account)
+        same = [
+            p
+            for p in packages
+            if (p.branch_name or MAIN_BRANCH) == branch_name
+            and p.component_version == current
+            and (notes is None or (p.notes or "") == notes)
+            and (shareable is None or bool(p.shareable) == shareable)
+        ]
+        return same[-1] if same else None
+
+    async def _current_version(
+        self, component_id: str, branch_name: str, override_account: str | None
+    ) -> int | None:
+        """The version of ``component_id`` that branch ``branch_name`` sees, if any."""
+        where = QueryFilter.where("componentId", Operator.EQUALS, component_id).and_(
+            QueryFilter.where("branchName", Operator.EQUALS, branch_name),
+            QueryFilter.where("currentVersion", Operator.EQUALS, True),
         )
-        return self._model(PackagedComponent, request, await self._send(request))
+        async for found in self.query_component_metadata(where, override_account=override_account):
+            if found.component_id == component_id and found.current_version:
+                return found.version
+        return None
 
     # ---------------------------------------------------------------- Branch
 
@@ -567,8 +733,13 @@ class BoomiClient:
         body: dict[str, Any] = {"name": name}
         optional = {"parentId": parent_id, "packageId": package_id, "description": description}
         body.update({key: value for key, value in optional.items() if value is not None})
-        request = self._json_post("Branch", "Branch", body, override_account, idempotent=False)
-        return self._model(Branch, request, await self._send(request))
+        request = self._json_post("Branch", "Branch", body, override_account)
+
+        async def find() -> Branch | None:
+            # A branch name is unique in the account: a live one by this name is this create.
+            return await self.find_branch_by_name(name, override_account=override_account)
+
+        return await self._create(request, self._parse_model(Branch), find)
 
     async def get_branch(self, branch_id: str, *, override_account: str | None = None) -> Branch:
         request = _Request("GET", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account)
@@ -649,10 +820,37 @@ class BoomiClient:
         }
         if note is not None:
             body["note"] = note
-        request = self._json_post(
-            "MergeRequest", "MergeRequest", body, override_account, idempotent=False
+        request = self._json_post("MergeRequest", "MergeRequest", body, override_account)
+
+        async def find() -> MergeRequest | None:
+            return await self._find_merge_request(
+                source_branch_id, destination_branch_id, note, override_account
+            )
+
+        return await self._create(request, self._parse_model(MergeRequest), find)
+
+    async def _find_merge_request(
+        self,
+        source_branch_id: str,
+        destination_branch_id: str,
+        note: str | None,
+        override_account: str | None,
+    ) -> MergeRequest | None:
+        """The newest open merge request from the source into the destination (with the same
+        note); merged, reverted or failed ones are earlier requests."""
+        where = QueryFilter.where("sourceBranchId", Operator.EQUALS, source_branch_id).and_(
+            QueryFilter.where("destinationBranchId", Operator.EQUALS, destination_branch_id)
         )
-        return self._model(MergeRequest, request, await self._send(request))
+        requests = self._query_models(MergeRequest, "MergeRequest", where, override_account)
+        open_requests = [
+            r
+            async for r in requests
+            if r.source_branch_id == source_branch_id
+            and r.destination_branch_id == destination_branch_id
+            and (note is None or (r.note or "") == note)
+            and r.stage not in _CLOSED_MERGE_STAGES
+        ]
+        return max(open_requests, key=lambda r: r.created_date or "", default=None)
 
     async def get_merge_request(
         self, merge_request_id: str, *, override_account: str | None = None
@@ -675,9 +873,19 @@ class BoomiClient:
             "MergeRequest/execute/{id}",
             body,
             override_account,
-            idempotent=False,
         )
-        return self._model(MergeRequest, request, await self._send(request))
+
+        async def find() -> MergeRequest | None:
+            # Executing twice is refused once the merge runs: a merge under way or done is
+            # this request's effect. Other actions leave no such mark; they are resent.
+            if MergeRequestAction(action) is not MergeRequestAction.MERGE:
+                return None
+            current = await self.get_merge_request(
+                merge_request_id, override_account=override_account
+            )
+            return current if current.stage in _STARTED_MERGE_STAGES else None
+
+        return await self._create(request, self._parse_model(MergeRequest), find)
 
     # ---------------------------------------------------------------- integration packs
 
@@ -696,13 +904,21 @@ class BoomiClient:
             "installationType": str(InstallationType(installation_type)),
         }
         request = self._json_post(
-            "PublisherIntegrationPack",
-            "PublisherIntegrationPack",
-            body,
-            override_account,
-            idempotent=False,
+            "PublisherIntegrationPack", "PublisherIntegrationPack", body, override_account
         )
-        return self._model(PublisherIntegrationPack, request, await self._send(request))
+
+        async def find() -> PublisherIntegrationPack | None:
+            # A pack's name is unique, in any case, in the account.
+            packs = self.query_publisher_integration_packs(
+                QueryFilter.where("name", Operator.EQUALS, name),
+                override_account=override_account,
+            )
+            async for pack in packs:
+                if pack.name.casefold() == name.casefold():
+                    return pack
+            return None
+
+        return await self._create(request, self._parse_model(PublisherIntegrationPack), find)
 
     async def get_publisher_integration_pack(
         self, pack_id: str, *, override_account: str | None = None
@@ -779,7 +995,6 @@ class BoomiClient:
             "PublisherIntegrationPack/{id}",
             body,
             override_account,
-            idempotent=True,
         )
         return self._model(PublisherIntegrationPack, request, await self._send(request))
 
@@ -826,7 +1041,9 @@ class BoomiClient:
         """Release the pack with exactly ``components`` — (componentId, packageVersion) pairs.
 
         A component of the pack left out of the list drops out of the release, so list
-        them all. Poll :meth:`get_release_status` with the answer's ``request_id``.
+        them all. Poll :meth:`get_release_status` with the answer's ``request_id``; it is
+        ``None`` when the answer was lost and the release was recognised by its effect (see
+        :meth:`_find_release`).
         """
         release_schedule = ReleaseSchedule(schedule)
         if not components:
@@ -843,13 +1060,45 @@ class BoomiClient:
             ]
         }
         request = self._json_post(
-            "ReleaseIntegrationPack",
-            "ReleaseIntegrationPack",
-            body,
-            override_account,
-            idempotent=False,
+            "ReleaseIntegrationPack", "ReleaseIntegrationPack", body, override_account
         )
-        return self._model(ReleaseIntegrationPack, request, await self._send(request))
+
+        async def find() -> ReleaseIntegrationPack | None:
+            if release_schedule is not ReleaseSchedule.IMMEDIATELY:
+                return None  # a scheduled release shows nothing before its date
+            return await self._find_release(pack_id, components, override_account)
+
+        return await self._create(request, self._parse_model(ReleaseIntegrationPack), find)
+
+    async def _find_release(
+        self, pack_id: str, components: list[tuple[str, str]], override_account: str | None
+    ) -> ReleaseIntegrationPack | None:
+        """The release of exactly these versions, recognised by the pack running them.
+
+        Boomi keeps no queryable record of release requests, so the pack's released
+        (``currentVersion``) versions are the natural key: when every listed component runs
+        the listed version, the release took place and has finished, and the answer has no
+        request id. A release still in progress shows nothing yet and is resent (its twin
+        releases the same versions).
+        """
+        pack = await self.get_publisher_integration_pack(pack_id, override_account=override_account)
+        for component_id, version in components:
+            member = pack.component(component_id)
+            if member is None or member.deleted or member.current_version != version:
+                return None
+        return ReleaseIntegrationPack(
+            id=pack.id,
+            name=pack.name,
+            installation_type=pack.installation_type,
+            release_schedule=str(ReleaseSchedule.IMMEDIATELY),
+            request_id=None,
+            components=[
+                ReleasePackagedComponent(
+                    component_id=component_id, version=version, released_version=version
+                )
+                for component_id, version in components
+            ],
+        )
 
     async def get_release_status(
         self, request_id: str, *, override_account: str | None = None
@@ -923,7 +1172,6 @@ class BoomiClient:
             "EnvironmentExtensions/{id}",
             wire,
             override_account,
-            idempotent=True,
         )
         return self._model(EnvironmentExtensions, request, await self._send(request))
 
@@ -973,7 +1221,6 @@ class BoomiClient:
             "EnvironmentMapExtension/{id}",
             wire,
             override_account,
-            idempotent=True,
         )
         return self._map_extension(request, await self._send(request))
 
@@ -1001,10 +1248,26 @@ class BoomiClient:
             body["notes"] = notes
         if listener_status is not None:
             body["listenerStatus"] = str(ListenerStatus(listener_status))
-        request = self._json_post(
-            "DeployedPackage", "DeployedPackage", body, override_account, idempotent=False
-        )
-        return self._model(DeployedPackage, request, await self._send(request))
+        request = self._json_post("DeployedPackage", "DeployedPackage", body, override_account)
+
+        async def find() -> DeployedPackage | None:
+            # A package is deployed to an environment at most once at a time.
+            where = QueryFilter.where("environmentId", Operator.EQUALS, environment_id).and_(
+                QueryFilter.where("packageId", Operator.EQUALS, package_id),
+                QueryFilter.where("active", Operator.EQUALS, True),
+            )
+            async for deployed in self.query_deployed_packages(
+                where, override_account=override_account
+            ):
+                if (
+                    deployed.environment_id == environment_id
+                    and deployed.package_id == package_id
+                    and deployed.active
+                ):
+                    return deployed
+            return None
+
+        return await self._create(request, self._parse_model(DeployedPackage), find)
 
     async def get_deployed_package(
         self, deployment_id: str, *, override_account: str | None = None
@@ -1182,13 +1445,7 @@ class BoomiClient:
     # ---------------------------------------------------------------- transport
 
     def _json_post(
-        self,
-        path: str,
-        template: str,
-        body: dict[str, Any],
-        override_account: str | None,
-        *,
-        idempotent: bool,
+        self, path: str, template: str, body: dict[str, Any], override_account: str | None
     ) -> _Request:
         return _Request(
             "POST",
@@ -1197,35 +1454,87 @@ class BoomiClient:
             override_account,
             content=_json_bytes(body),
             content_type=JSON,
-            idempotent=idempotent,
         )
 
-    async def _send(self, request: _Request) -> httpx.Response:
-        """One call with limiter, retries and error mapping; returns a 2xx response."""
+    async def _create(
+        self,
+        request: _Request,
+        parse: Callable[[_Request, httpx.Response], CreatedT],
+        find: Callable[[], Awaitable[CreatedT | None]],
+    ) -> CreatedT:
+        """Send a create; resend it only after ``find`` (a lookup by its natural key) finds
+        nothing.
+
+        A 5xx, a timeout or a broken connection after the request went out may mean Boomi
+        created the object and the answer was lost; resending blindly would make a second one.
+        After such a failure the back-off is waited (a slow create gets time to land), then
+        the object found is answered as the create's result, or the request is resent.
+        Failures that prove nothing was done (429, a refused connection) are retried as usual.
+        """
+        attempt = 1
+        while True:
+            try:
+                return parse(request, await self._send(request, first_attempt=attempt, create=True))
+            except _AmbiguousFailure as ambiguous:
+                await self._sleep(ambiguous.delay)
+                found = await find()
+                _log.warning(
+                    "boomi.create_looked_up",
+                    method=request.method,
+                    path=request.path,
+                    attempt=ambiguous.attempt,
+                    found=found is not None,
+                )
+                if found is not None:
+                    return found
+                if not ambiguous.resend:
+                    raise ambiguous.failure from ambiguous.__cause__
+                attempt = ambiguous.attempt + 1
+
+    def _parse_model(self, model: type[ModelT]) -> Callable[[_Request, httpx.Response], ModelT]:
+        def parse(request: _Request, response: httpx.Response) -> ModelT:
+            return self._model(model, request, response)
+
+        return parse
+
+    async def _send(
+        self, request: _Request, *, first_attempt: int = 1, create: bool = False
+    ) -> httpx.Response:
+        """One call with limiter, retries and error mapping; returns a 2xx response.
+
+        ``create``: the request makes an object, so a failure that may mean Boomi acted is
+        not retried here but raised as :class:`_AmbiguousFailure` for :meth:`_create`.
+        """
         if self._one_at_a_time is None:
-            return await self._send_attempts(request)
+            return await self._send_attempts(request, first_attempt, create)
         async with self._one_at_a_time:
             try:
-                return await self._send_attempts(request)
+                return await self._send_attempts(request, first_attempt, create)
             finally:
                 await self._sleep(self._sequential_gap)
 
-    async def _send_attempts(self, request: _Request) -> httpx.Response:
+    async def _send_attempts(
+        self, request: _Request, first_attempt: int, create: bool
+    ) -> httpx.Response:
         account = request.override_account or self.account_id
+        # Boomi counts a Partner API call against the primary account unless the primary has
+        # overrideAccountRateLimit on: the limiter must count the same way.
+        limiter_key = account if self.override_account_rate_limit else self.account_id
         url = f"{self._root}/{request.path}"
         params = {"overrideAccount": request.override_account} if request.override_account else None
         headers = {"Accept": request.accept}
         if request.content_type:
             headers["Content-Type"] = request.content_type
-        attempt = 0
+        attempt = first_attempt - 1
         while True:
             attempt += 1
-            waited = await self._limiter.acquire(account) if self._limiter else 0.0
+            waited = await self._limiter.acquire(limiter_key) if self._limiter else 0.0
             started = time.monotonic()
             response: httpx.Response | None = None
             cause: httpx.RequestError | None = None
             failure: BoomiError
-            retryable: bool
+            retryable = True
+            ambiguous = False  # Boomi may have acted on the request
             try:
                 response = await self._fetch(
                     request.method, url, params=params, headers=headers, content=request.content
@@ -1236,13 +1545,11 @@ class BoomiClient:
             except httpx.TimeoutException as exc:
                 cause = exc
                 failure = self._transport_failure(BoomiTimeoutError, request, exc)
-                retryable = request.idempotent or isinstance(
-                    exc, httpx.ConnectTimeout | httpx.PoolTimeout
-                )
+                ambiguous = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
             except httpx.RequestError as exc:
                 cause = exc
                 failure = self._transport_failure(BoomiTransportError, request, exc)
-                retryable = request.idempotent or isinstance(exc, httpx.ConnectError)
+                ambiguous = not isinstance(exc, httpx.ConnectError)
             else:
                 if response.is_success:
                     self._report(
@@ -1251,6 +1558,7 @@ class BoomiClient:
                     return response
                 failure = self._http_failure(request, response)
                 retryable = response.status_code == 429 or response.status_code >= 500
+                ambiguous = response.status_code >= 500
             will_retry = retryable and attempt <= self.max_retries
             self._report(
                 request,
@@ -1261,21 +1569,47 @@ class BoomiClient:
                 waited,
                 will_retry,
             )
+            failure.attempts = attempt
+            if create and ambiguous and retryable:
+                # Even after the last attempt: the create may have landed, so look once more
+                # (after a short wait) before reporting a failure.
+                delay = (
+                    self._retry_delay(attempt, response)
+                    if will_retry
+                    else self._retry_delay(1, None)
+                )
+                if will_retry:
+                    self._log_retry(request, account, attempt, failure, delay, look_up_first=True)
+                raise _AmbiguousFailure(
+                    failure, attempt=attempt, delay=delay, resend=will_retry
+                ) from cause
             if not will_retry:
-                failure.attempts = attempt
                 raise failure from cause
             delay = self._retry_delay(attempt, response)
-            _log.warning(
-                "boomi.retry",
-                method=request.method,
-                path=request.path,
-                account=account,
-                attempt=attempt,
-                error_code=failure.error_code,
-                status=failure.status_code,
-                delay_seconds=delay,
-            )
+            self._log_retry(request, account, attempt, failure, delay, look_up_first=False)
             await self._sleep(delay)
+
+    @staticmethod
+    def _log_retry(
+        request: _Request,
+        account: str,
+        attempt: int,
+        failure: BoomiError,
+        delay: float,
+        *,
+        look_up_first: bool,
+    ) -> None:
+        _log.warning(
+            "boomi.retry",
+            method=request.method,
+            path=request.path,
+            account=account,
+            attempt=attempt,
+            error_code=failure.error_code,
+            status=failure.status_code,
+            delay_seconds=delay,
+            look_up_first=look_up_first,
+        )
 
     async def _fetch(
         self,
@@ -1310,7 +1644,9 @@ class BoomiClient:
         )
 
     def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
-        backoff: float = self.backoff_seconds * 2 ** (attempt - 1)
+        # Jittered (0.5x to 1.5x of 1 s, 2 s, 4 s, ...) so that callers throttled together do
+        # not all come back in the same instant.
+        backoff: float = self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + self._jitter())
         if response is None:
             return backoff
         retry_after = _retry_after_seconds(response.headers.get("Retry-After"))

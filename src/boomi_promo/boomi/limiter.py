@@ -1,7 +1,9 @@
 """Request-rate limiting for the Boomi Platform API (about 10 requests per second per account).
 
 The client asks a :class:`RateLimiter` for permission before every attempt, keyed by the
-effective account (the ``overrideAccount`` when there is one, else the primary account).
+account Boomi counts the call against: the primary account (Boomi's rule for Partner API calls),
+or the ``overrideAccount`` when the primary account has ``overrideAccountRateLimit`` on
+(``BoomiSettings.override_account_rate_limit``). Past its limit Boomi answers 503.
 ``acquire`` suspends only the calling coroutine, so other calls — other accounts, or work
 that does not touch Boomi — run while it waits.
 

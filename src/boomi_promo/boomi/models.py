@@ -328,7 +328,9 @@ class ReleaseIntegrationPack(BoomiModel):
     installation_type: str | None = None
     release_schedule: str | None = None
     release_on_date: str | None = None
-    request_id: str
+    request_id: str | None = None
+    """``None`` only when the client recognised a release whose answer was lost by its effect
+    (the pack runs the versions): it has finished and has no request id to poll."""
     release_status_url: str | None = None
     components: Annotated[
         list[ReleasePackagedComponent], _unwrapped("ReleasePackagedComponent")

@@ -5,12 +5,14 @@ Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
 
 * ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/{id}``) — injected
   faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "reset"?,
-  "loseAnswer"?, "retryAfter"?, "count"?, "skip"?}`` (see :class:`~.control.Fault`);
+  "loseAnswer"?, "retryAfter"?, "count"?, "skip"?}`` (see :class:`~.control.Fault`;
+  ``loseAnswer`` with a ``status`` runs the request and answers that status instead);
 * ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time);
 * ``GET|POST|DELETE /__emulator__/release-faults`` (``DELETE …/release-faults/{id}``) — make
   releases of matching packs end in ERROR: ``{"pack": regex on pack id or name, "message"?,
   "count"?}``;
-* ``GET|POST /__emulator__/settings`` — read or change delays, throttle rate, branch limit;
+* ``GET|POST /__emulator__/settings`` — read or change delays, throttle rate (503 past it,
+  counted per primary account unless ``override_account_rate_limit``), branch limit;
 * ``GET /__emulator__/state`` — the state document; ``POST /__emulator__/state/save`` writes it
   to the state file the app was started with.
 """
@@ -40,7 +42,7 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from boomi_promo.emulator.component_xml import NSMAP, XSI, bns, parse_component_document
-from boomi_promo.emulator.control import LoggedRequest
+from boomi_promo.emulator.control import FaultEffect, LoggedRequest
 from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.ids import is_branch_id
 from boomi_promo.emulator.queries import parse_query_filter, parse_query_token
@@ -534,6 +536,14 @@ async def unknown_path(call: Call) -> Response:
     raise not_found(f"Unknown object or operation: {call.request.url.path}")
 
 
+async def not_an_api_path(request: Request) -> Response:
+    """A path under an API prefix but without an account and object (cut short by ``..``, or
+    the prefix alone): Boomi's 404, never a redirect."""
+    return error_response(
+        404, f"Unknown path: {request.url.path}", xml=wants_xml(request, default=False)
+    )
+
+
 def _api_routes() -> list[Route]:
     """Each operation under both API prefixes; anything else answers Boomi's 404 error."""
     writes_component = boomi(write_component, component=True)
@@ -592,6 +602,11 @@ def _api_routes() -> list[Route]:
                 methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
             )
         )
+    for prefix in ("/partner/api/rest/v1", "/api/rest/v1"):
+        for path in (prefix, prefix + "/", prefix + "/{account}"):
+            routes.append(
+                Route(path, not_an_api_path, methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+            )
     return routes
 
 
@@ -746,6 +761,8 @@ class EmulatorApp:
         self.emulator_state = state
         self.state_file = state_file
         self._api = Starlette(routes=_api_routes(), lifespan=self._lifespan)
+        # Boomi answers an unknown path with its 404 error, never a redirect.
+        self._api.router.redirect_slashes = False
         self._control = Starlette(routes=_control_routes())
 
     @asynccontextmanager
@@ -809,23 +826,22 @@ class EmulatorApp:
                 status = await self._hang(scope, receive, recording_send, state.settings, xml=xml)
             elif effect.reset:
                 await _break_connection(send)
-            elif effect.status is not None:
-                response = error_response(
-                    effect.status,
-                    f"Injected fault: HTTP {effect.status}.",
-                    xml=xml,
-                    headers=_fault_headers(effect.status, effect.retry_after),
-                )
-                await response(scope, receive, recording_send)
             elif effect.lose_answer:
                 status = await self._run_unanswered(scope, receive)
-                await _break_connection(send)
-            elif not state.throttle.allow(_effective_account(scope)):
+                if effect.status is None:
+                    await _break_connection(send)
+                else:
+                    # The write landed, yet the caller hears an error (a gateway gave up).
+                    await self._fault_answer(effect, xml=xml)(scope, receive, send)
+            elif effect.status is not None:
+                await self._fault_answer(effect, xml=xml)(scope, receive, recording_send)
+            elif not state.throttle.allow(_rate_limit_account(scope, state.settings)):
+                # Boomi's answer past its limit: 503 with its error body, no Retry-After.
                 response = error_response(
-                    429,
-                    "Rate limit exceeded: too many requests per second for this account.",
+                    503,
+                    "The server is too busy or the account exceeded its API rate limit; "
+                    "try again later.",
                     xml=xml,
-                    headers={"Retry-After": "1"},
                 )
                 await response(scope, receive, recording_send)
             else:
@@ -834,6 +850,16 @@ class EmulatorApp:
                 await self._api(scope, receive, recording_send)
         finally:
             log_request()
+
+    @staticmethod
+    def _fault_answer(effect: FaultEffect, *, xml: bool) -> Response:
+        status = effect.status or 500
+        return error_response(
+            status,
+            f"Injected fault: HTTP {status}.",
+            xml=xml,
+            headers=_fault_headers(status, effect.retry_after),
+        )
 
     async def _run_unanswered(self, scope: Scope, receive: Receive) -> int:
         """Run the request and keep its answer to ourselves; the status it would have had."""
@@ -891,6 +917,15 @@ def _effective_account(scope: Scope) -> str:
     account = match.group("account") if match else ""
     override = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("overrideAccount")
     return override[0] if override else account
+
+
+def _rate_limit_account(scope: Scope, settings: EmulatorSettings) -> str:
+    """The account a call counts against: the override account only when the primary has
+    ``overrideAccountRateLimit`` on, else the (primary) account in the path."""
+    if settings.override_account_rate_limit:
+        return _effective_account(scope)
+    match = _API_PATH.match(scope["path"])
+    return match.group("account") if match else ""
 
 
 def create_app(state: EmulatorState, *, state_file: Path | None = None) -> EmulatorApp:

@@ -26,7 +26,8 @@ class Fault:
     path: str
     method: str | None = None
     status: int | None = None
-    """Answer with this status instead of running the request."""
+    """Answer with this status instead of running the request (with ``lose_answer``: after
+    running it)."""
     latency: float = 0.0
     """Seconds to wait before answering."""
     timeout: bool = False
@@ -34,8 +35,8 @@ class Fault:
     reset: bool = False
     """Close the connection without an answer; the request is not run."""
     lose_answer: bool = False
-    """Run the request, then close the connection without its answer (the write lands; the
-    caller never hears of it)."""
+    """Run the request, then close the connection without its answer, or answer ``status``
+    when one is given (the write lands; the caller never hears of it)."""
     retry_after: int | None = 1
     """The ``Retry-After`` seconds of an injected 429; ``None`` sends none."""
     count: int | None = None
@@ -228,7 +229,8 @@ class RequestLog:
 
 
 class TokenBucket:
-    """Per-key token buckets refilled at ``rate()`` per second, holding one second's worth."""
+    """Per-key token buckets refilled at ``rate()`` per second, holding one second's worth
+    (and at least one request's)."""
 
     def __init__(self, rate: Callable[[], float | None], clock: Callable[[], float]) -> None:
         self._rate = rate
@@ -242,8 +244,9 @@ class TokenBucket:
             return True
         now = self._clock()
         with self._lock:
-            tokens, stamp = self._buckets.get(key, (rate, now))
-            tokens = min(rate, tokens + (now - stamp) * rate)
+            capacity = max(rate, 1.0)
+            tokens, stamp = self._buckets.get(key, (capacity, now))
+            tokens = min(capacity, tokens + (now - stamp) * rate)
             allowed = tokens >= 1.0
             self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
             return allowed

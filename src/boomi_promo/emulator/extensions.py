@@ -24,6 +24,7 @@ import copy
 from typing import Any
 
 from boomi_promo.emulator.errors import bad_request
+from boomi_promo.emulator.ids import parse_number
 from boomi_promo.emulator.records import (
     CrossReferenceExtension,
     CustomProperty,
@@ -119,8 +120,8 @@ def _integer(row: Row, key: str, where: str) -> int:
     value = row.get(key)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    if isinstance(value, str) and (number := parse_number(value.strip())) is not None:
+        return number
     raise bad_request(f"{where}: {key} must be an integer.")
 
 
@@ -400,13 +401,13 @@ def _table_rows(table: CrossReferenceExtension, item: Row, where: str) -> list[l
         for key in entry:
             if key == "@type":
                 continue
-            number = key[3:] if key.startswith("ref") else ""
-            if not number.isdigit() or not 1 <= int(number) <= table.column_count:
+            column = parse_number(key[3:]) if key.startswith("ref") else None
+            if column is None or not 1 <= column <= table.column_count:
                 raise bad_request(
                     f"{where}: {key!r} is not a column of this table (ref1 to "
                     f"ref{table.column_count})."
                 )
-            values[int(number) - 1] = _text(entry, key, where)
+            values[column - 1] = _text(entry, key, where)
         rows.append(values)
     return rows
 

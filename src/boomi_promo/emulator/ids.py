@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import random
+import re
 import uuid
 from collections.abc import Callable
 
@@ -40,3 +41,15 @@ def seeded_uuids(seed: int) -> Callable[[], str]:
 
 def is_branch_id(value: str) -> bool:
     return value.startswith(BRANCH_ID_PREFIX)
+
+
+_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def parse_number(text: str) -> int | None:
+    """A version or revision number written in ASCII digits, else ``None``.
+
+    Not ``str.isdigit``: it also accepts digits such as ``²`` that ``int`` refuses, and ``int``
+    refuses numbers of thousands of digits; either would turn a client's typo into a crash.
+    """
+    return int(text) if _NUMBER.fullmatch(text) else None

@@ -126,7 +126,12 @@ class EmulatorSettings:
     branch_limit: int = 20
     """Branches per account, ``main`` included."""
     requests_per_second: float | None = 10.0
-    """Token-bucket rate per effective account; ``None`` or 0 turns throttling off."""
+    """Token-bucket rate per rate-limit account (503 past it, as Boomi); ``None`` or 0 turns
+    throttling off."""
+    override_account_rate_limit: bool = False
+    """Boomi's ``overrideAccountRateLimit`` account property: on, a Partner API call counts
+    against its override account; off (Boomi's default), against the primary account in the
+    path."""
     page_size: int = 100
     hang_seconds: float = 300.0
     """How long a ``timeout`` fault holds a request before giving up with 504."""
@@ -708,8 +713,8 @@ class EmulatorState:
             raise not_found(f"Component {component_id} was not found.")
         if suffix is None:
             branch = self.main_branch(account_id)
-        elif suffix.isdigit():
-            revision = record.revisions.get(int(suffix))
+        elif (number := ids.parse_number(suffix)) is not None:
+            revision = record.revisions.get(number)
             if revision is None or not self._reachable(revision):
                 raise not_found(f"Component {component_id} has no version {suffix}.")
             branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(
@@ -990,7 +995,8 @@ class EmulatorState:
     def _children_rows(self, account_id: str, parent_id: str, version: str) -> list[Row]:
         """What one revision of a component references (nothing for an unknown revision)."""
         record = self._record(account_id, parent_id)
-        revision = record.revisions.get(int(version)) if record and version.isdigit() else None
+        number = ids.parse_number(version)
+        revision = record.revisions.get(number) if record and number is not None else None
         if revision is None or not self._reachable(revision):
             return []
         branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(account_id)

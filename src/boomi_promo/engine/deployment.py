@@ -988,7 +988,7 @@ async def _release(
     current = await ctx.boomi.add_to_integration_pack(pack.pack_id, list(shipment.versions))
     components = release_components(current, shipment.versions)
     started = await ctx.boomi.release_integration_pack(pack.pack_id, components)
-    request_id = started.request_id
+    request_id = started.request_id or ""  # empty: recognised by its effect, see below
     async with ctx.unit_of_work() as uow:
         await uow.audit.append(
             actor_email=_actor(ctx),
@@ -1009,7 +1009,7 @@ async def _release(
             },
         )
         await uow.commit()
-    status = await _settle_release(ctx, promotion_id, request_id)
+    status = await _settle_release(ctx, promotion_id, started.request_id)
     if status.release_status == ReleaseStatus.ERROR:
         why = f": {status.message}" if status.message else ""
         raise _release_failed(
@@ -1023,9 +1023,11 @@ async def _release(
 
 
 async def _settle_release(
-    ctx: ActionContext, promotion_id: str, request_id: str
+    ctx: ActionContext, promotion_id: str, request_id: str | None
 ) -> ReleaseIntegrationPackStatus:
     """The release status after at most :data:`RELEASE_STATUS_POLLS` reads."""
+    if request_id is None:
+        return recognised_release()
     for attempt in range(RELEASE_STATUS_POLLS):
         if attempt:
             await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
@@ -1036,6 +1038,12 @@ async def _settle_release(
                 await uow.commit()
             break
     return status
+
+
+def recognised_release() -> ReleaseIntegrationPackStatus:
+    """The status of a release whose answer was lost: the client recognised it by the pack
+    running its versions, so it succeeded, and there is no request id to poll."""
+    return ReleaseIntegrationPackStatus(request_id="", release_status=ReleaseStatus.SUCCESS)
 
 
 async def record_release_settled(

@@ -58,6 +58,7 @@ from boomi_promo.engine.deployment import (
     RELEASE_STATUS_POLLS,
     ReleaseType,
     promoted_components,
+    recognised_release,
     record_release_settled,
 )
 from boomi_promo.engine.errors import BranchLimitReached
@@ -616,7 +617,7 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
     started = await ctx.boomi.release_integration_pack(
         plan.pack_id, rollback_release_components(pack, previous)
     )
-    request_id = started.request_id
+    request_id = started.request_id or ""  # empty: recognised by its effect
     async with ctx.unit_of_work() as uow:
         await uow.audit.append(
             actor_email=ctx.principal.email,
@@ -638,17 +639,20 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
             },
         )
         await uow.commit()
-    for attempt in range(RELEASE_STATUS_POLLS):
-        if attempt:
-            await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
-        status = await ctx.boomi.get_release_status(request_id)
-        if status.finished:
-            async with ctx.unit_of_work() as uow:
-                await record_release_settled(
-                    uow, plan.previous.promotion_id, status, actor=ctx.principal.email
-                )
-                await uow.commit()
-            break
+    # A release recognised by its effect (its answer was lost) has finished: nothing to poll.
+    status = recognised_release()
+    if started.request_id is not None:
+        for attempt in range(RELEASE_STATUS_POLLS):
+            if attempt:
+                await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
+            status = await ctx.boomi.get_release_status(request_id)
+            if status.finished:
+                async with ctx.unit_of_work() as uow:
+                    await record_release_settled(
+                        uow, plan.previous.promotion_id, status, actor=ctx.principal.email
+                    )
+                    await uow.commit()
+                break
     if status.release_status == ReleaseStatus.ERROR:
         why = f": {status.message}" if status.message else ""
         raise _upstream(

@@ -49,7 +49,7 @@ async def test_boomi_401_is_auth_failed_after_exactly_one_call(demo_service: Dem
     assert calls_to(demo_service, "/PackagedComponent/query") == [401]
 
 
-async def test_persistent_503_is_boomi_unavailable_after_three_retries(
+async def test_persistent_503_is_boomi_unavailable_after_five_retries(
     demo_service: DemoService,
 ) -> None:
     demo_service.emulator.state.faults.add(QUERY_PATH, status=503)
@@ -61,7 +61,7 @@ async def test_persistent_503_is_boomi_unavailable_after_three_retries(
     assert response.status_code == 503
     assert response.json()["errorCode"] == "BOOMI_UNAVAILABLE"
     assert "Traceback" not in response.text
-    assert calls_to(demo_service, "/PackagedComponent/query") == [503, 503, 503, 503]
+    assert calls_to(demo_service, "/PackagedComponent/query") == [503] * 6
 
 
 async def test_persistent_429_is_api_rate_limit(demo_service: DemoService) -> None:
@@ -76,8 +76,8 @@ async def test_persistent_429_is_api_rate_limit(demo_service: DemoService) -> No
 
 
 async def test_the_emulators_own_throttle_is_absorbed(demo_service: DemoService) -> None:
-    """The emulator's token bucket answers 429 past its rate; the client's limiter and retries
-    keep the user from ever seeing it."""
+    """The emulator's token bucket answers 503 past its rate, as Boomi does; the client's
+    limiter and retries keep the user from ever seeing it."""
     demo_service.emulator.state.settings.requests_per_second = 5
 
     response = await demo_service.call(
@@ -87,4 +87,4 @@ async def test_the_emulators_own_throttle_is_absorbed(demo_service: DemoService)
     assert response.status_code == 200
     assert len(response.json()["packages"]) > 120
     statuses = [entry.status for entry in demo_service.emulator.state.request_log.entries()]
-    assert 429 in statuses, "the scenario needs the emulator to have throttled"
+    assert 503 in statuses, "the scenario needs the emulator to have throttled"

@@ -60,6 +60,7 @@ async def test_pack_release_and_deployment_journey(emulator: EmulatorHandle) -> 
         release = await boomi.release_integration_pack(pack.id, [(root, "1.0")])
         assert release.id == pack.id
         assert [(c.component_id, c.version) for c in release.components] == [(root, "1.0")]
+        assert release.request_id is not None
         status = await boomi.get_release_status(release.request_id)
         assert status.release_status == ReleaseStatus.IN_PROGRESS
         assert status.response_status_code == 202
@@ -125,11 +126,13 @@ async def test_scheduled_and_failed_releases_through_the_client(emulator: Emulat
             release_on_date=tomorrow,
         )
         assert scheduled.release_on_date == tomorrow.isoformat()
+        assert scheduled.request_id is not None
         waiting = await boomi.get_release_status(scheduled.request_id)
         assert waiting.release_status == ReleaseStatus.SCHEDULED and not waiting.finished
 
         emulator.state.release_faults.add(pack.id, message="Disk full")
         failing = await boomi.release_integration_pack(pack.id, [(process, "3.0")])
+        assert failing.request_id is not None
         failed = await boomi.get_release_status(failing.request_id)
         assert (failed.release_status, failed.message) == (ReleaseStatus.ERROR, "Disk full")
         assert failed.finished

@@ -7,32 +7,57 @@ import time
 import httpx
 import pytest
 
+from boomi_promo.xmlsafe import parse_xml
 from tests.support.servers import EmulatorHandle
 
+QUERY: dict[str, object] = {"QueryFilter": {}}
 
-def test_bursts_past_the_rate_get_429_per_account(emulator: EmulatorHandle) -> None:
+
+def burst(client: httpx.Client, count: int, **params: str) -> list[httpx.Response]:
+    return [client.post("/Branch/query", json=QUERY, params=params) for _ in range(count)]
+
+
+def test_past_the_rate_boomi_answers_503_counted_against_the_primary_account(
+    emulator: EmulatorHandle,
+) -> None:
     emulator.state.settings.requests_per_second = 10
-    team_a = emulator.seed.dev_accounts[0].account_id
+    team_a, team_b = (a.account_id for a in emulator.seed.dev_accounts[:2])
     with emulator.client() as client:
-        statuses = [client.post("/Branch/query", json={"QueryFilter": {}}) for _ in range(20)]
-        assert all(r.status_code == 200 for r in statuses[:10]), "a full bucket allows a burst"
-        limited = [r for r in statuses if r.status_code == 429]
-        assert limited, "twenty requests in well under a second exceed 10 per second"
-        assert limited[0].headers["Retry-After"] == "1"
-        assert limited[0].json()["@type"] == "Error"
-        other_account = client.post(
-            "/Branch/query", json={"QueryFilter": {}}, params={"overrideAccount": team_a}
+        answers = burst(client, 6, overrideAccount=team_a) + burst(
+            client, 6, overrideAccount=team_b
         )
-        assert other_account.status_code == 200, "each effective account has its own bucket"
+        assert all(r.status_code == 200 for r in answers[:10]), "a full bucket allows a burst"
+        limited = [r for r in answers if r.status_code != 200]
+        assert limited, "twelve calls on behalf of two dev accounts share the primary's budget"
+        assert {r.status_code for r in limited} == {503}, "Boomi's answer past its limit is 503"
+        assert "Retry-After" not in limited[0].headers
+        assert limited[0].json()["@type"] == "Error"
+        assert limited[0].json()["message"]
+        xml = client.post("/Branch/query", json=QUERY, headers={"Accept": "application/xml"})
+        assert xml.status_code == 503
+        assert parse_xml(xml.content).findtext("message")
         time.sleep(0.3)
-        assert client.post("/Branch/query", json={"QueryFilter": {}}).status_code == 200
+        assert client.post("/Branch/query", json=QUERY).status_code == 200
 
     emulator.state.settings.requests_per_second = None
     with emulator.client() as client:
-        assert all(
-            client.post("/Branch/query", json={"QueryFilter": {}}).status_code == 200
-            for _ in range(30)
-        )
+        assert all(r.status_code == 200 for r in burst(client, 30, overrideAccount=team_a))
+
+
+def test_with_override_account_rate_limit_each_override_account_has_its_own_budget(
+    emulator: EmulatorHandle,
+) -> None:
+    emulator.state.settings.requests_per_second = 10
+    emulator.state.settings.override_account_rate_limit = True
+    team_a = emulator.seed.dev_accounts[0].account_id
+    with emulator.client() as client:
+        answers = burst(client, 20, overrideAccount=team_a)
+        assert all(r.status_code == 200 for r in answers[:10])
+        assert 503 in {r.status_code for r in answers[10:]}, "team A used up its own budget"
+        assert "Retry-After" not in next(r for r in answers if r.status_code == 503).headers
+        # The primary's own calls (no overrideAccount) count against the primary: its budget
+        # is untouched by team A's burst.
+        assert all(r.status_code == 200 for r in burst(client, 5))
 
 
 def test_http_injected_503_applies_to_the_next_matching_requests(emulator: EmulatorHandle) -> None:
@@ -105,3 +130,21 @@ def test_settings_can_be_changed_over_http(emulator: EmulatorHandle) -> None:
     with emulator.client() as client:
         assert client.post("/Branch", json={"name": "slow"}).json()["ready"] is False
     assert httpx.post(control, json={"no_such_setting": 1}).status_code == 400
+
+
+def test_a_lost_answer_fault_runs_the_write_then_drops_or_fails_the_answer(
+    emulator: EmulatorHandle,
+) -> None:
+    control = f"{emulator.base_url}/__emulator__/faults"
+    primary = emulator.seed.primary_account_id
+    with emulator.client() as client:
+        lost = {"path": "/Branch$", "method": "POST", "loseAnswer": True, "count": 1}
+        httpx.post(control, json=lost)
+        with pytest.raises(httpx.RemoteProtocolError):
+            client.post("/Branch", json={"name": "dropped"})
+        httpx.post(control, json={**lost, "status": 503})
+        failed = client.post("/Branch", json={"name": "failed"})
+        assert failed.status_code == 503
+        assert failed.json()["@type"] == "Error"
+    assert emulator.state.branch_named(primary, "dropped") is not None, "the write landed"
+    assert emulator.state.branch_named(primary, "failed") is not None, "the write landed"

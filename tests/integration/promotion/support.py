@@ -122,3 +122,63 @@ def folder_of(service: DemoService, component_id: str, branch_id: str) -> str:
     response.raise_for_status()
     path: str = response.json()["fullPath"]
     return path
+
+
+def duplicated_objects(service: DemoService) -> dict[str, list[tuple[object, ...]]]:
+    """Objects the primary account holds twice, by natural key, kind by kind.
+
+    What a create resent after Boomi already carried it out leaves behind: two live folders
+    of one name under one parent, two components of one name, type and folder, two packages
+    of one component version from one branch, two open merge requests between two branches,
+    two packs of one name, two releases of the same versions, two deployments of a package.
+    """
+    state = service.emulator.state
+    primary = service.seed.primary_account_id
+    with state.lock:
+        keys: dict[str, list[tuple[object, ...]]] = {
+            "folders": [
+                (f.parent_id, f.name.casefold())
+                for f in state.folders.values()
+                if f.account_id == primary and not f.deleted
+            ],
+            "components": [
+                (first.name, first.type, first.folder_id)
+                for record in state.components.values()
+                if record.account_id == primary
+                for first in [record.revisions[min(record.revisions)]]
+            ],
+            "branches": [
+                (b.name,)
+                for b in state.branches.values()
+                if b.account_id == primary and not b.deleted
+            ],
+            "packages": [
+                (p.component_id, p.component_version, p.branch_name)
+                for p in state.packages.values()
+                if p.account_id == primary and not p.deleted
+            ],
+            "merge requests": [
+                (m.source_branch_id, m.destination_branch_id)
+                for m in state.merge_requests.values()
+                if m.account_id == primary
+            ],
+            "packs": [
+                (p.name.casefold(),)
+                for p in state.integration_packs.values()
+                if p.account_id == primary and not p.deleted
+            ],
+            "releases": [
+                (r.pack_id, tuple((c.component_id, c.package_version) for c in r.components))
+                for r in state.releases.values()
+                if r.account_id == primary
+            ],
+            "deployments": [
+                (d.environment_id, d.package_id)
+                for d in state.deployments.values()
+                if d.account_id == primary and not d.deleted
+            ],
+        }
+    return {
+        kind: sorted({key for key in found if found.count(key) > 1}, key=repr)
+        for kind, found in keys.items()
+    }

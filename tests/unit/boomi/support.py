@@ -89,6 +89,9 @@ def make_client(
     limiter: RateLimiter | None = None,
     **options: Any,
 ) -> BoomiClient:
+    # The middle of the jitter range: waits are exactly 1 s, 2 s, 4 s, ... unless a test
+    # passes its own jitter.
+    options.setdefault("jitter", lambda: 0.5)
     return BoomiClient(
         base_url="https://boomi.test/",
         account_id=PRIMARY,

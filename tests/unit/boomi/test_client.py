@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import random
 
 import httpx
 import pytest
@@ -37,6 +38,7 @@ from tests.unit.boomi.support import (
     PROCESS_XML,
     ROOT,
     USERNAME,
+    Answer,
     FakeClock,
     FakeSleep,
     RecordingLimiter,
@@ -77,12 +79,21 @@ async def test_every_call_uses_basic_auth_with_the_boomi_token_prefix() -> None:
     assert branch.ready is True
 
 
-async def test_override_account_goes_in_the_query_and_keys_the_limiter() -> None:
+@pytest.mark.parametrize(
+    ("override_account_rate_limit", "keys"),
+    [(False, [PRIMARY, PRIMARY]), (True, [DEV, PRIMARY])],
+    ids=["counted-against-the-primary", "counted-against-the-override-account"],
+)
+async def test_override_account_goes_in_the_query_and_the_limiter_counts_as_boomi_does(
+    override_account_rate_limit: bool, keys: list[str]
+) -> None:
     boomi = ScriptedBoomi(
         json_response(200, {"@type": "ComponentMetadata", "componentId": COMPONENT_ID})
     )
     limiter = RecordingLimiter()
-    async with make_client(boomi, limiter=limiter) as client:
+    async with make_client(
+        boomi, limiter=limiter, override_account_rate_limit=override_account_rate_limit
+    ) as client:
         await client.get_component_metadata(COMPONENT_ID, override_account=DEV)
         await client.get_component_metadata(COMPONENT_ID)
 
@@ -90,7 +101,9 @@ async def test_override_account_goes_in_the_query_and_keys_the_limiter() -> None
     assert first.url.path == f"/partner/api/rest/v1/{PRIMARY}/ComponentMetadata/{COMPONENT_ID}"
     assert first.url.params["overrideAccount"] == DEV
     assert "overrideAccount" not in second.url.params
-    assert limiter.keys == [DEV, PRIMARY]
+    # Boomi counts a Partner API call against the primary account unless the primary has
+    # overrideAccountRateLimit on: the limiter keeps the same books.
+    assert limiter.keys == keys
 
 
 async def test_tilde_syntax_selects_revisions_and_branches() -> None:
@@ -374,21 +387,53 @@ async def test_retry_after_header_replaces_the_backoff() -> None:
     assert sleep.waits == [7.0]
 
 
-async def test_503_on_every_attempt_gives_unavailable_after_four_attempts_with_backoff() -> None:
+async def test_503_on_every_attempt_gives_unavailable_after_five_retries_with_backoff() -> None:
     boomi = ScriptedBoomi(boomi_error(503, "Service Unavailable"))
     sleep = FakeSleep()
     async with make_client(boomi, sleep=sleep) as client:
         with pytest.raises(BoomiUnavailableError) as caught:
             await client.get_branch(BRANCH_ID)
 
-    assert len(boomi.requests) == 4
-    assert sleep.waits == [1.0, 2.0, 4.0]
+    assert len(boomi.requests) == 6  # as Boomi's connectors: a 503 is retried five times
+    assert sleep.waits == [1.0, 2.0, 4.0, 8.0, 16.0]
     error = caught.value
-    assert error.attempts == 4
+    assert error.attempts == 6
     assert error.status_code == 503
     assert (error.error_code, error.http_status) == ("BOOMI_UNAVAILABLE", 503)
     assert error.path == f"/Branch/{BRANCH_ID}"
     assert "Service Unavailable" in error.message
+
+
+async def test_503_retries_back_off_exponentially_with_jitter() -> None:
+    # Boomi's rate-limit answer: no Retry-After, so the client's own back-off paces retries.
+    boomi = ScriptedBoomi(
+        *[boomi_error(503, "The server is too busy")] * 5,
+        json_response(200, branch_json(ready=True, stage="NORMAL")),
+    )
+    sleep = FakeSleep()
+    draws = iter([0.0, 0.99, 0.25, 0.75, 0.5])
+    async with make_client(boomi, sleep=sleep, jitter=lambda: next(draws)) as client:
+        branch = await client.get_branch(BRANCH_ID)
+
+    assert branch.ready
+    assert len(boomi.requests) == 6
+    # Each wait lies between half and one and a half times 1 s, 2 s, 4 s, 8 s, 16 s.
+    assert sleep.waits == pytest.approx([0.5, 2.98, 3.0, 10.0, 16.0])
+
+
+async def test_callers_throttled_together_do_not_retry_in_the_same_instant() -> None:
+    async def first_wait() -> float:
+        sleep = FakeSleep()
+        boomi = ScriptedBoomi(
+            boomi_error(503, "busy"), json_response(200, branch_json(ready=True, stage="NORMAL"))
+        )
+        async with make_client(boomi, sleep=sleep, jitter=random.random) as client:
+            await client.get_branch(BRANCH_ID)
+        return sleep.waits[0]
+
+    waits = [await first_wait() for _ in range(20)]
+    assert all(0.5 <= wait < 1.5 for wait in waits)
+    assert len(set(waits)) > 1
 
 
 async def test_429_on_every_attempt_gives_rate_limited() -> None:
@@ -448,27 +493,135 @@ async def test_timeouts_are_retried_then_raised_as_timeout_error() -> None:
         with pytest.raises(BoomiTimeoutError) as caught:
             await client.get_folder(FOLDER_ID)
 
-    assert len(boomi.requests) == 4
-    assert sleep.waits == [1.0, 2.0, 4.0]
+    assert len(boomi.requests) == 6
+    assert sleep.waits == [1.0, 2.0, 4.0, 8.0, 16.0]
     assert isinstance(caught.value, BoomiTransportError)
     assert (caught.value.error_code, caught.value.http_status) == ("BOOMI_UNAVAILABLE", 504)
     assert caught.value.status_code is None
 
 
-async def test_a_create_is_not_resent_after_a_read_timeout_but_is_after_a_refused_connection() -> (
-    None
-):
-    timed_out = ScriptedBoomi(httpx.ReadTimeout)
-    async with make_client(timed_out) as client:
-        with pytest.raises(BoomiTimeoutError):
-            await client.create_component(PROCESS_XML, branch_id=BRANCH_ID)
-    assert len(timed_out.requests) == 1  # it may have been created: never create it twice
+def metadata_result(*rows: dict[str, object]) -> dict[str, object]:
+    return {"@type": "QueryResult", "numberOfResults": len(rows), "result": list(rows)}
 
-    refused = ScriptedBoomi(httpx.ConnectError, xml_response(200, PROCESS_XML))
-    async with make_client(refused) as client:
-        created = await client.create_component(PROCESS_XML, branch_id=BRANCH_ID)
-    assert len(refused.requests) == 2
+
+WRITTEN_ON_BRANCH = {
+    "@type": "ComponentMetadata",
+    "componentId": COMPONENT_ID,
+    "version": 1,
+    "name": "Orders - Sync to ERP",
+    "type": "process",
+    "folderId": FOLDER_ID,
+    "branchId": BRANCH_ID,
+    "branchName": "promo-42",
+    "currentVersion": True,
+    "deleted": False,
+}
+
+
+def calls(boomi: ScriptedBoomi) -> list[str]:
+    return [
+        f"{r.method} {r.url.path.removeprefix(f'/partner/api/rest/v1/{PRIMARY}/')}"
+        for r in boomi.requests
+    ]
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [httpx.ReadTimeout, httpx.RemoteProtocolError, boomi_error(503, "busy"), boomi_error(504, "")],
+    ids=["read-timeout", "connection-dropped", "503", "504"],
+)
+async def test_a_create_whose_answer_was_lost_is_found_by_its_natural_key_not_made_twice(
+    lost: Answer,
+) -> None:
+    boomi = ScriptedBoomi(
+        lost,
+        json_response(200, metadata_result(WRITTEN_ON_BRANCH)),
+        xml_response(200, PROCESS_XML),
+    )
+    sleep = FakeSleep()
+    async with make_client(boomi, sleep=sleep) as client:
+        created = await client.create_component(
+            PROCESS_XML, branch_id=BRANCH_ID, folder_id=FOLDER_ID
+        )
+
     assert created.component_id == COMPONENT_ID
+    assert calls(boomi) == [
+        "POST Component",
+        "POST ComponentMetadata/query",
+        f"GET Component/{COMPONENT_ID}~{BRANCH_ID}",
+    ]
+    # Name and folder on the branch: what identifies a component before Boomi names it.
+    conditions = boomi.body_json(1)["QueryFilter"]["expression"]["nestedExpression"]
+    assert {(c["property"], c["argument"][0]) for c in conditions} == {
+        ("name", "Orders - Sync to ERP"),
+        ("currentVersion", "true"),
+        ("deleted", "false"),
+        ("folderId", FOLDER_ID),
+        ("branchId", BRANCH_ID),
+    }
+    assert sleep.waits == [1.0], "the back-off is waited before looking"
+
+
+async def test_a_create_that_did_not_happen_is_sent_again_after_the_lookup() -> None:
+    elsewhere = {**WRITTEN_ON_BRANCH, "folderId": "RjoxMTE"}  # same name, another folder
+    boomi = ScriptedBoomi(
+        boomi_error(502, "Bad Gateway"),
+        json_response(200, metadata_result(elsewhere)),
+        xml_response(200, PROCESS_XML),
+    )
+    async with make_client(boomi) as client:
+        created = await client.create_component(
+            PROCESS_XML, branch_id=BRANCH_ID, folder_id=FOLDER_ID
+        )
+
+    assert created.component_id == COMPONENT_ID
+    assert calls(boomi) == ["POST Component", "POST ComponentMetadata/query", "POST Component"]
+
+
+async def test_a_create_is_resent_at_once_when_boomi_cannot_have_acted() -> None:
+    # A refused connection never reached Boomi; a 429 was refused before any work.
+    boomi = ScriptedBoomi(
+        httpx.ConnectError, boomi_error(429, "slow down"), xml_response(200, PROCESS_XML)
+    )
+    async with make_client(boomi) as client:
+        created = await client.create_component(PROCESS_XML, branch_id=BRANCH_ID)
+
+    assert created.component_id == COMPONENT_ID
+    assert calls(boomi) == ["POST Component"] * 3
+
+
+async def test_a_create_failing_every_time_is_looked_up_before_each_resend_and_at_the_end() -> None:
+    boomi = ScriptedBoomi(*[boomi_error(503, "busy"), json_response(200, metadata_result())] * 3)
+    sleep = FakeSleep()
+    async with make_client(boomi, max_retries=2, sleep=sleep) as client:
+        with pytest.raises(BoomiUnavailableError) as caught:
+            await client.create_component(PROCESS_XML, branch_id=BRANCH_ID)
+
+    assert calls(boomi) == [
+        "POST Component",
+        "POST ComponentMetadata/query",
+        "POST Component",
+        "POST ComponentMetadata/query",
+        "POST Component",
+        "POST ComponentMetadata/query",  # the last attempt may have landed too
+    ]
+    assert caught.value.attempts == 3
+    assert caught.value.status_code == 503
+    assert sleep.waits == [1.0, 2.0, 1.0], "a short wait before the last look"
+
+
+async def test_a_create_whose_last_attempt_landed_is_found_instead_of_failing() -> None:
+    boomi = ScriptedBoomi(
+        boomi_error(503, "busy"),
+        json_response(200, metadata_result(WRITTEN_ON_BRANCH)),
+        xml_response(200, PROCESS_XML),
+    )
+    async with make_client(boomi, max_retries=0) as client:
+        created = await client.create_component(
+            PROCESS_XML, branch_id=BRANCH_ID, folder_id=FOLDER_ID
+        )
+    assert created.component_id == COMPONENT_ID
+    assert calls(boomi)[0] == "POST Component"
 
 
 async def test_connection_failures_become_transport_errors() -> None:

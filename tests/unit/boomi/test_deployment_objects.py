@@ -9,7 +9,6 @@ import pytest
 
 from boomi_promo.boomi import (
     BoomiBadRequestError,
-    BoomiTimeoutError,
     DeployedPackage,
     InstallationType,
     IntegrationPack,
@@ -73,12 +72,40 @@ async def test_create_pack_sends_name_capital_description_and_installation_type(
         await make_client(boomi).create_publisher_integration_pack("x", installation_type="BOTH")
 
 
-async def test_a_pack_create_is_not_resent_after_a_read_timeout() -> None:
-    boomi = ScriptedBoomi(httpx.ReadTimeout, json_response(200, pack_json()))
+def query_result(*rows: dict[str, object]) -> dict[str, object]:
+    return {"@type": "QueryResult", "numberOfResults": len(rows), "result": list(rows)}
+
+
+async def test_a_pack_create_that_timed_out_is_found_by_name_not_made_twice() -> None:
+    boomi = ScriptedBoomi(httpx.ReadTimeout, json_response(200, query_result(pack_json())))
     async with make_client(boomi, sleep=FakeSleep()) as client:
-        with pytest.raises(BoomiTimeoutError):
-            await client.create_publisher_integration_pack("Orders - TEST")
-    assert len(boomi.requests) == 1
+        pack = await client.create_publisher_integration_pack("Orders - TEST")
+
+    assert pack.id == PACK_ID
+    assert [(r.method, r.url.path.rsplit("/", 1)[1]) for r in boomi.requests] == [
+        ("POST", "PublisherIntegrationPack"),
+        ("POST", "query"),
+    ]
+    assert boomi.body_json(1) == {
+        "QueryFilter": {
+            "expression": {"operator": "EQUALS", "property": "name", "argument": ["Orders - TEST"]}
+        }
+    }
+
+
+async def test_a_pack_create_that_timed_out_and_is_not_there_is_sent_again() -> None:
+    boomi = ScriptedBoomi(
+        httpx.ReadTimeout, json_response(200, query_result()), json_response(200, pack_json())
+    )
+    async with make_client(boomi, sleep=FakeSleep()) as client:
+        pack = await client.create_publisher_integration_pack("Orders - TEST")
+
+    assert pack.id == PACK_ID
+    assert [r.url.path.rsplit("/", 1)[1] for r in boomi.requests] == [
+        "PublisherIntegrationPack",
+        "query",
+        "PublisherIntegrationPack",
+    ]
 
 
 def member_json(component_id: str, **fields: object) -> dict[str, object]:
