@@ -133,6 +133,7 @@ _API_FIELD = re.compile(r"\b[a-z]+(?:[A-Z][a-z0-9]*)+\b|\bField '")
 _FROM_BOOMI = re.compile(r"\b(GET|POST|PUT|DELETE) /|\bHTTP \d{3}\b")
 """How the Boomi client quotes a call: ``POST /Component/… answered HTTP 400``."""
 
+
 @dataclass(frozen=True)
 class PeopleMessage:
     text: str
