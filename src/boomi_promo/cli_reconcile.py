@@ -68,9 +68,18 @@ async def _reconcile(
 
 
 def format_report(report: ReconcileReport) -> str:
-    """A plain table of the orphans and one line saying what was done."""
+    """A plain table of the orphans and one line saying what was done (and one naming the
+    branches Boomi is still deleting, if any)."""
+    deleting = (
+        [
+            f"{len(report.deleting)} promo-* branch(es) still being deleted by Boomi (they count "
+            "toward the branch limit until gone): " + ", ".join(report.deleting)
+        ]
+        if report.deleting
+        else []
+    )
     if not report.orphans:
-        return "No orphaned promo-* branches."
+        return "\n".join(["No orphaned promo-* branches.", *deleting])
     rows: list[Orphan] = report.orphans if report.dry_run else report.deleted
     table = [HEADERS, *((o.name, o.branch_id, o.promotion_id, o.reason) for o in rows)]
     widths = [max(len(row[column]) for row in table) for column in range(len(HEADERS))]
@@ -82,4 +91,4 @@ def format_report(report: ReconcileReport) -> str:
         summary = f"{len(report.orphans)} orphaned branch(es) would be deleted (dry run)."
     else:
         summary = f"{len(report.deleted)} orphaned branch(es) deleted."
-    return "\n".join([*lines, summary])
+    return "\n".join([*lines, summary, *deleting])

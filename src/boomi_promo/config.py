@@ -48,8 +48,19 @@ class BoomiSettings(BaseModel):
     """First retry waits about this long; each further retry doubles it (1 s, 2 s, 4 s, 8 s,
     16 s), each wait jittered between half and one and a half times."""
     branch_soft_limit: int = 15
+    """Branches (``main`` and those Boomi is still deleting included) at which no promotion
+    or review starts."""
     branch_hard_limit: int = 20
     branch_ready_timeout_seconds: float = 120.0
+    branch_query_delay_seconds: float = Field(default=10.0, ge=0)
+    """How long a new branch may be missing from Boomi's Branch QUERY answers. A branch whose
+    create got no answer is looked for by name this long (from when the create was sent)
+    before it is left to ``promo reconcile``."""
+    merge_timeout_seconds: float = Field(default=120.0, gt=0)
+    """How long a merge request may take from its creation to MERGED before MERGE_TIMEOUT."""
+    release_status_polls: int = Field(default=10, ge=1)
+    """Release-status reads (``poll_interval_seconds`` apart) after a release before it is
+    reported as still in progress (checkReleaseStatus follows it afterwards)."""
     poll_interval_seconds: float = 1.0
 
 

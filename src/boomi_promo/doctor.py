@@ -3,6 +3,8 @@
 Every check runs even when an earlier one failed, so one run shows everything that is wrong;
 each result says in a sentence what an operator should do about it. Boomi is asked with few
 retries, so an unreachable Boomi is reported in seconds rather than after the full backoff.
+
+``promo doctor --probe`` runs :mod:`boomi_promo.doctor_probe` instead (:func:`probe`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from boomi_promo.boomi.limiter import LocalRateLimiter
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.cli import identity_problems, settings_problems
 from boomi_promo.config import Settings
+from boomi_promo.doctor_probe import ProbeCheck, ProbeReport, Result, run_probe
+from boomi_promo.engine.branches import count_branches
 from boomi_promo.store import UnitOfWorkFactory, create_engine, current_revision, head_revision
 from boomi_promo.store.database import UnsupportedDatabaseError, normalize_url
 
@@ -63,7 +67,7 @@ async def run_checks(settings: Settings) -> list[CheckResult]:
     database_ok, database_result = await _database_check(settings)
     results.append(database_result)
     grant = await _read_grant(settings) if database_ok else None
-    client = _boomi_client(settings)
+    client = doctor_client(settings)
     if client is None:
         reason = "cannot ask Boomi: PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set"
         results += [
@@ -182,13 +186,41 @@ def _store_dependent_skips(grant: _Grant | None, reason: str) -> list[CheckResul
     return results
 
 
-def _boomi_client(settings: Settings) -> BoomiClient | None:
+def doctor_client(settings: Settings) -> BoomiClient | None:
+    """A client that gives up quickly (few retries), or ``None`` without a primary account."""
     if not settings.boomi.primary_account_id:
         return None
     boomi = settings.boomi.model_copy(
         update={"max_retries": min(settings.boomi.max_retries, DOCTOR_MAX_RETRIES)}
     )
     return BoomiClient.from_settings(boomi, LocalRateLimiter(rate=boomi.requests_per_second))
+
+
+async def probe(settings: Settings, *, process_id: str | None = None) -> ProbeReport:
+    """``promo doctor --probe``: the live probe, reading as the first granted dev account (by
+    name) when the database is ready, else as the first sub-account Boomi lists."""
+    # Only what the probe needs: identity or job settings do not stop it.
+    problems = [p for p in settings_problems(settings) if p.startswith("PROMO_BOOMI__")]
+    client = doctor_client(settings) if not problems else None
+    if client is None:
+        seen = " ".join(problems) or "PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set"
+        return ProbeReport(
+            base_url=settings.boomi.base_url,
+            primary_account_id=settings.boomi.primary_account_id,
+            started_at="",
+            elapsed_seconds=0.0,
+            checks=[ProbeCheck("settings", Result.FAIL, f"cannot probe Boomi: {seen}", 0.0)],
+        )
+    database_ok, _ = await _database_check(settings)
+    grant = await _read_grant(settings) if database_ok else None
+    dev_accounts = sorted((grant.dev_accounts if grant else {}).items(), key=lambda a: a[1])
+    async with client:
+        return await run_probe(
+            settings,
+            client,
+            process_id=process_id,
+            dev_account_id=dev_accounts[0][0] if dev_accounts else None,
+        )
 
 
 async def _credentials_check(client: BoomiClient, settings: Settings) -> CheckResult:
@@ -239,9 +271,7 @@ async def _partner_check(client: BoomiClient) -> CheckResult:
 async def _branch_checks(client: BoomiClient, settings: Settings) -> list[CheckResult]:
     limit = settings.boomi.branch_soft_limit
     try:
-        count = 0
-        async for _branch in client.query_branches():
-            count += 1
+        count = await count_branches(client)
     except BoomiError as error:
         detail = _explain(error, forbidden="branch & merge is not enabled for the primary account")
         return [

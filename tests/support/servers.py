@@ -67,9 +67,15 @@ def start_server(
 
 
 def fast_settings() -> EmulatorSettings:
-    """No waiting and no throttling unless a test asks for them."""
+    """No waiting and no throttling unless a test asks for them.
+
+    Deleted branches still pass through DELETING (the default delay) everywhere, since the
+    product must live with them; a new branch shows in queries at once, since the branches a
+    test plants stand for ones that exist long before the product looks.
+    """
     return EmulatorSettings(
         branch_ready_seconds=0.0,
+        branch_query_delay_seconds=0.0,
         merge_draft_seconds=0.0,
         merge_review_seconds=0.0,
         merge_execute_seconds=0.0,

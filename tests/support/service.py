@@ -106,11 +106,18 @@ def service_settings(
             "database_url": database_url or "",
             "boomi": BoomiSettings(
                 **base.boomi.model_dump(
-                    exclude={"backoff_seconds", "requests_per_second", "poll_interval_seconds"}
+                    exclude={
+                        "backoff_seconds",
+                        "requests_per_second",
+                        "poll_interval_seconds",
+                        "branch_query_delay_seconds",
+                    }
                 ),
                 backoff_seconds=TEST_BACKOFF_SECONDS,
                 requests_per_second=TEST_REQUESTS_PER_SECOND,
                 poll_interval_seconds=0.05,
+                # The test emulator lists new branches at once unless a test delays it.
+                branch_query_delay_seconds=1.0,
             ),
             "jobs": TEST_JOB_SETTINGS,
         }

@@ -52,11 +52,16 @@ from boomi_promo.domain.review_rules import (
     require_status,
 )
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.branches import BranchSources, assemble_branch
+from boomi_promo.engine.branches import (
+    BranchHandle,
+    BranchSources,
+    assemble_branch,
+    count_branches,
+)
 from boomi_promo.engine.continuity import review_sources
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
-from boomi_promo.engine.recovery import delete_promotion_branch
+from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Forbidden
 from boomi_promo.identity.principal import team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
@@ -247,17 +252,20 @@ async def _submit_production_from_test(
     await _check_branch_limit(ctx, sources.branches_needed)
 
     production_id = str(uuid.uuid4())
-    branch_id: str | None = None
+    handle = BranchHandle(branch_name_for(production_id))
     try:
-        branch_id, branch_name = await _create_review_branch(ctx, production_id, test, sources)
+        branch_id, branch_name = await _create_review_branch(
+            ctx, production_id, test, sources, handle
+        )
         await _record_production_promotion(
             ctx, test.promotion_id, production_id, branch_id, branch_name, request.deployment_notes
         )
     except BaseException:
         # The record is written only once the branch is ready, so nothing else points at the
-        # branch: it goes, whatever stopped the submission (found by name if never recorded).
+        # branch: it goes, whatever stopped the submission (by the id its create answered
+        # with; by name, given time to show in a query, if that answer never came).
         try:
-            await delete_promotion_branch(ctx.boomi, production_id, branch_id)
+            await handle.delete(ctx.boomi, ctx.settings.boomi)
         except Exception:
             ctx.log.exception("review branch left behind", promotion_id=production_id)
         raise
@@ -291,10 +299,7 @@ async def _check_branch_limit(ctx: ActionContext, needed: int) -> None:
     """Room for ``needed`` more branches under the soft limit (the review branch, and a
     temporary one while the other packages are merged into it)."""
     limit = ctx.settings.boomi.branch_soft_limit
-    count = 0
-    async for branch in ctx.boomi.query_branches():
-        if not branch.deleted:
-            count += 1
+    count = await count_branches(ctx.boomi)
     if count + needed > limit:
         raise BranchLimitReached(
             f"The primary account has {count} branches and this submission needs {needed} "
@@ -305,16 +310,22 @@ async def _check_branch_limit(ctx: ActionContext, needed: int) -> None:
 
 
 async def _create_review_branch(
-    ctx: ActionContext, production_id: str, test: PromotionLog, sources: BranchSources
+    ctx: ActionContext,
+    production_id: str,
+    test: PromotionLog,
+    sources: BranchSources,
+    handle: BranchHandle,
 ) -> tuple[str, str]:
     """``promo-{productionId}`` holding the test deployment's packages (the root's, and those
     of the processes its routes call), ready: reviewers diff exactly what will ship."""
+    handle.requested()
     branch = await assemble_branch(
         ctx.boomi,
         ctx.settings.boomi,
         promotion_id=production_id,
         sources=sources,
         description=f"Production review of {test.process_name or test.root_component_id}",
+        on_created=handle.created,
     )
     return branch.id, branch.name
 

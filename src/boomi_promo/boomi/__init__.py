@@ -1,6 +1,6 @@
 """Client for the Boomi Platform (Partner) REST API: client, errors, models, queries, limiter."""
 
-from boomi_promo.boomi.client import BoomiCall, BoomiClient, CallHook
+from boomi_promo.boomi.client import BoomiCall, BoomiClient, CallHook, RawAnswer
 from boomi_promo.boomi.errors import (
     BoomiAuthError,
     BoomiBadRequestError,
@@ -95,6 +95,7 @@ __all__ = [
     "QueryFilter",
     "QueryResult",
     "RateLimiter",
+    "RawAnswer",
     "ReleaseIntegrationPack",
     "ReleaseIntegrationPackStatus",
     "ReleasePackagedComponent",

@@ -56,6 +56,7 @@ from boomi_promo.boomi.models import (
     COMPONENT_TAG,
     Account,
     Branch,
+    BranchStage,
     BulkItem,
     Component,
     ComponentMetadata,
@@ -160,6 +161,19 @@ CallHook = Callable[[BoomiCall], None]
 
 
 @dataclass(frozen=True, slots=True)
+class RawAnswer:
+    """One call of :meth:`BoomiClient.send_once`, as it went: for diagnostics only."""
+
+    status: int | None
+    """``None`` when no HTTP answer arrived."""
+    body: bytes
+    elapsed_seconds: float
+    problem: str | None = None
+    """Why no answer arrived, or Boomi's own message on an error status (credentials
+    removed)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Request:
     method: str
     path: str
@@ -226,6 +240,7 @@ class BoomiClient:
         max_response_bytes: int = MAX_RESPONSE_BYTES,
         call_mode: Literal["concurrent", "sequential"] = "concurrent",
         sequential_gap_seconds: float = SEQUENTIAL_GAP_SECONDS,
+        branch_query_delay_seconds: float = 0.0,
     ) -> None:
         """``limiter=None`` sends without limiting (tests); :meth:`from_settings` always limits.
 
@@ -256,6 +271,8 @@ class BoomiClient:
         self._on_call = on_call
         self.call_mode = call_mode
         self._sequential_gap = sequential_gap_seconds
+        self.branch_query_delay_seconds = branch_query_delay_seconds
+        """How long a new branch may be missing from a Branch query (a lost create's lookup)."""
         self._one_at_a_time = asyncio.Lock() if call_mode == "sequential" else None
         user = f"BOOMI_TOKEN.{username}"
         credentials = base64.b64encode(f"{user}:{api_token}".encode()).decode("ascii")
@@ -291,6 +308,7 @@ class BoomiClient:
             transport=transport,
             on_call=on_call,
             call_mode=settings.call_mode,
+            branch_query_delay_seconds=settings.branch_query_delay_seconds,
             max_response_bytes=settings.max_response_bytes,
         )
 
@@ -737,7 +755,13 @@ class BoomiClient:
 
         async def find() -> Branch | None:
             # A branch name is unique in the account: a live one by this name is this create.
-            return await self.find_branch_by_name(name, override_account=override_account)
+            # Boomi may list a new branch only a while after creating it: look until then.
+            deadline = self._clock() + self.branch_query_delay_seconds
+            while True:
+                found = await self.find_branch_by_name(name, override_account=override_account)
+                if found is not None or self._clock() >= deadline:
+                    return found
+                await self._sleep(min(1.0, max(0.05, self.branch_query_delay_seconds / 10)))
 
         return await self._create(request, self._parse_model(Branch), find)
 
@@ -764,7 +788,12 @@ class BoomiClient:
         return None
 
     async def delete_branch(self, branch_id: str, *, override_account: str | None = None) -> bool:
-        """Delete a branch; ``False`` when it was already gone (404), which is not an error."""
+        """Delete a branch; ``False`` when it was already gone (404) or already being deleted
+        (stage DELETING), which is not an error.
+
+        Boomi lists a deleted branch as DELETING for a while; should it refuse a second delete
+        meanwhile (400), the branch is read to tell that apart from a real refusal.
+        """
         request = _Request(
             "DELETE", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account
         )
@@ -772,6 +801,14 @@ class BoomiClient:
             await self._send(request)
         except BoomiNotFoundError:
             return False
+        except BoomiBadRequestError:
+            try:
+                branch = await self.get_branch(branch_id, override_account=override_account)
+            except BoomiNotFoundError:
+                return False
+            if branch.stage == BranchStage.DELETING or branch.deleted:
+                return False
+            raise
         return True
 
     async def wait_for_branch_ready(
@@ -782,12 +819,22 @@ class BoomiClient:
         interval_seconds: float = 1.0,
         override_account: str | None = None,
     ) -> Branch:
-        """Poll the branch until ``ready``; :class:`BranchNotReadyError` after the timeout."""
+        """Poll the branch until ``ready``; :class:`BranchNotReadyError` after the timeout, or
+        at once when the branch is being deleted (it will never be ready)."""
         deadline = self._clock() + timeout_seconds
         while True:
             branch = await self.get_branch(branch_id, override_account=override_account)
             if branch.ready:
                 return branch
+            if branch.stage == BranchStage.DELETING:
+                raise BranchNotReadyError(
+                    f"Boomi branch {branch_id} is being deleted (stage DELETING); it will "
+                    "not become ready",
+                    method="GET",
+                    path=f"/Branch/{branch_id}",
+                    branch_id=branch_id,
+                    stage=branch.stage,
+                )
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise BranchNotReadyError(
@@ -1441,6 +1488,57 @@ class BoomiClient:
                     request, f"unexpected result for {object_id}: {exc}"
                 ) from None
         return items
+
+    # ---------------------------------------------------------------- diagnostics
+
+    async def send_once(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str = JSON,
+        override_account: str | None = None,
+        limited: bool = True,
+    ) -> RawAnswer:
+        """``method path`` (relative to the account, e.g. ``Component/bulk``) sent once: never
+        retried, any status returned as Boomi gave it rather than raised.
+
+        For ``promo doctor --probe``, which reports Boomi's own answers (a 400 where the
+        product reads it as "nothing", a 503 past the rate limit). ``limited=False`` sends
+        without waiting for the rate limiter. Product code uses the typed methods.
+        """
+        request = _Request(
+            method.upper(),
+            path,
+            path,
+            override_account,
+            accept=accept,
+            content=body,
+            content_type=content_type,
+        )
+        account = override_account or self.account_id
+        params = {"overrideAccount": override_account} if override_account else None
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
+        waited = await self._limiter.acquire(account) if self._limiter and limited else 0.0
+        started = time.monotonic()
+        try:
+            response = await self._fetch(
+                request.method, f"{self._root}/{path}", params=params, headers=headers, content=body
+            )
+        except (httpx.RequestError, _ResponseTooLargeError) as exc:
+            self._report(request, account, None, 1, started, waited, False)
+            failure = self._scrub(str(exc) or type(exc).__name__)
+            return RawAnswer(None, b"", time.monotonic() - started, failure)
+        self._report(request, account, response.status_code, 1, started, waited, False)
+        message = None if response.is_success else parse_error_message(response.content)
+        problem = self._scrub(message) if message else None
+        return RawAnswer(
+            response.status_code, response.content, time.monotonic() - started, problem
+        )
 
     # ---------------------------------------------------------------- transport
 

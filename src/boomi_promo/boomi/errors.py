@@ -13,7 +13,8 @@ Every failure the client raises is a :class:`BoomiError`::
     │   ├── BoomiRateLimitedError   429 still answered after every retry
     │   └── BoomiUnavailableError   5xx (503 is also Boomi's rate-limit answer) after every retry
     ├── BoomiResponseError          a success status whose body cannot be understood
-    └── BranchNotReadyError         a new branch did not become ready within the wait
+    └── BranchNotReadyError         a new branch did not become ready within the wait, or is
+                                    being deleted
 
 Each class names the product error code (``error_code``) and the HTTP status the product
 answers its own caller with (``http_status``), so API handlers map any of them in one place.
@@ -147,7 +148,8 @@ class BoomiResponseError(BoomiError):
 
 
 class BranchNotReadyError(BoomiError):
-    """A branch stayed not ready (``stage`` CREATING) for longer than the allowed wait."""
+    """A branch stayed not ready (``stage`` CREATING) for longer than the allowed wait, or is
+    being deleted (``stage`` DELETING) and never will be."""
 
     error_code = "BRANCH_CREATION_TIMEOUT"
     http_status = 504

@@ -11,8 +11,13 @@ Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
 * ``GET|POST|DELETE /__emulator__/release-faults`` (``DELETE …/release-faults/{id}``) — make
   releases of matching packs end in ERROR: ``{"pack": regex on pack id or name, "message"?,
   "count"?}``;
-* ``GET|POST /__emulator__/settings`` — read or change delays, throttle rate (503 past it,
-  counted per primary account unless ``override_account_rate_limit``), branch limit;
+* ``GET|POST|DELETE /__emulator__/merge-faults`` (``DELETE …/merge-faults/{id}``) — make merge
+  requests from matching branches fail: ``{"branch": regex on the source branch name,
+  "outcome"?: "CONFLICT" | "FAILED_TO_MERGE" | "FAILED_TO_DRAFT", "components"?: [ids],
+  "count"?}`` (see :class:`~.control.MergeFault`);
+* ``GET|POST /__emulator__/settings`` — read or change delays (branch readiness, query
+  visibility and deletion, merge stages, releases), throttle rate (503 past it, counted per
+  primary account unless ``override_account_rate_limit``), branch limit;
 * ``GET /__emulator__/state`` — the state document; ``POST /__emulator__/state/save`` writes it
   to the state file the app was started with.
 """
@@ -695,6 +700,42 @@ async def clear_release_faults(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def list_merge_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.merge_faults.active()
+    return JSONResponse({"mergeFaults": [f.describe() for f in faults]})
+
+
+async def add_merge_fault(request: Request) -> Response:
+    try:
+        body = await _json_body(request)
+        branch, outcome = body.get("branch"), body.get("outcome", "CONFLICT")
+        components, count = body.get("components"), body.get("count")
+        if not isinstance(branch, str):
+            raise bad_request("A merge fault needs a 'branch' (a regular expression).")
+        if not isinstance(outcome, str) or not isinstance(count, int | None):
+            raise bad_request("outcome is a string, count an integer.")
+        if components is not None and not (
+            isinstance(components, list) and all(isinstance(c, str) for c in components)
+        ):
+            raise bad_request("components is a list of component ids.")
+        fault = _app(request).emulator_state.merge_faults.add(
+            branch, outcome=outcome, components=components, count=count
+        )
+    except (ApiError, re.error, ValueError) as exc:
+        return JSONResponse({"message": str(exc)}, status_code=400)
+    return JSONResponse(fault.describe(), status_code=201)
+
+
+async def clear_merge_faults(request: Request) -> Response:
+    faults = _app(request).emulator_state.merge_faults
+    fault_id = request.path_params.get("id")
+    if fault_id is None:
+        faults.clear()
+    elif not faults.remove(fault_id):
+        return JSONResponse({"message": f"No merge fault {fault_id}."}, status_code=404)
+    return Response(status_code=204)
+
+
 async def list_requests(request: Request) -> Response:
     entries = _app(request).emulator_state.request_log.entries()
     return JSONResponse({"requests": [e.describe() for e in entries]})
@@ -742,6 +783,10 @@ def _control_routes() -> list[Route]:
         Route(f"{p}/release-faults", add_release_fault, methods=["POST"]),
         Route(f"{p}/release-faults", clear_release_faults, methods=["DELETE"]),
         Route(f"{p}/release-faults/{{id}}", clear_release_faults, methods=["DELETE"]),
+        Route(f"{p}/merge-faults", list_merge_faults, methods=["GET"]),
+        Route(f"{p}/merge-faults", add_merge_fault, methods=["POST"]),
+        Route(f"{p}/merge-faults", clear_merge_faults, methods=["DELETE"]),
+        Route(f"{p}/merge-faults/{{id}}", clear_merge_faults, methods=["DELETE"]),
         Route(f"{p}/requests", list_requests, methods=["GET"]),
         Route(f"{p}/requests", clear_requests, methods=["DELETE"]),
         Route(f"{p}/settings", read_settings, methods=["GET"]),

@@ -296,3 +296,61 @@ class ReleaseFaults(_FaultList[ReleaseFault]):
                 self._use(fault)
                 return fault.message
         return None
+
+
+MERGE_OUTCOMES = ("CONFLICT", "FAILED_TO_MERGE", "FAILED_TO_DRAFT")
+"""How an injected merge fault ends a merge request (stages from Boomi's MergeRequest enum):
+``CONFLICT`` ends FAILED_TO_MERGE with the conflicting components flagged ``conflict`` in its
+MergeRequestDetails and nothing merged; ``FAILED_TO_MERGE`` ends there with no conflict named;
+``FAILED_TO_DRAFT`` never gets to review."""
+
+
+@dataclass
+class MergeFault:
+    """Merge requests whose source branch name matches ``branch`` (searched) end in
+    ``outcome`` instead of MERGED."""
+
+    branch: str
+    outcome: str = "CONFLICT"
+    components: list[str] | None = None
+    """For ``CONFLICT``: the component ids that conflict; ``None``: those changed on both
+    branches, else every component the merge would bring."""
+    count: int | None = None
+    """Apply to the next ``count`` matching merge requests only; ``None`` = until cleared."""
+    fault_id: str = field(default_factory=new_uuid)
+
+    def __post_init__(self) -> None:
+        if self.outcome not in MERGE_OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(MERGE_OUTCOMES)}")
+        self._pattern = re.compile(self.branch)
+
+    def matches(self, source_branch_name: str) -> bool:
+        return self._pattern.search(source_branch_name) is not None
+
+    def describe(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MergeFaults(_FaultList[MergeFault]):
+    """Planned merge failures; a merge request takes its fate when it is created."""
+
+    def add(
+        self,
+        branch: str,
+        *,
+        outcome: str = "CONFLICT",
+        components: list[str] | None = None,
+        count: int | None = None,
+    ) -> MergeFault:
+        return self._append(
+            MergeFault(branch=branch, outcome=outcome, components=components, count=count)
+        )
+
+    def take(self, source_branch_name: str) -> MergeFault | None:
+        """The fault a new merge request from this branch meets, or ``None``."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(source_branch_name):
+                    self._use(fault)
+                    return fault
+        return None

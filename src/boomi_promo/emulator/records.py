@@ -93,8 +93,14 @@ class Branch:
     base: dict[str, int] = field(default_factory=dict)
     """componentId → version the branch sees until it writes its own revision."""
     deleted: bool = False
+    """Set when the delete is asked for: its content is gone from then on, although the branch
+    is still listed (stage ``DELETING``) until ``gone_at``."""
     modified_by: str = ""
     modified_date: str = ""
+    visible_at: float = 0.0
+    """Epoch seconds from which a Branch QUERY lists the branch (GET by id sees it at once)."""
+    gone_at: float = 0.0
+    """Epoch seconds at which a deleted branch stops being listed as ``DELETING``."""
 
 
 @dataclass
@@ -124,6 +130,9 @@ class MergeDetail:
     destination_revision: int | None
     merge_revision: int | None = None
     stage: str = "DRAFTED"
+    unresolved: bool = False
+    """A conflict nobody resolved (CONFLICT_RESOLVE, or an injected conflict): its detail has
+    no ``resolution`` and the merge cannot go through."""
 
 
 @dataclass
@@ -144,6 +153,12 @@ class MergeRequest:
     modified_by: str = ""
     modified_date: str = ""
     details: list[MergeDetail] = field(default_factory=list)
+    planned_failure: str | None = None
+    """An injected outcome (:class:`~boomi_promo.emulator.control.MergeFault`) taken when the
+    request was created: ``CONFLICT``, ``FAILED_TO_MERGE`` or ``FAILED_TO_DRAFT``."""
+    conflict_components: list[str] | None = None
+    """For a planned ``CONFLICT``: the components that conflict (``None``: those changed on
+    both sides, else every one the merge would bring)."""
 
 
 @dataclass

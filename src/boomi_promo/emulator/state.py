@@ -35,7 +35,13 @@ from boomi_promo.emulator.component_xml import (
     reference_candidates,
     render_component,
 )
-from boomi_promo.emulator.control import FaultInjector, ReleaseFaults, RequestLog, TokenBucket
+from boomi_promo.emulator.control import (
+    FaultInjector,
+    MergeFaults,
+    ReleaseFaults,
+    RequestLog,
+    TokenBucket,
+)
 from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.extensions import (
     extension_set_id,
@@ -117,6 +123,12 @@ class EmulatorSettings:
 
     branch_ready_seconds: float = 0.3
     """A new branch reports ``ready:false, stage:CREATING`` for this long."""
+    branch_query_delay_seconds: float = 0.2
+    """A new branch is missing from Branch QUERY answers for this long, as in Boomi; GET by id
+    (with the id from the create's answer) finds it at once."""
+    branch_delete_seconds: float = 0.3
+    """A deleted branch is still listed, ``stage:DELETING``, for this long — counted toward the
+    branch limit, deletable again — then it is gone (404)."""
     merge_draft_seconds: float = 0.3
     """DRAFTING → DRAFTED."""
     merge_review_seconds: float = 0.2
@@ -320,6 +332,7 @@ class EmulatorState:
         self.folder_sequence = 0
         self.faults = FaultInjector()
         self.release_faults = ReleaseFaults()
+        self.merge_faults = MergeFaults()
         self.request_log = RequestLog()
         self.throttle = TokenBucket(lambda: self.settings.requests_per_second, time.monotonic)
         self._cursors: dict[str, _Cursor] = {}
@@ -580,6 +593,16 @@ class EmulatorState:
             return None
         return branch
 
+    def _listed(self, branch: Branch) -> bool:
+        """Whether the API still shows the branch: live, or deleted but still DELETING."""
+        return not branch.deleted or self.clock() < branch.gone_at
+
+    def _listed_branch(self, account_id: str, branch_id: str) -> Branch | None:
+        branch = self.branches.get(branch_id)
+        if branch is None or branch.account_id != account_id or not self._listed(branch):
+            return None
+        return branch
+
     def _branch_by_name(self, account_id: str, name: str) -> Branch | None:
         for branch in self.branches.values():
             if branch.account_id == account_id and not branch.deleted and branch.name == name:
@@ -587,7 +610,9 @@ class EmulatorState:
         return None
 
     def _branch_row(self, branch: Branch) -> Row:
-        ready = self.clock() >= branch.ready_at
+        # A branch being deleted is neither ready nor, until the deletion ends, deleted.
+        ready = not branch.deleted and self.clock() >= branch.ready_at
+        stage = "DELETING" if branch.deleted else "NORMAL" if ready else "CREATING"
         row: Row = {"@type": "Branch", "id": branch.branch_id, "name": branch.name}
         if branch.description:
             row["description"] = branch.description
@@ -599,8 +624,8 @@ class EmulatorState:
         row.update(
             {
                 "ready": ready,
-                "stage": "NORMAL" if ready else "CREATING",
-                "deleted": branch.deleted,
+                "stage": stage,
+                "deleted": False,
                 "createdBy": branch.created_by,
                 "createdDate": branch.created_date,
                 "modifiedBy": branch.modified_by or branch.created_by,
@@ -619,8 +644,9 @@ class EmulatorState:
         name = normalise_branch_name(raw_name)
         if self._branch_by_name(account_id, name) is not None:
             raise bad_request(f"A branch named {name!r} already exists.")
-        live = [b for b in self.branches.values() if b.account_id == account_id and not b.deleted]
-        if len(live) >= self.settings.branch_limit:
+        # Branches still DELETING count toward the limit until they are gone.
+        held = [b for b in self.branches.values() if b.account_id == account_id and self._listed(b)]
+        if len(held) >= self.settings.branch_limit:
             raise bad_request(
                 f"The account has reached the limit of {self.settings.branch_limit} branches; "
                 "delete a branch before creating another."
@@ -653,26 +679,32 @@ class EmulatorState:
             created_date=created,
             ready_at=self.clock() + self.settings.branch_ready_seconds,
             base=base,
+            visible_at=self.clock() + self.settings.branch_query_delay_seconds,
         )
         self.branches[branch.branch_id] = branch
         return self._branch_row(branch)
 
     @_locked
     def get_branch(self, account_id: str, branch_id: str) -> Row:
-        branch = self._live_branch(account_id, branch_id)
+        branch = self._listed_branch(account_id, branch_id)
         if branch is None:
             raise not_found(f"Branch {branch_id} was not found.")
         return self._branch_row(branch)
 
     @_locked
     def delete_branch(self, account_id: str, branch_id: str, *, user: str) -> None:
-        """The branch disappears, and with it every revision that only it held."""
-        branch = self._live_branch(account_id, branch_id)
+        """Every revision that only the branch held is gone at once; the branch itself is listed
+        as DELETING for ``branch_delete_seconds`` (a second delete meanwhile is accepted), then
+        it is gone."""
+        branch = self._listed_branch(account_id, branch_id)
         if branch is None:
             raise not_found(f"Branch {branch_id} was not found.")
+        if branch.deleted:
+            return
         if branch.name == MAIN_BRANCH_NAME and branch.parent_id is None:
             raise bad_request("The main branch cannot be deleted.")
         branch.deleted = True
+        branch.gone_at = self.clock() + self.settings.branch_delete_seconds
         branch.modified_by = user
         branch.modified_date = self._now()
 
@@ -1153,9 +1185,15 @@ class EmulatorState:
                 "componentGuid": detail.component_id,
                 "changeType": detail.change_type,
                 "conflict": detail.conflict,
-                "resolution": "OVERRIDE"
-                if request.priority_branch == "SOURCE"
-                else "KEEP_DESTINATION",
+                **(
+                    {}
+                    if detail.unresolved
+                    else {
+                        "resolution": "OVERRIDE"
+                        if request.priority_branch == "SOURCE"
+                        else "KEEP_DESTINATION"
+                    }
+                ),
                 "stage": detail.stage,
                 "excluded": False,
                 "lockedOnDestinationBranch": False,
@@ -1214,6 +1252,7 @@ class EmulatorState:
         priority = _text(body, "priorityBranch") or "SOURCE"
         if priority not in PRIORITY_BRANCHES:
             raise bad_request("priorityBranch must be SOURCE or DESTINATION.")
+        fault = self.merge_faults.take(source.name)
         request = MergeRequest(
             merge_request_id=self.new_uuid(),
             account_id=account_id,
@@ -1227,6 +1266,10 @@ class EmulatorState:
             stage="DRAFTING",
             previous_stage="NOT_EXIST",
             next_stage_at=self.clock() + self.settings.merge_draft_seconds,
+            planned_failure=fault.outcome if fault is not None else None,
+            conflict_components=list(fault.components)
+            if fault is not None and fault.components is not None
+            else None,
         )
         self.merge_requests[request.merge_request_id] = request
         return self._merge_row(request)
@@ -1272,21 +1315,54 @@ class EmulatorState:
         source = self._live_branch(request.account_id, request.source_branch_id)
         destination = self._live_branch(request.account_id, request.destination_branch_id)
         if request.stage == "DRAFTING":
-            if source is None or destination is None:
+            if (
+                source is None
+                or destination is None
+                or request.planned_failure == "FAILED_TO_DRAFT"
+            ):
                 self._set_stage(request, "FAILED_TO_DRAFT")
                 return
             request.details = self._draft(source, destination)
+            if request.strategy == "CONFLICT_RESOLVE":
+                # Left to a person; the emulator takes no resolutions (action UPDATE).
+                for detail in request.details:
+                    detail.unresolved = detail.conflict
+            if request.planned_failure == "CONFLICT":
+                self._flag_conflicts(request)
             self._set_stage(request, "DRAFTED", due + self.settings.merge_review_seconds)
         elif request.stage == "DRAFTED":
             self._set_stage(request, "REVIEWING")
         elif request.stage == "MERGING":
-            if source is None or destination is None:
+            if source is None or destination is None or not self._mergeable(request):
                 self._set_stage(request, "FAILED_TO_MERGE")
                 return
             self._merge(request, source, destination)
             self._set_stage(request, "MERGED")
         else:
             request.next_stage_at = None
+
+    def _mergeable(self, request: MergeRequest) -> bool:
+        """Whether executing the merge can succeed; nothing is merged when it cannot."""
+        if request.planned_failure == "CONFLICT":
+            return False
+        if request.planned_failure == "FAILED_TO_MERGE":
+            # A passing failure: executing MERGE again (allowed from FAILED_TO_MERGE) merges.
+            request.planned_failure = None
+            return False
+        return not any(d.unresolved for d in request.details)
+
+    @staticmethod
+    def _flag_conflicts(request: MergeRequest) -> None:
+        """Mark the components of a planned CONFLICT as conflicting in the details."""
+        if request.conflict_components is not None:
+            wanted = set(request.conflict_components)
+        else:
+            wanted = {d.component_id for d in request.details if d.conflict} or {
+                d.component_id for d in request.details
+            }
+        for detail in request.details:
+            if detail.component_id in wanted:
+                detail.conflict = detail.unresolved = True
 
     def _draft(self, source: Branch, destination: Branch) -> list[MergeDetail]:
         """Components whose source view is newer than the destination's (versions only grow)."""
@@ -1945,11 +2021,7 @@ class EmulatorState:
             "PackagedComponent": lambda account_id, _: [
                 self._package_row(p) for p in self.packages.values() if p.account_id == account_id
             ],
-            "Branch": lambda account_id, _: [
-                self._branch_row(b)
-                for b in self.branches.values()
-                if b.account_id == account_id and not b.deleted
-            ],
+            "Branch": self._branch_rows,
             "MergeRequest": self._merge_request_rows,
             "Environment": lambda account_id, _: [
                 self._environment_row(e)
@@ -1980,6 +2052,15 @@ class EmulatorState:
                 if m.account_id == account_id
             ],
         }
+
+    def _branch_rows(self, account_id: str, _expression: Expression | None) -> list[Row]:
+        """Listed branches (DELETING ones too) once their query delay has passed."""
+        now = self.clock()
+        return [
+            self._branch_row(b)
+            for b in self.branches.values()
+            if b.account_id == account_id and self._listed(b) and b.visible_at <= now
+        ]
 
     def _merge_request_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
         if not (

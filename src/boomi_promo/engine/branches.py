@@ -11,13 +11,20 @@ an assembly needs one branch more than its own (:meth:`BranchSources.branches_ne
 
 C builds its promotion branch this way, R its review branch; D merges a review branch into
 main with :func:`merge_branch`.
+
+Boomi is eventually consistent about branches, and this module is where that is absorbed: a
+deleted branch stays listed as DELETING for a while and still counts toward the branch limit
+(:func:`count_branches`); a new branch may be missing from a Branch QUERY for a moment, so a
+branch is followed by the id its create answered with, and looked for by name only when that
+answer never came (:func:`find_created_branch`); and a merge can end FAILED_TO_MERGE with the
+components that conflict flagged in its details (``MERGE_CONFLICT``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -26,6 +33,7 @@ from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.boomi.models import (
     Branch,
+    BranchStage,
     MergeRequest,
     MergeRequestAction,
     MergeStage,
@@ -33,7 +41,7 @@ from boomi_promo.boomi.models import (
     PriorityBranch,
 )
 from boomi_promo.config import BoomiSettings
-from boomi_promo.engine.recovery import branch_name_for
+from boomi_promo.engine.recovery import branch_name_for, find_created_branch
 from boomi_promo.errors import UpstreamFailure
 
 MAIN_BRANCH = "main"
@@ -50,9 +58,39 @@ FAILED_MERGE_STAGES = frozenset(
 log = structlog.get_logger("boomi_promo.engine")
 
 
+MAX_NAMED_CONFLICTS = 20
+"""Conflicting components named in a MERGE_CONFLICT message; the details list all of them."""
+
+
 class MergeFailed(UpstreamFailure):
-    """A merge ended in a failed stage (``MERGE_FAILED``) or did not finish in time
+    """A merge ended in a failed stage (``MERGE_FAILED``), failed on conflicting components
+    (``MERGE_CONFLICT``, 409, ``details["conflictingComponents"]``) or did not finish in time
     (``MERGE_TIMEOUT``)."""
+
+
+def takes_a_slot(branch: Branch) -> bool:
+    """Whether the branch counts toward the account's branch limit: every live branch, and one
+    Boomi is still deleting (whatever its ``deleted`` flag says meanwhile)."""
+    return branch.stage == BranchStage.DELETING or not branch.deleted
+
+
+async def count_branches(boomi: BoomiClient) -> int:
+    """The branches the primary account holds toward its limit, ``main`` included.
+
+    A branch created in the last moments may not be listed yet; the soft limit leaves room
+    under Boomi's hard one for that.
+    """
+    count = 0
+    async for branch in boomi.query_branches():
+        if takes_a_slot(branch):
+            count += 1
+    return count
+
+
+def lookup_deadline(settings: BoomiSettings, requested_at: float) -> float:
+    """Until when a branch whose create was sent at ``requested_at`` may be missing from a
+    query (both ``time.monotonic()``)."""
+    return requested_at + settings.branch_query_delay_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +107,42 @@ class BranchSources:
     def branches_needed(self) -> int:
         """Branches the assembly has at once: the branch, plus one temporary branch if any."""
         return 2 if self.merged_package_ids else 1
+
+
+@dataclass
+class BranchHandle:
+    """A branch being made, as far as it is known: its name, when its create was sent, and
+    its id once Boomi answered the create. Enough to delete it whatever happened."""
+
+    name: str
+    requested_at: float | None = None
+    """``time.monotonic()`` when the create was sent; ``None``: not sent."""
+    branch_id: str | None = None
+
+    def requested(self) -> None:
+        self.requested_at = time.monotonic()
+
+    async def created(self, branch: Branch) -> None:
+        """An ``on_created`` hook for :func:`assemble_branch`."""
+        self.branch_id = branch.id
+
+    async def delete(self, boomi: BoomiClient, settings: BoomiSettings) -> None:
+        """Delete the branch: by the id the create answered with, else by name, looked for as
+        long as a new branch may be missing from a query; nothing if no create was sent."""
+        if self.requested_at is None:
+            return
+        branch_id = self.branch_id
+        if branch_id is None:
+            found = await find_created_branch(
+                boomi,
+                self.name,
+                look_until=lookup_deadline(settings, self.requested_at),
+                interval_seconds=settings.poll_interval_seconds,
+            )
+            if found is None:
+                return
+            branch_id = found.id
+        await boomi.delete_branch(branch_id)
 
 
 def source_branch_name(promotion_id: str, number: int) -> str:
@@ -131,6 +205,7 @@ async def _merge_package(
     """Bring one package's components into ``destination`` through a temporary branch."""
     name = source_branch_name(promotion_id, number)
     temporary: Branch | None = None
+    requested_at = time.monotonic()
     try:
         temporary = await boomi.create_branch(
             name,
@@ -155,15 +230,29 @@ async def _merge_package(
             components=len(merged),
         )
     finally:
-        await _delete_temporary(boomi, temporary, name)
+        await _delete_temporary(
+            boomi, temporary, name, settings=settings, requested_at=requested_at
+        )
 
 
-async def _delete_temporary(boomi: BoomiClient, temporary: Branch | None, name: str) -> None:
+async def _delete_temporary(
+    boomi: BoomiClient,
+    temporary: Branch | None,
+    name: str,
+    *,
+    settings: BoomiSettings,
+    requested_at: float,
+) -> None:
     # Found by name when the create's answer never arrived; a failure here must not hide the
     # error that brought us here, and the name tells the reconciler whose branch it is.
     try:
         if temporary is None:
-            temporary = await boomi.find_branch_by_name(name)
+            temporary = await find_created_branch(
+                boomi,
+                name,
+                look_until=lookup_deadline(settings, requested_at),
+                interval_seconds=settings.poll_interval_seconds,
+            )
         if temporary is not None:
             await boomi.delete_branch(temporary.id)
     except BoomiError as exc:
@@ -189,17 +278,18 @@ async def merge_branch(
     note: str,
     describing: str,
     on_failure: str = "",
+    component_names: Mapping[str, str] | None = None,
 ) -> frozenset[str]:
     """Merge ``source_id`` into ``destination_id`` (OVERRIDE, source wins) and wait, bounded,
     for MERGED; the ids of the components the merge brought.
 
-    :class:`MergeFailed` (``MERGE_FAILED``, 502) when the merge ends in a failed stage,
-    (``MERGE_TIMEOUT``, 504) when it does not finish within the branch-ready timeout.
-    ``describing`` ("branch X into main") and ``on_failure`` (what the caller does about it)
-    go into the message.
+    :class:`MergeFailed` when the merge ends in a failed stage: ``MERGE_CONFLICT`` (409) when
+    Boomi flags components as conflicting (named from ``component_names`` where known, all of
+    them in ``details``), else ``MERGE_FAILED`` (502); ``MERGE_TIMEOUT`` (504) when it does not
+    finish within ``merge_timeout_seconds``. ``describing`` ("branch X into main") and
+    ``on_failure`` (what the caller does about it) go into the message.
     """
-    # No merge-specific setting: a merge is given as long as a new branch gets to be ready.
-    timeout = settings.branch_ready_timeout_seconds
+    timeout = settings.merge_timeout_seconds
     deadline = time.monotonic() + timeout
     request: MergeRequest = await boomi.create_merge_request(
         source_id,
@@ -215,12 +305,7 @@ async def merge_branch(
         if stage == MergeStage.MERGED:
             return frozenset(d.component_guid for d in request.details if not d.excluded)
         if stage in FAILED_MERGE_STAGES:
-            raise MergeFailed(
-                f"Merging {describing} failed (merge request {request.id}, stage {stage})."
-                + suffix,
-                error_code="MERGE_FAILED",
-                status_code=502,
-            )
+            raise _merge_failure(request, stage, describing, suffix, component_names or {})
         if stage == MergeStage.REVIEWING and not executed:
             request = await boomi.execute_merge_request(request.id, MergeRequestAction.MERGE)
             executed = True
@@ -235,3 +320,53 @@ async def merge_branch(
             )
         await asyncio.sleep(min(settings.poll_interval_seconds, remaining))
         request = await boomi.get_merge_request(request.id)
+
+
+def _merge_failure(
+    request: MergeRequest,
+    stage: str,
+    describing: str,
+    suffix: str,
+    names: Mapping[str, str],
+) -> MergeFailed:
+    """MERGE_CONFLICT naming the components whose conflict Boomi left unresolved, else
+    MERGE_FAILED with the stage.
+
+    A conflict with a ``resolution`` was settled (OVERRIDE settles every conflict by the
+    priority branch): it is not why the merge failed.
+    """
+    details: dict[str, object] = {"mergeRequestId": request.id, "mergeStage": stage}
+    conflicting = [
+        d.component_guid
+        for d in request.details
+        if d.conflict and not d.resolution and not d.excluded and d.stage != MergeStage.MERGED
+    ]
+    if not conflicting:
+        failed = MergeFailed(
+            f"Merging {describing} failed (merge request {request.id}, stage {stage})." + suffix,
+            error_code="MERGE_FAILED",
+            status_code=502,
+        )
+        failed.details.update(details)
+        return failed
+    labels = [_component_label(c, names) for c in conflicting]
+    shown = ", ".join(labels[:MAX_NAMED_CONFLICTS])
+    if len(labels) > MAX_NAMED_CONFLICTS:
+        shown += f" and {len(labels) - MAX_NAMED_CONFLICTS} more"
+    failed = MergeFailed(
+        f"Merging {describing} failed on conflicts (merge request {request.id}, stage "
+        f"{stage}): {len(labels)} component(s) conflict with the destination: {shown}." + suffix,
+        error_code="MERGE_CONFLICT",
+        status_code=409,
+    )
+    details["conflictingComponents"] = [
+        {"componentId": c, **({"componentName": names[c]} if c in names else {})}
+        for c in conflicting
+    ]
+    failed.details.update(details)
+    return failed
+
+
+def _component_label(component_id: str, names: Mapping[str, str]) -> str:
+    name = names.get(component_id)
+    return f"{name} ({component_id})" if name else component_id

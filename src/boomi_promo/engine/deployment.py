@@ -21,15 +21,17 @@ every package exists. All of them go into the pack and into its release.
   mappings of the components the merge brought to main are marked on main; the packages are
   made *from main*, added to the production pack and released; a hotfix is then released
   to the test pack as well (a failure there is recorded in ``error_message``, not fatal).
-  → DEPLOYED, then the branch is deleted. A merge that fails (``MERGE_FAILED``) or does not
-  finish within the bound (``MERGE_TIMEOUT``; the branch-ready timeout setting) ends
-  DEPLOY_FAILED with the branch *kept*, so an admin can retry (DEPLOY_FAILED → DEPLOYING).
+  → DEPLOYED, then the branch is deleted. A merge that fails (``MERGE_FAILED``), fails on
+  components that conflict with main (``MERGE_CONFLICT``, naming them) or does not finish
+  within ``merge_timeout_seconds`` (``MERGE_TIMEOUT``) ends DEPLOY_FAILED with the branch
+  *kept*, so an admin can retry (DEPLOY_FAILED → DEPLOYING).
 
 A retry resumes from what exists: a package already recorded from the same branch is reused,
 a pack already created or chosen is kept, a branch already deleted means its merge already
 happened.
 
-Release status is polled a bounded number of times: ERROR fails the deployment,
+Release status is polled a bounded number of times (``release_status_polls``, every
+``poll_interval_seconds``): ERROR fails the deployment,
 IN_PROGRESS at the end of the bound is fine (checkReleaseStatus follows it later). A job
 interrupted mid-deployment is compensated on restart: TEST_DEPLOYING → TEST_DEPLOY_FAILED,
 DEPLOYING → DEPLOY_FAILED, with the reason "interrupted".
@@ -91,8 +93,6 @@ PROCESS_TYPE = "process"
 INDEPENDENT = "INDEPENDENT"
 METADATA_BATCH = 100
 """Component ids per ComponentMetadata query: one page of answers."""
-RELEASE_STATUS_POLLS = 10
-"""Status reads after a release before reporting it as still in progress."""
 INTERRUPTED_REASON = "interrupted: the service stopped while this deployment ran"
 HISTORY_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 500
@@ -837,9 +837,19 @@ async def _merge_into_main(ctx: ActionContext, promotion: PromotionLog) -> froze
         note=f"Promotion {promotion.promotion_id} of {promotion.process_name or 'a process'}",
         describing=f"branch {promotion.branch_name or promotion.branch_id} into main",
         on_failure="The branch was kept; retry the deployment.",
+        component_names=_names_by_prod_id(promotion.result_detail),
     )
     ctx.log.info("branch merged into main", count=len(merged))
     return merged
+
+
+def _names_by_prod_id(result_detail: Mapping[str, Any] | None) -> dict[str, str]:
+    """The component names the promotion recorded, by prod id (a merge conflict names them)."""
+    names: dict[str, str] = {}
+    for item in (result_detail or {}).get("promotionResults") or []:
+        if isinstance(item, dict) and item.get("prodComponentId") and item.get("componentName"):
+            names[str(item["prodComponentId"])] = str(item["componentName"])
+    return names
 
 
 async def _mark_on_main(
@@ -1025,10 +1035,10 @@ async def _release(
 async def _settle_release(
     ctx: ActionContext, promotion_id: str, request_id: str | None
 ) -> ReleaseIntegrationPackStatus:
-    """The release status after at most :data:`RELEASE_STATUS_POLLS` reads."""
+    """The release status after at most ``release_status_polls`` reads."""
     if request_id is None:
         return recognised_release()
-    for attempt in range(RELEASE_STATUS_POLLS):
+    for attempt in range(ctx.settings.boomi.release_status_polls):
         if attempt:
             await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
         status = await ctx.boomi.get_release_status(request_id)

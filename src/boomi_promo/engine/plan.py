@@ -42,6 +42,7 @@ from boomi_promo.domain.graph import ReferenceCycleError
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import find_environment_values, strip_secrets
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.branches import count_branches
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import PromotionFailed
@@ -420,10 +421,7 @@ class _Planner:
         return planned
 
     async def _count_branches(self) -> int:
-        count = 0
-        async for _branch in self.ctx.boomi.query_branches():
-            count += 1
-        return count
+        return await count_branches(self.ctx.boomi)
 
     async def _main_versions(self, store: _Store) -> dict[str, int]:
         """Prod id → the current version on main of each prod component to update."""

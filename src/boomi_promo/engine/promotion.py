@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -48,7 +49,12 @@ from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
 from boomi_promo.domain.statuses import PromotionStatus, require_transition
-from boomi_promo.engine.branches import BranchSources, assemble_branch
+from boomi_promo.engine.branches import (
+    BranchSources,
+    assemble_branch,
+    count_branches,
+    lookup_deadline,
+)
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import (
@@ -261,6 +267,9 @@ class _PromotionRun:
         self.branch_id: str | None = None
         self.branch_requested = False
         """Set once the branch create is sent: from then on a failure must look for the branch."""
+        self.branch_requested_at = 0.0
+        """When (``time.monotonic()``) the create was sent; by name the branch is looked for
+        until it has had the time to show in a Branch QUERY."""
         self.results: dict[str, ComponentResult] = {}
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
         self.documents = DocumentPrefetch(ctx.boomi, request.dev_account_id, tree)
@@ -473,9 +482,7 @@ class _PromotionRun:
         """Room for ``needed`` more branches under the soft limit (the promotion branch, and a
         temporary one while packages are merged into it)."""
         limit = self.ctx.settings.boomi.branch_soft_limit
-        count = 0
-        async for _branch in self.ctx.boomi.query_branches():
-            count += 1
+        count = await count_branches(self.ctx.boomi)
         refusal = branch_limit_refusal(count, needed, limit)
         if refusal is not None:
             raise _RunFailed(refusal)
@@ -498,6 +505,7 @@ class _PromotionRun:
 
     async def _create_branch(self, sources: BranchSources) -> None:
         self.branch_requested = True
+        self.branch_requested_at = time.monotonic()
         branch = await assemble_branch(
             self.ctx.boomi,
             self.ctx.settings.boomi,
@@ -758,8 +766,15 @@ class _PromotionRun:
         """
         branch_deleted = True
         if self.branch_requested:
+            settings = self.ctx.settings.boomi
             try:
-                await delete_promotion_branch(self.ctx.boomi, self.promotion_id, self.branch_id)
+                await delete_promotion_branch(
+                    self.ctx.boomi,
+                    self.promotion_id,
+                    self.branch_id,
+                    look_until=lookup_deadline(settings, self.branch_requested_at),
+                    interval_seconds=settings.poll_interval_seconds,
+                )
             except BoomiError as exc:
                 branch_deleted = False
                 self.log.error("could not delete the promotion branch", error=str(exc))

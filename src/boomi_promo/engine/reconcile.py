@@ -9,6 +9,10 @@ says whether anything still uses it. :func:`orphaned` decides (no I/O), and
 R creates a review branch *before* it writes the promotion record, so a branch whose
 promotion is unknown is left alone until it is older than ``min_age``: the submission may
 still be under way.
+
+A branch Boomi is still deleting (stage DELETING) is never an orphan: it is not deleted again
+on every pass while Boomi takes its time, only reported (it still counts toward the branch
+limit), and an ended promotion that recorded it is told it is gone.
 """
 
 from __future__ import annotations
@@ -62,6 +66,8 @@ class ReconcileReport:
     """Deleted now, or already gone when the delete arrived."""
     failed: list[tuple[Orphan, str]] = field(default_factory=list)
     """Orphans Boomi refused to delete, with its error."""
+    deleting: list[str] = field(default_factory=list)
+    """Names of the ``promo-*`` branches Boomi is still deleting (left to it)."""
 
 
 def promotion_id_of(branch_name: str) -> tuple[str, bool] | None:
@@ -170,19 +176,19 @@ async def reconcile_branches(
     deletion Boomi refuses is reported in ``failed`` and the others
     go on.
     """
-    branches = [
-        branch
-        async for branch in boomi.query_branches()
-        if branch.name.startswith(BRANCH_PREFIX) and not branch.deleted
-    ]
-    ids = [parsed[0] for b in branches if (parsed := promotion_id_of(b.name)) is not None]
+    listed = [b async for b in boomi.query_branches() if b.name.startswith(BRANCH_PREFIX)]
+    deleting = [b for b in listed if b.stage == BranchStage.DELETING]
+    branches = [b for b in listed if not b.deleted and b.stage != BranchStage.DELETING]
+    ids = [parsed[0] for b in listed if (parsed := promotion_id_of(b.name)) is not None]
     owners = await _promotion_owners(uow_factory, ids)
     report = ReconcileReport(
         dry_run=dry_run,
         orphans=orphaned(branches, owners, now=datetime.now(UTC), min_age=min_age),
+        deleting=[b.name for b in deleting],
     )
     if dry_run:
         return report
+    await _forget_deleting(uow_factory, deleting, owners, actor=actor)
     for orphan in report.orphans:
         try:
             existed = await boomi.delete_branch(orphan.branch_id)
@@ -218,6 +224,43 @@ async def reconcile_branches(
             reason=orphan.reason,
         )
     return report
+
+
+async def _forget_deleting(
+    uow_factory: UnitOfWorkFactory,
+    deleting: list[Branch],
+    owners: Mapping[str, PromotionOwner],
+    *,
+    actor: str,
+) -> None:
+    """An ended promotion that still records a branch Boomi is deleting no longer holds it."""
+    for branch in deleting:
+        parsed = promotion_id_of(branch.name)
+        owner = owners.get(parsed[0]) if parsed is not None else None
+        if parsed is None or owner is None or owner.status not in TERMINAL:
+            continue
+        if owner.branch_id != branch.id:
+            continue
+        async with uow_factory() as uow:
+            promotion = await uow.promotions.get_for_update(parsed[0])
+            if promotion is None or promotion.branch_id != branch.id:
+                continue
+            promotion.branch_id = None
+            await uow.promotions.update(promotion)
+            await uow.audit.append(
+                actor_email=actor,
+                action="branch.reconciled",
+                process_name=RECONCILE_PROCESS,
+                target_type="branch",
+                target_id=branch.id,
+                detail={
+                    "branchName": branch.name,
+                    "promotionId": parsed[0],
+                    "reason": f"Boomi is deleting it (the promotion ended {owner.status})",
+                    "alreadyGone": True,
+                },
+            )
+            await uow.commit()
 
 
 async def reconcile_forever(

@@ -6,12 +6,15 @@ that name too, so a crash between creating it and recording its id leaves no orp
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
 from boomi_promo.boomi.client import BoomiClient
+from boomi_promo.boomi.models import Branch
 from boomi_promo.domain.statuses import PromotionStatus, require_transition
 from boomi_promo.store import UnitOfWorkFactory
 
@@ -36,12 +39,43 @@ class FailureRecord:
     """``components_created`` / ``components_updated`` / ``components_failed`` to store."""
 
 
+async def find_created_branch(
+    boomi: BoomiClient,
+    name: str,
+    *,
+    look_until: float,
+    interval_seconds: float,
+) -> Branch | None:
+    """The live branch named ``name``, looked for until ``look_until`` (``time.monotonic()``):
+    for a branch whose create got no answer, which a Branch QUERY may not list yet."""
+    while True:
+        branch = await boomi.find_branch_by_name(name)
+        remaining = look_until - time.monotonic()
+        if branch is not None or remaining <= 0:
+            return branch
+        await asyncio.sleep(min(interval_seconds, remaining))
+
+
 async def delete_promotion_branch(
-    boomi: BoomiClient, promotion_id: str, branch_id: str | None
+    boomi: BoomiClient,
+    promotion_id: str,
+    branch_id: str | None,
+    *,
+    look_until: float = 0.0,
+    interval_seconds: float = 1.0,
 ) -> None:
-    """Delete the promotion's branch (by id, else by its name); gone already counts as deleted."""
+    """Delete the promotion's branch (by id, else by its name); gone already counts as deleted.
+
+    By name, the branch is looked for until ``look_until`` (``time.monotonic()``; by default
+    once): a branch created moments ago may not be listed by a Branch QUERY yet.
+    """
     if branch_id is None:
-        branch = await boomi.find_branch_by_name(branch_name_for(promotion_id))
+        branch = await find_created_branch(
+            boomi,
+            branch_name_for(promotion_id),
+            look_until=look_until,
+            interval_seconds=interval_seconds,
+        )
         if branch is None:
             return
         branch_id = branch.id

@@ -49,13 +49,17 @@ from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiBadRequestError, BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.branches import MAIN_BRANCH, source_branch_name
+from boomi_promo.engine.branches import (
+    MAIN_BRANCH,
+    BranchHandle,
+    count_branches,
+    source_branch_name,
+)
 from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
 from boomi_promo.engine.deployment import (
     AUDIT_PAGE_SIZE,
     RELEASE_REQUESTED,
     RELEASE_SETTLED,
-    RELEASE_STATUS_POLLS,
     ReleaseType,
     promoted_components,
     recognised_release,
@@ -63,7 +67,7 @@ from boomi_promo.engine.deployment import (
 )
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import load_for_update
-from boomi_promo.engine.recovery import branch_name_for, delete_promotion_branch
+from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Conflict, PromoError, UpstreamFailure, from_boomi_error
 from boomi_promo.store import AuditEntry, PromotionLog
 
@@ -483,11 +487,12 @@ async def execute_rollback(
     restore_id = str(uuid.uuid4()) if plan.restore else ""
     restored: tuple[RestoreItem, ...] = ()
     branch_id = ""
+    handle = BranchHandle(branch_name_for(restore_id))
     try:
         if plan.restore:
             try:
                 await _check_branch_room(ctx)
-                restored, branch_id = await _prepare_restore_branch(ctx, plan, restore_id)
+                restored, branch_id = await _prepare_restore_branch(ctx, plan, restore_id, handle)
             except BoomiError as exc:
                 raise _typed(exc, "RESTORE_FAILED", "preparing the restore branch") from exc
         try:
@@ -495,12 +500,12 @@ async def execute_rollback(
         except BoomiError as exc:
             raise _typed(exc, "RELEASE_FAILED", "releasing the previous version") from exc
     except Exception as exc:
-        await _abandon(ctx, plan, restore_id, exc)
+        await _abandon(ctx, plan, handle, exc)
         raise
     try:
         await _record(ctx, plan, release_id, restore_id, branch_id, restored, reason)
     except Exception as exc:
-        await _abandon(ctx, plan, restore_id, exc)
+        await _abandon(ctx, plan, handle, exc)
         raise
     return RollbackOutcome(
         release_id=release_id,
@@ -523,10 +528,7 @@ def _typed(exc: BoomiError, error_code: str, doing: str) -> PromoError:
 async def _check_branch_room(ctx: ActionContext) -> None:
     """Room for one branch at a time (a temporary one, then the restore branch)."""
     limit = ctx.settings.boomi.branch_soft_limit
-    count = 0
-    async for branch in ctx.boomi.query_branches():
-        if not branch.deleted:
-            count += 1
+    count = await count_branches(ctx.boomi)
     if count + 1 > limit:
         raise BranchLimitReached(
             f"The primary account has {count} branches (the limit is {limit}); the restore "
@@ -536,7 +538,7 @@ async def _check_branch_room(ctx: ActionContext) -> None:
 
 
 async def _prepare_restore_branch(
-    ctx: ActionContext, plan: RollbackPlan, restore_id: str
+    ctx: ActionContext, plan: RollbackPlan, restore_id: str, handle: BranchHandle
 ) -> tuple[tuple[RestoreItem, ...], str]:
     """The restore branch, holding the previous release's content as new versions."""
     settings = ctx.settings.boomi
@@ -570,11 +572,13 @@ async def _prepare_restore_branch(
                 contents[component_id] = old.xml
         finally:
             await _delete_temporary(ctx, temporary.id, name)
+    handle.requested()
     branch = await ctx.boomi.create_branch(
-        branch_name_for(restore_id),
+        handle.name,
         parent_id=main.id,
         description=f"Rollback of {plan.process_name} to promotion {plan.previous.promotion_id}",
     )
+    await handle.created(branch)
     await ctx.boomi.wait_for_branch_ready(
         branch.id,
         timeout_seconds=settings.branch_ready_timeout_seconds,
@@ -642,7 +646,7 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
     # A release recognised by its effect (its answer was lost) has finished: nothing to poll.
     status = recognised_release()
     if started.request_id is not None:
-        for attempt in range(RELEASE_STATUS_POLLS):
+        for attempt in range(ctx.settings.boomi.release_status_polls):
             if attempt:
                 await asyncio.sleep(ctx.settings.boomi.poll_interval_seconds)
             status = await ctx.boomi.get_release_status(request_id)
@@ -828,13 +832,15 @@ def _restore_record(
     )
 
 
-async def _abandon(ctx: ActionContext, plan: RollbackPlan, restore_id: str, exc: Exception) -> None:
-    """After a failure: the restore branch goes (found by name), the failure is audited."""
-    if restore_id:
-        try:
-            await delete_promotion_branch(ctx.boomi, restore_id, None)
-        except BoomiError:
-            ctx.log.exception("restore branch left for the reconciler", restore_id=restore_id)
+async def _abandon(
+    ctx: ActionContext, plan: RollbackPlan, handle: BranchHandle, exc: Exception
+) -> None:
+    """After a failure: the restore branch goes (by the id its create answered with, else by
+    name), the failure is audited."""
+    try:
+        await handle.delete(ctx.boomi, ctx.settings.boomi)
+    except BoomiError:
+        ctx.log.exception("restore branch left for the reconciler", branch=handle.name)
     error_code = exc.error_code if isinstance(exc, PromoError) else type(exc).__name__
     message = exc.message if isinstance(exc, PromoError) else str(exc)
     try:

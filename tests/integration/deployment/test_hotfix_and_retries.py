@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
+
+import httpx
 
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.emulator.records import MergeRequest
-from boomi_promo.emulator.state import EmulatorState
 from tests.integration.deployment.support import (
     ERIN,
     admin_review,
@@ -100,25 +100,19 @@ async def test_a_failed_release_to_the_test_pack_is_recorded_not_fatal(
     assert promoted["branchId"] not in live_branch_ids(promo_service)
 
 
-def fail_merges(state: EmulatorState, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every merge that starts MERGING from now on ends FAILED_TO_MERGE."""
-    advance = state._advance_merge
-
-    def failing(request: MergeRequest, due: float) -> None:
-        if request.stage == "MERGING":
-            state._set_stage(request, "FAILED_TO_MERGE")
-            return
-        advance(request, due)
-
-    monkeypatch.setattr(state, "_advance_merge", failing)
+def merge_fault(service: DemoService, **fault: Any) -> None:
+    """Through the emulator's control API: the next merge of a promo-* branch fails."""
+    body = {"branch": "^promo-", "count": 1, **fault}
+    response = httpx.post(f"{service.emulator_url}/__emulator__/merge-faults", json=body)
+    assert response.status_code == 201, response.text
 
 
 async def test_a_failed_merge_keeps_the_branch_and_a_retry_deploys(
-    promo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+    promo_service: DemoService,
 ) -> None:
     production_id = await production_record(promo_service, await deployed_to_test(promo_service))
     branch_id = (await record(promo_service, production_id)).branch_id
-    fail_merges(promo_service.emulator.state, monkeypatch)
+    merge_fault(promo_service, outcome="FAILED_TO_MERGE")
 
     failed = await admin_review(
         promo_service,
@@ -132,13 +126,14 @@ async def test_a_failed_merge_keeps_the_branch_and_a_retry_deploys(
     body = body_of(failed, 502)
     assert body["errorCode"] == "MERGE_FAILED"
     assert (body["newStatus"], body["branchPreserved"]) == ("DEPLOY_FAILED", True)
+    assert body["mergeStage"] == "FAILED_TO_MERGE"
+    assert "conflictingComponents" not in body
     assert branch_id in live_branch_ids(promo_service)
     log = await record(promo_service, production_id)
     assert log.status == PromotionStatus.DEPLOY_FAILED
     assert log.branch_id == branch_id
     assert "FAILED_TO_MERGE" in (log.error_message or "")
 
-    monkeypatch.undo()
     retried = body_of(await deploy(promo_service, ERIN, promotionId=production_id))
 
     assert retried["newStatus"] == "DEPLOYED"
@@ -146,6 +141,47 @@ async def test_a_failed_merge_keeps_the_branch_and_a_retry_deploys(
     assert retried["integrationPackId"] == log.integration_pack_id, "the pack made first is reused"
     assert branch_id not in live_branch_ids(promo_service)
     assert (await record(promo_service, production_id)).status == PromotionStatus.DEPLOYED
+
+
+async def test_a_merge_conflict_names_the_components_keeps_the_branch_and_can_be_retried(
+    promo_service: DemoService,
+) -> None:
+    promoted = await hotfix_record(promo_service)
+    promotion_id, branch_id = promoted["promotionId"], promoted["branchId"]
+    root = promo_service.seed.prior_promotion.prod_root_component_id
+    root_name = next(
+        r["componentName"] for r in promoted["promotionResults"] if r["prodComponentId"] == root
+    )
+    on_main = main_version(promo_service, root)
+    merge_fault(promo_service, outcome="CONFLICT", components=[root])
+    approve = {
+        "promotionId": promotion_id,
+        "decision": "APPROVED",
+        "hotfixAcknowledged": True,
+        "createNewPack": True,
+        "newPackName": "Customer Sync",
+        "hotfixCreateNewTestPack": True,
+        "hotfixNewTestPackName": "Customer Sync",
+    }
+
+    body = body_of(await admin_review(promo_service, CAROL, **approve), 409)
+
+    assert body["errorCode"] == "MERGE_CONFLICT"
+    assert body["conflictingComponents"] == [{"componentId": root, "componentName": root_name}]
+    assert f"{root_name} ({root})" in body["errorMessage"]
+    assert "retry the deployment" in body["errorMessage"]
+    assert (body["newStatus"], body["branchPreserved"]) == ("DEPLOY_FAILED", True)
+    assert branch_id in live_branch_ids(promo_service)
+    assert main_version(promo_service, root) == on_main, "nothing reached main"
+    log = await record(promo_service, promotion_id)
+    assert (log.status, log.branch_id) == (PromotionStatus.DEPLOY_FAILED, branch_id)
+    assert root_name in (log.error_message or "")
+
+    retried = body_of(await deploy(promo_service, ERIN, promotionId=promotion_id))
+
+    assert (retried["newStatus"], retried["deploymentMode"]) == ("DEPLOYED", 3)
+    assert main_version(promo_service, root) > on_main
+    assert branch_id not in live_branch_ids(promo_service)
 
 
 async def test_a_merge_that_does_not_finish_in_time_can_be_retried(

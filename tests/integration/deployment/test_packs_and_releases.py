@@ -216,3 +216,20 @@ async def test_two_processes_deployed_into_one_pack_both_stay_and_both_ship(
     }
     assert shipped == {customers_root: found["packageVersion"], **orders_packages}
     assert {c: m.released_version for c, m in members.items()} == shipped
+
+
+async def test_how_often_a_release_is_read_before_it_is_left_in_progress_is_a_setting(
+    one_look_service: DemoService,
+) -> None:
+    service = one_look_service
+    await deployed_to_test(service)
+    service.emulator.state.settings.release_seconds = 0.5
+    second = await completed_promotion(service)
+    service.emulator.state.request_log.clear()
+
+    deployed = body_of(await deploy(service, ALICE, promotionId=second["promotionId"]))
+
+    assert deployed["newStatus"] == "TEST_DEPLOYED"
+    assert deployed["testReleaseStatus"] == "IN_PROGRESS", "not waited for past one read"
+    log = service.emulator.state.request_log
+    assert log.count("GET", r"/ReleaseIntegrationPackStatus/") == 1

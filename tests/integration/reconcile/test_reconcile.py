@@ -168,7 +168,7 @@ def test_the_command_lists_then_removes_a_planted_orphan(promo_service: DemoServ
     assert orphan_id not in live_branch_ids(promo_service)
 
     nothing = runner.invoke(app, ["reconcile"], env=env)
-    assert nothing.stdout.strip() == "No orphaned promo-* branches."
+    assert nothing.stdout.splitlines()[0] == "No orphaned promo-* branches."
 
 
 async def test_the_service_removes_orphans_periodically_when_configured(
@@ -189,3 +189,79 @@ async def test_the_service_removes_orphans_periodically_when_configured(
     async with UnitOfWorkFactory(container.engine)() as uow:
         trail = await uow.audit.list_entries(target_type="branch", target_id=orphan_id)
     assert [(e.action, e.actor_email) for e in trail.items] == [("branch.reconciled", "system")]
+
+
+def delete_slowly(service: DemoService, branch_id: str) -> None:
+    """Delete through the emulator API; Boomi then lists the branch as DELETING for a while."""
+    service.emulator.state.settings.branch_delete_seconds = 60.0
+    with service.emulator.client() as boomi:
+        boomi.delete(f"/Branch/{branch_id}").raise_for_status()
+
+
+async def test_a_branch_boomi_is_still_deleting_is_reported_not_deleted_again(
+    promo_service: DemoService, boomi: BoomiClient, uow_factory: UnitOfWorkFactory
+) -> None:
+    name = f"promo-{uuid.uuid4()}"
+    branch_id = plant_branch(promo_service, name, age=timedelta(hours=1))
+    delete_slowly(promo_service, branch_id)
+    log = promo_service.emulator.state.request_log
+    log.clear()
+
+    first = await reconcile_branches(boomi, uow_factory, dry_run=False, actor=OPERATOR)
+    second = await reconcile_branches(boomi, uow_factory, dry_run=False, actor=OPERATOR)
+
+    assert (first.orphans, first.deleted, first.failed) == ([], [], [])
+    assert first.deleting == second.deleting == [name]
+    assert log.count("DELETE", r"/Branch/") == 0, "left to Boomi, not deleted on every pass"
+    async with uow_factory() as uow:
+        trail = await uow.audit.list_entries(target_type="branch", target_id=branch_id)
+    assert trail.items == []
+
+
+async def test_an_ended_promotion_stops_recording_a_branch_boomi_is_deleting(
+    promo_service: DemoService, boomi: BoomiClient, uow_factory: UnitOfWorkFactory
+) -> None:
+    ended = await promoted(promo_service)
+    async with uow_factory() as uow:
+        promotion = await uow.promotions.get_for_update(ended["promotionId"])
+        assert promotion is not None
+        # Its delete reached Boomi, but the answer did not reach us: the id was kept.
+        promotion.status = PromotionStatus.WITHDRAWN
+        await uow.promotions.update(promotion)
+        await uow.commit()
+    delete_slowly(promo_service, ended["branchId"])
+
+    report = await reconcile_branches(boomi, uow_factory, dry_run=False, actor=OPERATOR)
+
+    assert report.deleted == [] and report.deleting == [f"promo-{ended['promotionId']}"]
+    async with uow_factory() as uow:
+        record = await uow.promotions.get(ended["promotionId"])
+        trail = await uow.audit.list_entries(target_type="branch", target_id=ended["branchId"])
+    assert record is not None and record.branch_id is None
+    assert [e.action for e in trail.items] == ["branch.reconciled"]
+    assert trail.items[0].detail is not None and trail.items[0].detail["alreadyGone"] is True
+
+
+def test_the_command_names_the_branches_boomi_is_still_deleting(
+    promo_service: DemoService,
+) -> None:
+    seed = promo_service.seed
+    env = {
+        "PROMO_DATA_DIR": str(promo_service.data_dir),
+        "PROMO_DATABASE_URL": promo_service.settings.resolved_database_url(),
+        "PROMO_BOOMI__BASE_URL": promo_service.emulator_url,
+        "PROMO_BOOMI__PRIMARY_ACCOUNT_ID": seed.primary_account_id,
+        "PROMO_BOOMI__USERNAME": seed.username,
+        "PROMO_BOOMI__API_TOKEN": seed.api_token,
+    }
+    name = f"promo-{uuid.uuid4()}"
+    delete_slowly(promo_service, plant_branch(promo_service, name, age=timedelta(hours=1)))
+
+    result = CliRunner().invoke(app, ["reconcile"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "No orphaned promo-* branches.",
+        "1 promo-* branch(es) still being deleted by Boomi (they count toward the branch "
+        f"limit until gone): {name}",
+    ]

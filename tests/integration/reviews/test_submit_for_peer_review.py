@@ -165,6 +165,23 @@ async def test_a_branch_that_never_becomes_ready_is_deleted_and_nothing_recorded
     assert live_branch_ids(promo_service) == branches, "the review branch was deleted"
 
 
+async def test_a_failed_review_branch_is_deleted_by_the_id_its_create_answered_with(
+    promo_service: DemoService,
+) -> None:
+    tested = await deployed_to_test(promo_service)
+    branches = live_branch_ids(promo_service)
+    state = promo_service.emulator.state
+    # Boomi may not list a new branch in a query for a while: a lookup by name finds nothing.
+    state.settings.branch_query_delay_seconds = 60.0
+    state.faults.add(r"/Branch/[^/]+$", method="GET", status=503)
+
+    response = await promo_service.call(ALICE, R, {"promotionId": tested.promotion_id})
+
+    assert response.status_code == 503, response.text
+    promo_service.emulator.reset_faults()
+    assert live_branch_ids(promo_service) == branches, "the review branch was deleted"
+
+
 async def test_a_hotfix_sends_the_completed_promotion_and_its_branch_to_review(
     promo_service: DemoService,
 ) -> None:

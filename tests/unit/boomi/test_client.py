@@ -26,6 +26,7 @@ from boomi_promo.boomi import (
     Operator,
     QueryFilter,
 )
+from boomi_promo.boomi.client import JSON
 from boomi_promo.config import BoomiSettings
 from boomi_promo.xmlsafe import parse_xml, to_bytes
 from tests.unit.boomi.support import (
@@ -678,6 +679,63 @@ async def test_delete_branch_counts_404_as_already_deleted() -> None:
         assert await client.delete_branch(BRANCH_ID) is False
     assert [request.method for request in boomi.requests] == ["DELETE", "DELETE"]
     assert len(boomi.requests) == 2  # the 404 is not retried
+
+
+async def test_deleting_a_branch_boomi_is_already_deleting_is_not_an_error() -> None:
+    # Should Boomi refuse a second delete while it deletes, the branch is read to tell.
+    boomi = ScriptedBoomi(
+        boomi_error(400, "Branch is being deleted"),
+        json_response(200, branch_json(ready=False, stage="DELETING")),
+    )
+    async with make_client(boomi) as client:
+        assert await client.delete_branch(BRANCH_ID) is False
+    assert [request.method for request in boomi.requests] == ["DELETE", "GET"]
+
+
+async def test_a_refused_delete_of_a_branch_in_use_is_still_an_error() -> None:
+    boomi = ScriptedBoomi(
+        boomi_error(400, "The branch has an open merge request"),
+        json_response(200, branch_json(ready=True, stage="NORMAL")),
+    )
+    async with make_client(boomi) as client:
+        with pytest.raises(BoomiBadRequestError, match="open merge request"):
+            await client.delete_branch(BRANCH_ID)
+
+
+async def test_waiting_for_a_branch_that_is_being_deleted_stops_at_once() -> None:
+    boomi = ScriptedBoomi(json_response(200, branch_json(ready=False, stage="DELETING")))
+    sleep = FakeSleep()
+    async with make_client(boomi, sleep=sleep) as client:
+        with pytest.raises(BranchNotReadyError, match="being deleted") as caught:
+            await client.wait_for_branch_ready(BRANCH_ID, timeout_seconds=60)
+
+    assert (len(boomi.requests), sleep.waits) == (1, [])
+    assert caught.value.stage == "DELETING"
+
+
+async def test_send_once_answers_any_status_without_retrying_or_the_limiter() -> None:
+    boomi = ScriptedBoomi(
+        boomi_error(503, f"Too many requests for {API_TOKEN}"),
+        json_response(200, {"ok": True}),
+    )
+    limiter = RecordingLimiter()
+    async with make_client(boomi, limiter=limiter) as client:
+        throttled = await client.send_once("GET", "Account/x", limited=False)
+        fine = await client.send_once("POST", "Component/bulk", body=b"{}", content_type=JSON)
+
+    assert (throttled.status, fine.status) == (503, 200)
+    assert throttled.problem is not None and API_TOKEN not in throttled.problem
+    assert fine.problem is None and fine.body == b'{"ok":true}'
+    assert len(boomi.requests) == 2, "the 503 is not retried"
+    assert limiter.keys == [PRIMARY], "only the limited call waited for the limiter"
+
+
+async def test_send_once_reports_no_answer_as_no_status() -> None:
+    boomi = ScriptedBoomi(httpx.ConnectError)
+    async with make_client(boomi) as client:
+        answer = await client.send_once("GET", "Account/x")
+    assert (answer.status, answer.body) == (None, b"")
+    assert answer.problem
 
 
 async def test_create_branch_then_wait_until_ready() -> None:

@@ -110,6 +110,22 @@ def test_deleted_branches_are_skipped() -> None:
     assert orphan_names([branch(f"promo-{uuid.uuid4()}", deleted=True)]) == []
 
 
+def test_branches_boomi_is_still_deleting_are_never_orphans() -> None:
+    deleting = Branch(
+        id="b-9", name=f"promo-{uuid.uuid4()}", created_date=LONG_AGO, stage="DELETING"
+    )
+    assert orphan_names([deleting]) == []
+
+
+def test_the_report_names_the_branches_boomi_is_still_deleting() -> None:
+    report = ReconcileReport(dry_run=False, deleting=["promo-p-2", "promo-p-3"])
+    assert format_report(report).splitlines() == [
+        "No orphaned promo-* branches.",
+        "2 promo-* branch(es) still being deleted by Boomi (they count toward the branch "
+        "limit until gone): promo-p-2, promo-p-3",
+    ]
+
+
 def test_the_report_is_a_plain_table_with_a_summary() -> None:
     orphan = Orphan("b-1", "promo-p-1", "p-1", "no promotion has this id")
     dry = format_report(ReconcileReport(dry_run=True, orphans=[orphan]))
