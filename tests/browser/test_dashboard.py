@@ -11,6 +11,8 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
+from tests.support.emulator_control import CONTROL_AUTH
+
 pytestmark = pytest.mark.browser
 
 ROWS = "table.packages tbody tr"
@@ -157,7 +159,7 @@ async def test_a_boomi_outage_is_explained_and_can_be_retried(
 ) -> None:
     # Erin is used by no other test, so no cached listing hides the outage.
     faults = f"{demo_service.emulator_url}/__emulator__/faults"
-    async with httpx.AsyncClient() as emulator:
+    async with httpx.AsyncClient(auth=CONTROL_AUTH) as emulator:
         injected = await emulator.post(
             faults, json={"path": "PackagedComponent/query", "status": 503}
         )

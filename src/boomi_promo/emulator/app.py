@@ -1,7 +1,8 @@
 """The emulator's ASGI app: Boomi's REST paths over :class:`EmulatorState`, plus test controls.
 
 Boomi paths live under both ``/partner/api/rest/v1/{accountId}/`` and ``/api/rest/v1/{accountId}/``.
-Control endpoints live under ``/__emulator__/`` and need no Boomi credentials:
+Control endpoints live under ``/__emulator__/``; they answer only callers on this machine
+(loopback) that send the emulator's own Basic credentials:
 
 * ``GET|POST|DELETE /__emulator__/faults`` (``DELETE /__emulator__/faults/{id}``) — injected
   faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "reset"?,
@@ -28,6 +29,7 @@ import asyncio
 import base64
 import binascii
 import dataclasses
+import ipaddress
 import json
 import re
 import secrets
@@ -150,6 +152,13 @@ class Call:
 
 
 Handler = Callable[[Call], Awaitable[Response]]
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _credentials(request: Request, state: EmulatorState) -> str:
@@ -822,11 +831,35 @@ class EmulatorApp:
             return
         scope[_APP_KEY] = self
         if scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX + "/"):
+            refusal = self._control_refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
             await self._control(scope, receive, send)
             return
         if scope["type"] != "http":
             return
         await self._serve_api(scope, receive, send)
+
+    def _control_refusal(self, scope: Scope) -> Response | None:
+        """The control API changes the emulated world and shows its state, the Boomi token
+        included: only callers on this machine that hold the emulator's credentials use it."""
+        client = scope.get("client")
+        host = client[0] if client else ""
+        if not _is_loopback(host):
+            return JSONResponse(
+                {"error": "The emulator's control API answers only on this machine."},
+                status_code=403,
+            )
+        try:
+            _credentials(Request(scope), self.emulator_state)
+        except ApiError as error:
+            return JSONResponse(
+                {"error": f"{error.message} The control API takes the emulator's credentials."},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="Boomi emulator"'},
+            )
+        return None
 
     async def _serve_api(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.emulator_state

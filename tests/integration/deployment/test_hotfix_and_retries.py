@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from boomi_promo.domain.statuses import PromotionStatus
 from tests.integration.deployment.support import (
     ERIN,
@@ -20,6 +18,7 @@ from tests.integration.deployment.support import (
     releases_in_order,
 )
 from tests.integration.promotion.support import CAROL, live_branch_ids
+from tests.support import emulator_control as control_api
 from tests.support.service import DemoService
 
 
@@ -103,7 +102,7 @@ async def test_a_failed_release_to_the_test_pack_is_recorded_not_fatal(
 def merge_fault(service: DemoService, **fault: Any) -> None:
     """Through the emulator's control API: the next merge of a promo-* branch fails."""
     body = {"branch": "^promo-", "count": 1, **fault}
-    response = httpx.post(f"{service.emulator_url}/__emulator__/merge-faults", json=body)
+    response = control_api.post(f"{service.emulator_url}/__emulator__/merge-faults", json=body)
     assert response.status_code == 201, response.text
 
 

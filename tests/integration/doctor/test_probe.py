@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from boomi_promo.cli import app
@@ -20,6 +19,7 @@ from tests.integration.doctor.test_doctor import (
     migrate_and_seed,
 )
 from tests.integration.emulator.boomi import component_xml, create
+from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
 CHECKS = [
@@ -38,7 +38,7 @@ BOOMI_LIKE = {
 
 
 def control(emulator: EmulatorHandle, what: str, body: dict[str, Any]) -> None:
-    response = httpx.post(f"{emulator.base_url}/__emulator__/{what}", json=body)
+    response = control_api.post(f"{emulator.base_url}/__emulator__/{what}", json=body)
     assert response.status_code in (200, 201), response.text
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from tests.integration.emulator.boomi import component_xml, create, eq, parse, profile
+from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
 
@@ -39,7 +40,7 @@ def test_new_branch_becomes_ready_after_a_delay(emulator: EmulatorHandle) -> Non
 
 def control(emulator: EmulatorHandle, what: str, body: dict[str, Any]) -> dict[str, Any]:
     """POST to the emulator's control API (``/__emulator__/{what}``); its JSON answer."""
-    response = httpx.post(f"{emulator.base_url}/__emulator__/{what}", json=body)
+    response = control_api.post(f"{emulator.base_url}/__emulator__/{what}", json=body)
     assert response.status_code in (200, 201), response.text
     answer: dict[str, Any] = response.json()
     return answer
@@ -373,12 +374,14 @@ def test_a_merge_can_fail_to_draft(emulator: EmulatorHandle) -> None:
 
 def test_merge_faults_are_listed_checked_and_cleared(emulator: EmulatorHandle) -> None:
     url = f"{emulator.base_url}/__emulator__/merge-faults"
-    assert httpx.post(url, json={"branch": "x", "outcome": "MAYBE"}).status_code == 400
-    assert httpx.post(url, json={"outcome": "CONFLICT"}).status_code == 400
+    assert control_api.post(url, json={"branch": "x", "outcome": "MAYBE"}).status_code == 400
+    assert control_api.post(url, json={"outcome": "CONFLICT"}).status_code == 400
     fault = control(emulator, "merge-faults", {"branch": "x"})
-    assert [f["fault_id"] for f in httpx.get(url).json()["mergeFaults"]] == [fault["fault_id"]]
-    assert httpx.delete(f"{url}/{fault['fault_id']}").status_code == 204
-    assert httpx.get(url).json()["mergeFaults"] == []
+    assert [f["fault_id"] for f in control_api.get(url).json()["mergeFaults"]] == [
+        fault["fault_id"]
+    ]
+    assert control_api.delete(f"{url}/{fault['fault_id']}").status_code == 204
+    assert control_api.get(url).json()["mergeFaults"] == []
 
 
 def test_main_changed_since_the_branch_was_cut_conflicts(emulator: EmulatorHandle) -> None:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from boomi_promo.xmlsafe import parse_xml
+from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
 QUERY: dict[str, object] = {"QueryFilter": {}}
@@ -62,19 +63,19 @@ def test_with_override_account_rate_limit_each_override_account_has_its_own_budg
 
 def test_http_injected_503_applies_to_the_next_matching_requests(emulator: EmulatorHandle) -> None:
     control = f"{emulator.base_url}/__emulator__"
-    added = httpx.post(
+    added = control_api.post(
         f"{control}/faults", json={"path": "/Branch/query$", "status": 503, "count": 2}
     )
     assert added.status_code == 201
-    assert httpx.get(f"{control}/faults").json()["faults"][0]["count"] == 2
-    httpx.delete(f"{control}/requests")
+    assert control_api.get(f"{control}/faults").json()["faults"][0]["count"] == 2
+    control_api.delete(f"{control}/requests")
     with emulator.client() as client:
         statuses = [
             client.post("/Branch/query", json={"QueryFilter": {}}).status_code for _ in range(3)
         ]
         assert client.get(f"/Account/{emulator.seed.primary_account_id}").status_code == 200
     assert statuses == [503, 503, 200]
-    log = httpx.get(f"{control}/requests").json()["requests"]
+    log = control_api.get(f"{control}/requests").json()["requests"]
     assert [(e["method"], e["status"]) for e in log] == [
         ("POST", 503),
         ("POST", 503),
@@ -102,12 +103,12 @@ def test_injected_timeout_hangs_past_the_client_timeout(emulator: EmulatorHandle
 
 def test_injected_latency_and_auth_failure(emulator: EmulatorHandle) -> None:
     control = f"{emulator.base_url}/__emulator__/faults"
-    httpx.post(control, json={"path": "/Account/", "latency": 0.3})
+    control_api.post(control, json={"path": "/Account/", "latency": 0.3})
     with emulator.client() as client:
         started = time.monotonic()
         assert client.get(f"/Account/{emulator.seed.primary_account_id}").status_code == 200
         assert time.monotonic() - started >= 0.3
-        assert httpx.delete(control).status_code == 204
+        assert control_api.delete(control).status_code == 204
         started = time.monotonic()
         client.get(f"/Account/{emulator.seed.primary_account_id}")
         assert time.monotonic() - started < 0.3
@@ -116,20 +117,20 @@ def test_injected_latency_and_auth_failure(emulator: EmulatorHandle) -> None:
         unauthorised = client.post("/Branch/query", json={"QueryFilter": {}})
         assert unauthorised.status_code == 401
         assert unauthorised.json()["@type"] == "Error"
-        assert httpx.delete(f"{control}/{fault.fault_id}").status_code == 204
+        assert control_api.delete(f"{control}/{fault.fault_id}").status_code == 204
         assert client.post("/Branch/query", json={"QueryFilter": {}}).status_code == 200
 
-    assert httpx.post(control, json={"path": "("}).status_code == 400
+    assert control_api.post(control, json={"path": "("}).status_code == 400
 
 
 def test_settings_can_be_changed_over_http(emulator: EmulatorHandle) -> None:
     control = f"{emulator.base_url}/__emulator__/settings"
-    changed = httpx.post(control, json={"branch_ready_seconds": 5.0})
+    changed = control_api.post(control, json={"branch_ready_seconds": 5.0})
     assert changed.status_code == 200
     assert emulator.state.settings.branch_ready_seconds == 5.0
     with emulator.client() as client:
         assert client.post("/Branch", json={"name": "slow"}).json()["ready"] is False
-    assert httpx.post(control, json={"no_such_setting": 1}).status_code == 400
+    assert control_api.post(control, json={"no_such_setting": 1}).status_code == 400
 
 
 def test_a_lost_answer_fault_runs_the_write_then_drops_or_fails_the_answer(
@@ -139,12 +140,34 @@ def test_a_lost_answer_fault_runs_the_write_then_drops_or_fails_the_answer(
     primary = emulator.seed.primary_account_id
     with emulator.client() as client:
         lost = {"path": "/Branch$", "method": "POST", "loseAnswer": True, "count": 1}
-        httpx.post(control, json=lost)
+        control_api.post(control, json=lost)
         with pytest.raises(httpx.RemoteProtocolError):
             client.post("/Branch", json={"name": "dropped"})
-        httpx.post(control, json={**lost, "status": 503})
+        control_api.post(control, json={**lost, "status": 503})
         failed = client.post("/Branch", json={"name": "failed"})
         assert failed.status_code == 503
         assert failed.json()["@type"] == "Error"
     assert emulator.state.branch_named(primary, "dropped") is not None, "the write landed"
     assert emulator.state.branch_named(primary, "failed") is not None, "the write landed"
+
+
+def test_the_control_api_needs_the_emulators_credentials(emulator: EmulatorHandle) -> None:
+    state_url = f"{emulator.base_url}/__emulator__/state"
+
+    anonymous = httpx.get(state_url)
+    wrong = httpx.get(state_url, auth=("BOOMI_TOKEN.demo@example.com", "guessed"))
+    allowed = control_api.get(state_url)
+
+    assert anonymous.status_code == 401
+    assert wrong.status_code == 401
+    assert emulator.seed.api_token not in anonymous.text + wrong.text
+    assert allowed.status_code == 200
+
+
+async def test_the_control_api_refuses_callers_off_this_machine(emulator: EmulatorHandle) -> None:
+    remote = httpx.ASGITransport(app=emulator.app, client=("192.0.2.10", 50000))
+    async with httpx.AsyncClient(transport=remote, base_url="http://emulator") as client:
+        refused = await client.get("/__emulator__/state", auth=control_api.CONTROL_AUTH)
+
+    assert refused.status_code == 403
+    assert "only on this machine" in refused.text

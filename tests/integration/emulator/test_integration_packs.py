@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import httpx
-
 from tests.integration.emulator.boomi import XML, eq, parse, query_all
 from tests.integration.emulator.deployment import (
     change_pack,
@@ -17,6 +15,7 @@ from tests.integration.emulator.deployment import (
     release,
     release_body,
 )
+from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
 STATUS = "/ReleaseIntegrationPackStatus/{}"
@@ -253,15 +252,15 @@ def test_injected_release_faults_end_releases_in_error(emulator: EmulatorHandle)
     # The same through the control API, once only.
     control = f"{emulator.base_url}/__emulator__/release-faults"
     emulator.state.release_faults.clear()
-    added = httpx.post(control, json={"pack": prod_pack, "count": 1})
+    added = control_api.post(control, json={"pack": prod_pack, "count": 1})
     assert added.status_code == 201, added.text
-    assert [f["pack"] for f in httpx.get(control).json()["releaseFaults"]] == [prod_pack]
+    assert [f["pack"] for f in control_api.get(control).json()["releaseFaults"]] == [prod_pack]
     with emulator.client() as client:
         first = client.get(STATUS.format(release(client, prod_pack, (process, "1.0")))).json()
         second = client.get(STATUS.format(release(client, prod_pack, (process, "1.0")))).json()
         assert (first["releaseStatus"], second["releaseStatus"]) == ("ERROR", "SUCCESS")
-    assert httpx.post(control, json={"pack": "("}).status_code == 400
-    assert httpx.delete(control).status_code == 204
+    assert control_api.post(control, json={"pack": "("}).status_code == 400
+    assert control_api.delete(control).status_code == 204
 
 
 def test_removed_components_leave_at_the_next_release(emulator: EmulatorHandle) -> None:

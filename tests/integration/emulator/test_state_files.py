@@ -6,12 +6,11 @@ import asyncio
 import json
 from pathlib import Path
 
-import httpx
-
 from boomi_promo.emulator.app import create_app
 from boomi_promo.emulator.server import load_or_seed
 from boomi_promo.emulator.state import EmulatorState
 from tests.integration.emulator.boomi import XML, component_xml, create, eq, parse, profile
+from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle, fast_settings, start_server
 
 
@@ -73,10 +72,10 @@ def test_state_file_is_written_on_shutdown_and_on_request(tmp_path: Path) -> Non
     assert state.primary_account_id and not state_file.exists()
     app = create_app(state, state_file=state_file)
     with start_server(app, lifespan="on") as running:
-        saved = httpx.post(f"{running.base_url}/__emulator__/state/save")
+        saved = control_api.post(f"{running.base_url}/__emulator__/state/save")
         assert saved.status_code == 200
         assert state_file.exists()
-        dumped = httpx.get(f"{running.base_url}/__emulator__/state").json()
+        dumped = control_api.get(f"{running.base_url}/__emulator__/state").json()
         assert dumped["primary_account_id"] == state.primary_account_id
         state.create_branch(state.primary_account_id, {"name": "made-late"}, user="t@example.com")
     reloaded = load_or_seed(state_file)
@@ -84,7 +83,7 @@ def test_state_file_is_written_on_shutdown_and_on_request(tmp_path: Path) -> Non
 
 
 def test_save_endpoint_needs_a_state_file(emulator: EmulatorHandle) -> None:
-    response = httpx.post(f"{emulator.base_url}/__emulator__/state/save")
+    response = control_api.post(f"{emulator.base_url}/__emulator__/state/save")
     assert response.status_code == 400
 
 
