@@ -50,7 +50,7 @@ from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.cli import freeze_startup_objects
 from boomi_promo.demo import demo_settings, seed_demo_records
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.seed import DEMO_API_TOKEN, DEMO_USERNAME, DemoSeed, build_demo_state
 from boomi_promo.identity.local import demo_users
 from boomi_promo.identity.principal import Principal
 from boomi_promo.store import ComponentMapping, MappingSource, PromotionLog, upgrade_database
@@ -210,6 +210,7 @@ def emulator_process(log: Any) -> Iterator[str]:
                 httpx.post(
                     f"{base_url}/__emulator__/settings",
                     json={"requests_per_second": None},
+                    auth=(f"BOOMI_TOKEN.{DEMO_USERNAME}", DEMO_API_TOKEN),
                     timeout=2,
                 ).raise_for_status()
                 break
