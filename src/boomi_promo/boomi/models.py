@@ -636,23 +636,12 @@ class PGPCertificateExtension(BoomiModel):
     use_default: bool | None = None
 
 
-_EXTENSION_SECTIONS = (
-    "connections",
-    "operations",
-    "tradingPartners",
-    "sharedCommunications",
-    "crossReferences",
-    "properties",
-    "processProperties",
-    "PGPCertificates",
-)
-
-
 class EnvironmentExtensions(BoomiModel):
     """Everything extensible in an environment, each section a list.
 
-    :meth:`to_wire` leaves empty sections out: with ``partial`` they would change nothing,
-    and without it a missing section reverts to defaults just as an empty one does.
+    :meth:`to_wire` sends every section, empty ones too, as Boomi's schema requires them all:
+    with ``partial`` an empty one changes nothing, and without it an empty section reverts to
+    defaults just as a missing one would.
     """
 
     id: str | None = None
@@ -683,14 +672,6 @@ class EnvironmentExtensions(BoomiModel):
     pgp_certificates: Annotated[list[PGPCertificateExtension], *_wrapped_list("PGPCertificate")] = (
         Field(default_factory=list, alias="PGPCertificates")
     )
-
-    def to_wire(self) -> dict[str, Any]:
-        body = super().to_wire()
-        for section in _EXTENSION_SECTIONS:
-            wrapped = body.get(section)
-            if isinstance(wrapped, dict) and not any(wrapped.values()):
-                del body[section]
-        return body
 
 
 class MapExtensionBrowseField(BoomiModel):
@@ -782,6 +763,8 @@ class MapExtensionMap(BoomiModel):
     mappings: Annotated[list[MapExtensionMapping], *_wrapped_list("Mapping")] = Field(
         default_factory=list, alias="ExtendedMappings"
     )
+    browse_settings: dict[str, Any] | None = Field(default=None, alias="BrowseSettings")
+    """Kept as read and sent back: Boomi requires it on an update."""
 
 
 class EnvironmentMapExtension(BoomiModel):

@@ -604,20 +604,29 @@ def render_map_extension(extension: MapExtension) -> Row:
             "@type": "MapExtensionExtendedMappings",
             "Mapping": [_mapping_row(m) for m in extension.mappings],
         },
+        # Boomi's schema requires the browse settings; the emulator browses nothing, so both
+        # sides come without browse fields.
+        "BrowseSettings": {
+            "@type": "MapExtensionBrowseSettings",
+            "SourceBrowse": {"@type": "MapExtensionBrowse", "BrowseFields": []},
+            "DestinationBrowse": {"@type": "MapExtensionBrowse", "BrowseFields": []},
+        },
     }
     return row
 
 
 def _field_set(profile: MapProfile) -> Row:
-    return {"@type": "MapExtensionBrowseData", "connectionId": profile.connection_id}
+    row: Row = {"@type": "MapExtensionBrowseData", "BrowseField": []}
+    if profile.connection_id:
+        row["connectionId"] = profile.connection_id
+    return row
 
 
 def render_map_summary(extension: MapExtension) -> Row:
     row = _header(extension, "EnvironmentMapExtensionsSummary")
-    if extension.source_profile.connection_id:
-        row["SourceFieldSet"] = _field_set(extension.source_profile)
-    if extension.destination_profile.connection_id:
-        row["DestinationFieldSet"] = _field_set(extension.destination_profile)
+    # Both field sets are required by Boomi's schema, browsed through a connection or not.
+    row["SourceFieldSet"] = _field_set(extension.source_profile)
+    row["DestinationFieldSet"] = _field_set(extension.destination_profile)
     return row
 
 

@@ -151,6 +151,8 @@ class EmulatorSettings:
     """A release reports ``IN_PROGRESS`` (HTTP 202) this long after it starts, then finishes."""
     latency_seconds: float = 0.0
     """Added to every API call the emulator answers, as Boomi's own round trip (benchmarks)."""
+    log_bodies: bool = False
+    """Keep request and answer bodies in the request log (contract tests)."""
 
 
 @dataclass(frozen=True)
@@ -269,9 +271,7 @@ SCHEMAS: dict[str, QuerySchema[Row]] = {
         "componentType version active deployedDate deployedBy notes",
         aliases={"current": "active", "branch": "branchName", "uid": "deploymentId"},
     ),
-    "Folder": _schema(
-        "Folder", "accountId id name fullPath deleted parentId parentName permittedRoles"
-    ),
+    "Folder": _schema("Folder", "accountId id name deleted parentId parentName permittedRoles"),
     "ComponentMetadata": _schema(
         "ComponentMetadata",
         "accountId componentId version name type subType createdDate createdBy modifiedDate "

@@ -389,7 +389,9 @@ async def test_integration_packs_and_environments_are_queried_with_query_filters
     ]
     assert str(boomi.requests[1].url).startswith(f"{ROOT}/Environment/query")
     assert boomi.requests[1].url.params["overrideAccount"] == DEV
-    assert boomi.body_json(1) == {"QueryFilter": {}}
+    assert boomi.body_json(1) == {
+        "QueryFilter": {"expression": {"operator": "and", "nestedExpression": []}}
+    }
     assert [e.classification for e in environments] == ["TEST"]
     assert str(boomi.requests[2].url) == f"{ROOT}/Environment/{ENVIRONMENT}"
     assert environment.name == "Test"
