@@ -1180,7 +1180,10 @@ class BoomiClient:
                 release_status=ReleaseStatus.IN_PROGRESS,
                 response_status_code=202,
             )
-        return self._model(ReleaseIntegrationPackStatus, request, response)
+        status = self._model(ReleaseIntegrationPackStatus, request, response)
+        if status.request_id is None:
+            status = status.model_copy(update={"request_id": request_id})
+        return status
 
     # ---------------------------------------------------------------- Environment
 

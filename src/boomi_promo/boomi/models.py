@@ -1,8 +1,11 @@
 """Boomi Platform API objects as typed models.
 
 Field names are snake_case in Python and camelCase on the wire (the OpenAPI names, e.g.
-``componentId``, ``parentId``); models accept either. Unknown fields and the ``"@type"``
-marker Boomi puts on every JSON object are ignored, so new Boomi fields never break reads.
+``componentId``, ``parentId``); models accept either. Boomi's OpenAPI document requires almost
+no field of an answer, so fields are optional except an object's own identity (its id, and the
+names the product finds branches and packs by), which it cannot act without: an answer lacking
+it fails at the boundary, naming the field. Unknown fields and the ``"@type"`` marker Boomi
+puts on every JSON object are ignored, so new Boomi fields never break reads.
 Dates stay the ISO-8601 strings Boomi sends.
 
 :class:`Component` is the XML-only Component object: the root attributes parsed into
@@ -168,6 +171,7 @@ class PackagedComponent(BoomiModel):
 class Branch(BoomiModel):
     id: str
     name: str
+    """Required here though not by Boomi's schema: the product finds its branches by name."""
     description: str | None = None
     parent_id: str | None = None
     package_id: str | None = None
@@ -291,6 +295,7 @@ class PublisherPackagedComponent(BoomiModel):
 class PublisherIntegrationPack(BoomiModel):
     id: str
     name: str
+    """Required here though not by Boomi's schema: the product tells its packs by name."""
     description: str | None = Field(default=None, alias="Description")
     installation_type: str | None = None
     """SINGLE or MULTI (see :class:`InstallationType`); fixed once created."""
@@ -306,7 +311,7 @@ class IntegrationPack(BoomiModel):
     """An integration pack available to the account (read only)."""
 
     id: str
-    name: str
+    name: str | None = None
     description: str | None = Field(default=None, alias="Description")
     installation_type: str | None = None
 
@@ -338,14 +343,17 @@ class ReleaseIntegrationPack(BoomiModel):
 
 
 class ReleaseIntegrationPackStatus(BoomiModel):
-    request_id: str
+    request_id: str | None = None
+    """Boomi may leave it out; :meth:`BoomiClient.get_release_status` fills it in."""
     integration_pack_id: str | None = None
     name: str | None = None
     installation_type: str | None = None
     release_schedule: str | None = None
     release_on_date: str | None = None
-    release_status: str
-    """See :class:`ReleaseStatus`: IN_PROGRESS and SCHEDULED are still pending."""
+    release_status: str = ReleaseStatus.IN_PROGRESS
+    """See :class:`ReleaseStatus`: IN_PROGRESS and SCHEDULED are still pending. Boomi's
+    schema does not require it: an answer without it (a 202 with a sparse body) is pending,
+    and the caller's bounded wait decides."""
     response_status_code: int | None = None
     message: str | None = None
     components: Annotated[

@@ -468,6 +468,21 @@ async def execute_merge_request(call: Call) -> Response:
     return respond(call.request, row)
 
 
+async def create_environment(call: Call) -> Response:
+    body = await _json_body(call.request)
+    return respond(call.request, call.state.create_environment(call.account_id, body))
+
+
+async def get_process(call: Call) -> Response:
+    row = call.state.get_process(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def get_package_manifest(call: Call) -> Response:
+    row = call.state.get_package_manifest(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
 async def get_environment(call: Call) -> Response:
     row = call.state.get_environment(call.account_id, call.request.path_params["id"])
     return respond(call.request, row)
@@ -592,12 +607,15 @@ def _api_routes() -> list[Route]:
         ("GET", "/ComponentReference/{ref}", boomi(get_component_reference)),
         ("POST", "/PackagedComponent", boomi(create_package)),
         ("GET", "/PackagedComponent/{id}", boomi(get_package)),
+        ("GET", "/PackagedComponentManifest/{id}", boomi(get_package_manifest)),
+        ("GET", "/Process/{id}", boomi(get_process)),
         ("POST", "/Branch", boomi(create_branch)),
         ("GET", "/Branch/{id}", boomi(get_branch)),
         ("DELETE", "/Branch/{id}", boomi(delete_branch)),
         ("POST", "/MergeRequest", boomi(create_merge_request)),
         ("POST", "/MergeRequest/execute/{id}", boomi(execute_merge_request)),
         ("GET", "/MergeRequest/{id}", boomi(get_merge_request)),
+        ("POST", "/Environment", boomi(create_environment)),
         ("GET", "/Environment/{id}", boomi(get_environment)),
         ("GET", "/EnvironmentExtensions/{id}", boomi(get_environment_extensions)),
         ("POST", "/EnvironmentExtensions/{id}", boomi(update_environment_extensions)),
