@@ -74,7 +74,7 @@ async def test_promotion_deployment_modes_and_rollback_meet_boomis_schemas(
         "POST /ReleaseIntegrationPack",
         "GET /ReleaseIntegrationPackStatus/{id}",
         "POST /ComponentMetadata/query",
-        "GET /ComponentReference/{componentId}",
+        "POST /ComponentReference/query",
     } <= seen
 
 

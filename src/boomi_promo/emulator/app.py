@@ -327,8 +327,8 @@ def _bulk_row(answers: list[BulkAnswer]) -> Row:
     for index, answer in enumerate(answers):
         item: Row = {"@type": "BulkResponse", "index": index, "id": answer.id}
         item["statusCode"] = answer.status
-        if isinstance(answer.result, dict):
-            item["Result"] = answer.result
+        # Boomi's schema requires a Result on every item: a failed one carries an empty one.
+        item["Result"] = answer.result if isinstance(answer.result, dict) else {}
         if answer.message is not None:
             item["errorMessage"] = answer.message
         items.append(item)
