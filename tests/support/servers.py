@@ -3,7 +3,9 @@
 ``start_server(app)`` runs any ASGI app under uvicorn in a background thread on a free port
 and yields its base URL. The ``emulator`` fixture serves the Boomi emulator once per session
 and gives each test a fresh demo state (zero delays, throttling off; change
-``emulator.state.settings`` to test those).
+``emulator.state.settings`` to test those). It keeps the bodies of the test's exchanges and,
+when the test ends, checks every JSON answer the emulator gave against Boomi's OpenAPI answer
+schemas (tests/contract): an answer Boomi could not give fails the test.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import uvicorn
 from boomi_promo.emulator.app import EmulatorApp, create_app
 from boomi_promo.emulator.seed import DemoSeed, build_demo_state
 from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
+from tests.contract.support import violations
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,14 @@ def start_server(
 
 
 def fast_settings() -> EmulatorSettings:
-    """No waiting and no throttling unless a test asks for them.
+    """No waiting and no throttling unless a test asks for them; bodies kept for the contract.
 
     Deleted branches still pass through DELETING (the default delay) everywhere, since the
     product must live with them; a new branch shows in queries at once, since the branches a
     test plants stand for ones that exist long before the product looks.
     """
     return EmulatorSettings(
+        log_bodies=True,
         branch_ready_seconds=0.0,
         branch_query_delay_seconds=0.0,
         merge_draft_seconds=0.0,
@@ -138,3 +142,6 @@ def emulator(emulator_server: tuple[str, EmulatorApp]) -> Iterator[EmulatorHandl
     handle.use_state(state)
     yield handle
     handle.reset_faults()
+    problems = violations(handle.state.request_log.entries(), requests=False)
+    if problems:
+        pytest.fail("The emulator answered outside Boomi's OpenAPI:\n" + "\n".join(problems[:20]))

@@ -111,6 +111,7 @@ REFERENCE_QUERY_PARENTS = 50
 100 simple expressions, as many as the ComponentMetadata queries' ``or`` of 100 ids."""
 
 MAIN_BRANCH = "main"
+"""Boomi's default branch, which packages come from when no branch is named."""
 
 SEQUENTIAL_GAP_SECONDS = 0.12
 """The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
@@ -660,15 +661,24 @@ class BoomiClient:
         component_type: str | None = None,
         override_account: str | None = None,
     ) -> PackagedComponent:
-        """Package a component; ``branch_name`` (a name, not an id) packages from a branch."""
-        body: dict[str, Any] = {"componentId": component_id}
-        optional = {
-            "packageVersion": package_version,
-            "notes": notes,
-            "branchName": branch_name,
-            "shareable": shareable,
+        """Package a component; ``branch_name`` (a name, not an id) packages from a branch,
+        else from main. Boomi numbers the package when ``package_version`` is not given.
+
+        Boomi's schema requires ``componentType``, ``branchName`` and ``notes`` on a create:
+        without ``component_type`` the component's metadata is read to learn it.
+        """
+        if component_type is None:
+            metadata = await self.get_component_metadata(
+                component_id, override_account=override_account
+            )
+            component_type = metadata.type
+        body: dict[str, Any] = {
+            "componentId": component_id,
             "componentType": component_type,
+            "branchName": branch_name or MAIN_BRANCH,
+            "notes": notes or "",
         }
+        optional = {"packageVersion": package_version, "shareable": shareable}
         body.update({key: value for key, value in optional.items() if value is not None})
         request = self._json_post("PackagedComponent", "PackagedComponent", body, override_account)
 
@@ -864,6 +874,8 @@ class BoomiClient:
             "destinationBranchId": destination_branch_id,
             "strategy": str(MergeStrategy(strategy)),
             "priorityBranch": str(PriorityBranch(priority_branch)),
+            # Required by Boomi's schema; Boomi fills in the details itself.
+            "MergeRequestDetails": {},
         }
         if note is not None:
             body["note"] = note
@@ -914,7 +926,11 @@ class BoomiClient:
         override_account: str | None = None,
     ) -> MergeRequest:
         """Start the merge (or revert / retry drafting); poll :meth:`get_merge_request`."""
-        body = {"id": merge_request_id, "mergeRequestAction": str(MergeRequestAction(action))}
+        body = {
+            "id": merge_request_id,
+            "mergeRequestAction": str(MergeRequestAction(action)),
+            "MergeRequestDetails": {},
+        }
         request = self._json_post(
             f"MergeRequest/execute/{_segment(merge_request_id)}",
             "MergeRequest/execute/{id}",
@@ -1164,7 +1180,10 @@ class BoomiClient:
                 release_status=ReleaseStatus.IN_PROGRESS,
                 response_status_code=202,
             )
-        return self._model(ReleaseIntegrationPackStatus, request, response)
+        status = self._model(ReleaseIntegrationPackStatus, request, response)
+        if status.request_id is None:
+            status = status.model_copy(update={"request_id": request_id})
+        return status
 
     # ---------------------------------------------------------------- Environment
 

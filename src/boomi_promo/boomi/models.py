@@ -1,8 +1,11 @@
 """Boomi Platform API objects as typed models.
 
 Field names are snake_case in Python and camelCase on the wire (the OpenAPI names, e.g.
-``componentId``, ``parentId``); models accept either. Unknown fields and the ``"@type"``
-marker Boomi puts on every JSON object are ignored, so new Boomi fields never break reads.
+``componentId``, ``parentId``); models accept either. Boomi's OpenAPI document requires almost
+no field of an answer, so fields are optional except an object's own identity (its id, and the
+names the product finds branches and packs by), which it cannot act without: an answer lacking
+it fails at the boundary, naming the field. Unknown fields and the ``"@type"`` marker Boomi
+puts on every JSON object are ignored, so new Boomi fields never break reads.
 Dates stay the ISO-8601 strings Boomi sends.
 
 :class:`Component` is the XML-only Component object: the root attributes parsed into
@@ -168,6 +171,7 @@ class PackagedComponent(BoomiModel):
 class Branch(BoomiModel):
     id: str
     name: str
+    """Required here though not by Boomi's schema: the product finds its branches by name."""
     description: str | None = None
     parent_id: str | None = None
     package_id: str | None = None
@@ -291,6 +295,7 @@ class PublisherPackagedComponent(BoomiModel):
 class PublisherIntegrationPack(BoomiModel):
     id: str
     name: str
+    """Required here though not by Boomi's schema: the product tells its packs by name."""
     description: str | None = Field(default=None, alias="Description")
     installation_type: str | None = None
     """SINGLE or MULTI (see :class:`InstallationType`); fixed once created."""
@@ -306,7 +311,7 @@ class IntegrationPack(BoomiModel):
     """An integration pack available to the account (read only)."""
 
     id: str
-    name: str
+    name: str | None = None
     description: str | None = Field(default=None, alias="Description")
     installation_type: str | None = None
 
@@ -338,14 +343,17 @@ class ReleaseIntegrationPack(BoomiModel):
 
 
 class ReleaseIntegrationPackStatus(BoomiModel):
-    request_id: str
+    request_id: str | None = None
+    """Boomi may leave it out; :meth:`BoomiClient.get_release_status` fills it in."""
     integration_pack_id: str | None = None
     name: str | None = None
     installation_type: str | None = None
     release_schedule: str | None = None
     release_on_date: str | None = None
-    release_status: str
-    """See :class:`ReleaseStatus`: IN_PROGRESS and SCHEDULED are still pending."""
+    release_status: str = ReleaseStatus.IN_PROGRESS
+    """See :class:`ReleaseStatus`: IN_PROGRESS and SCHEDULED are still pending. Boomi's
+    schema does not require it: an answer without it (a 202 with a sparse body) is pending,
+    and the caller's bounded wait decides."""
     response_status_code: int | None = None
     message: str | None = None
     components: Annotated[
@@ -636,23 +644,12 @@ class PGPCertificateExtension(BoomiModel):
     use_default: bool | None = None
 
 
-_EXTENSION_SECTIONS = (
-    "connections",
-    "operations",
-    "tradingPartners",
-    "sharedCommunications",
-    "crossReferences",
-    "properties",
-    "processProperties",
-    "PGPCertificates",
-)
-
-
 class EnvironmentExtensions(BoomiModel):
     """Everything extensible in an environment, each section a list.
 
-    :meth:`to_wire` leaves empty sections out: with ``partial`` they would change nothing,
-    and without it a missing section reverts to defaults just as an empty one does.
+    :meth:`to_wire` sends every section, empty ones too, as Boomi's schema requires them all:
+    with ``partial`` an empty one changes nothing, and without it an empty section reverts to
+    defaults just as a missing one would.
     """
 
     id: str | None = None
@@ -683,14 +680,6 @@ class EnvironmentExtensions(BoomiModel):
     pgp_certificates: Annotated[list[PGPCertificateExtension], *_wrapped_list("PGPCertificate")] = (
         Field(default_factory=list, alias="PGPCertificates")
     )
-
-    def to_wire(self) -> dict[str, Any]:
-        body = super().to_wire()
-        for section in _EXTENSION_SECTIONS:
-            wrapped = body.get(section)
-            if isinstance(wrapped, dict) and not any(wrapped.values()):
-                del body[section]
-        return body
 
 
 class MapExtensionBrowseField(BoomiModel):
@@ -782,6 +771,8 @@ class MapExtensionMap(BoomiModel):
     mappings: Annotated[list[MapExtensionMapping], *_wrapped_list("Mapping")] = Field(
         default_factory=list, alias="ExtendedMappings"
     )
+    browse_settings: dict[str, Any] | None = Field(default=None, alias="BrowseSettings")
+    """Kept as read and sent back: Boomi requires it on an update."""
 
 
 class EnvironmentMapExtension(BoomiModel):

@@ -9,7 +9,8 @@
     ).to_json()
 
 Arguments are sent as strings, as Boomi expects (``True`` becomes ``"true"``, ``3``
-becomes ``"3"``). The number of arguments is checked against the operator.
+becomes ``"3"``). The number of arguments is checked against the operator. The operators are
+those of Boomi's OpenAPI enums (no STARTS_WITH: use LIKE with ``%``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ class Operator(StrEnum):
     NOT_EQUALS = "NOT_EQUALS"
     LIKE = "LIKE"
     """``%`` is the wildcard."""
-    STARTS_WITH = "STARTS_WITH"
     CONTAINS = "CONTAINS"
     NOT_CONTAINS = "NOT_CONTAINS"
     IS_NULL = "IS_NULL"
@@ -136,6 +136,6 @@ class QueryFilter:
         return QueryFilter(GroupingExpression(operator, tuple(flat)))
 
     def to_json(self) -> dict[str, Any]:
-        if self.expression is None:
-            return {"QueryFilter": {}}
-        return {"QueryFilter": {"expression": self.expression.to_json()}}
+        # Boomi's schema requires an expression: "everything" is an empty conjunction.
+        expression = self.expression or GroupingExpression("and", ())
+        return {"QueryFilter": {"expression": expression.to_json()}}

@@ -8,7 +8,8 @@ Control endpoints live under ``/__emulator__/``; they answer only callers on thi
   faults: ``{"path": regex, "method"?, "status"?, "latency"?, "timeout"?, "reset"?,
   "loseAnswer"?, "retryAfter"?, "count"?, "skip"?}`` (see :class:`~.control.Fault`;
   ``loseAnswer`` with a ``status`` runs the request and answers that status instead);
-* ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time);
+* ``GET|DELETE /__emulator__/requests`` — the request log (method, path, query, status, time;
+  bodies too with the ``log_bodies`` setting);
 * ``GET|POST|DELETE /__emulator__/release-faults`` (``DELETE …/release-faults/{id}``) — make
   releases of matching packs end in ERROR: ``{"pack": regex on pack id or name, "message"?,
   "count"?}``;
@@ -39,7 +40,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 from lxml import etree
 from starlette.applications import Starlette
@@ -52,6 +53,7 @@ from boomi_promo.emulator.component_xml import NSMAP, XSI, bns, parse_component_
 from boomi_promo.emulator.control import FaultEffect, LoggedRequest
 from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.ids import is_branch_id
+from boomi_promo.emulator.openapi import boomi_openapi
 from boomi_promo.emulator.queries import parse_query_filter, parse_query_token
 from boomi_promo.emulator.state import (
     BULK_LIMITS,
@@ -196,13 +198,37 @@ def _authorise(request: Request, state: EmulatorState) -> Call:
     return Call(request, state, account_id, user)
 
 
+async def _check_against_openapi(request: Request) -> None:
+    """Refuse a JSON body that Boomi's OpenAPI schema for this operation rejects (400).
+
+    XML bodies, the bare token of queryMore and empty bodies have no JSON schema to meet."""
+    content_type = request.headers.get("content-type", "").lower()
+    if "xml" in content_type or "text/plain" in content_type:
+        return
+    body = await request.body()
+    match = _API_PATH.match(request.url.path)
+    if not body.strip() or match is None:
+        return
+    operation = boomi_openapi().operation(request.method, match.group("rest") or "/")
+    if operation is None or operation.request_schema is None:
+        return
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise bad_request(f"The request body is not valid JSON: {exc}") from exc
+    errors = boomi_openapi().request_errors(operation, document)
+    if errors:
+        raise bad_request(f"Invalid {operation} request body: " + "; ".join(errors[:5]))
+
+
 def boomi(handler: Handler, *, component: bool = False) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap a handler with authentication, the clock, and Boomi's error format."""
+    """Wrap a handler with authentication, the clock, request checks and Boomi's error format."""
 
     async def endpoint(request: Request) -> Response:
         state: EmulatorState = request.scope[_APP_KEY].emulator_state
         try:
             call = _authorise(request, state)
+            await _check_against_openapi(request)
             state.settle()
             return await handler(call)
         except ApiError as error:
@@ -301,8 +327,8 @@ def _bulk_row(answers: list[BulkAnswer]) -> Row:
     for index, answer in enumerate(answers):
         item: Row = {"@type": "BulkResponse", "index": index, "id": answer.id}
         item["statusCode"] = answer.status
-        if isinstance(answer.result, dict):
-            item["Result"] = answer.result
+        # Boomi's schema requires a Result on every item: a failed one carries an empty one.
+        item["Result"] = answer.result if isinstance(answer.result, dict) else {}
         if answer.message is not None:
             item["errorMessage"] = answer.message
         items.append(item)
@@ -368,9 +394,7 @@ async def get_component(call: Call) -> Response:
 
 
 async def write_component(call: Call) -> Response:
-    params = call.request.path_params
-    component_id, branch_id = EmulatorState.split_ref(params.get("ref", ""))
-    branch_id = branch_id or params.get("branch")
+    component_id, branch_id = EmulatorState.split_ref(call.request.path_params.get("ref", ""))
     if branch_id is not None and not is_branch_id(branch_id):
         raise bad_request(f"{branch_id!r} is not a branch id; components are written to branches.")
     document = parse_component_document(await call.request.body())
@@ -444,6 +468,21 @@ async def execute_merge_request(call: Call) -> Response:
     return respond(call.request, row)
 
 
+async def create_environment(call: Call) -> Response:
+    body = await _json_body(call.request)
+    return respond(call.request, call.state.create_environment(call.account_id, body))
+
+
+async def get_process(call: Call) -> Response:
+    row = call.state.get_process(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
+async def get_package_manifest(call: Call) -> Response:
+    row = call.state.get_package_manifest(call.account_id, call.request.path_params["id"])
+    return respond(call.request, row)
+
+
 async def get_environment(call: Call) -> Response:
     row = call.state.get_environment(call.account_id, call.request.path_params["id"])
     return respond(call.request, row)
@@ -456,12 +495,7 @@ async def get_environment_extensions(call: Call) -> Response:
 
 async def update_environment_extensions(call: Call) -> Response:
     body = await _json_body(call.request)
-    # The older form posts to /EnvironmentExtensions with the id only in the body.
-    extensions_id = call.request.path_params.get("id") or str(
-        body.get("id") or body.get("environmentId") or ""
-    )
-    if not extensions_id:
-        raise bad_request("Name the environment: POST /EnvironmentExtensions/{id}.")
+    extensions_id = call.request.path_params["id"]
     row = call.state.update_environment_extensions(call.account_id, extensions_id, body)
     return respond(call.request, row)
 
@@ -566,7 +600,6 @@ def _api_routes() -> list[Route]:
         ("POST", "/Folder", boomi(create_folder)),
         ("GET", "/Folder/{id}", boomi(get_folder)),
         ("POST", "/Component", writes_component),
-        ("POST", "/Component~{branch}", writes_component),
         ("GET", "/Component/{ref}", boomi(get_component, component=True)),
         ("POST", "/Component/{ref}", writes_component),
         ("GET", "/ComponentMetadata/{ref}", boomi(get_component_metadata)),
@@ -574,20 +607,20 @@ def _api_routes() -> list[Route]:
         ("GET", "/ComponentReference/{ref}", boomi(get_component_reference)),
         ("POST", "/PackagedComponent", boomi(create_package)),
         ("GET", "/PackagedComponent/{id}", boomi(get_package)),
+        ("GET", "/PackagedComponentManifest/{id}", boomi(get_package_manifest)),
+        ("GET", "/Process/{id}", boomi(get_process)),
         ("POST", "/Branch", boomi(create_branch)),
         ("GET", "/Branch/{id}", boomi(get_branch)),
         ("DELETE", "/Branch/{id}", boomi(delete_branch)),
         ("POST", "/MergeRequest", boomi(create_merge_request)),
         ("POST", "/MergeRequest/execute/{id}", boomi(execute_merge_request)),
         ("GET", "/MergeRequest/{id}", boomi(get_merge_request)),
+        ("POST", "/Environment", boomi(create_environment)),
         ("GET", "/Environment/{id}", boomi(get_environment)),
         ("GET", "/EnvironmentExtensions/{id}", boomi(get_environment_extensions)),
-        ("POST", "/EnvironmentExtensions", boomi(update_environment_extensions)),
         ("POST", "/EnvironmentExtensions/{id}", boomi(update_environment_extensions)),
-        ("POST", "/EnvironmentExtensions/{id}/update", boomi(update_environment_extensions)),
         ("GET", "/EnvironmentMapExtension/{id}", boomi(get_map_extension)),
         ("POST", "/EnvironmentMapExtension/{id}", boomi(update_map_extension)),
-        ("POST", "/EnvironmentMapExtension/{id}/update", boomi(update_map_extension)),
         ("POST", "/PublisherIntegrationPack", boomi(create_publisher_pack)),
         ("GET", "/PublisherIntegrationPack/{id}", boomi(get_publisher_pack)),
         ("POST", "/PublisherIntegrationPack/{id}", boomi(update_publisher_pack)),
@@ -867,6 +900,10 @@ class EmulatorApp:
         method, path = scope["method"], scope["path"]
         status = 0
         logged = False
+        # Bodies are kept only when asked for (contract tests): they can be large.
+        request_body = bytearray() if state.settings.log_bodies else None
+        response_body = bytearray() if state.settings.log_bodies else None
+        response_type = ""
 
         def log_request() -> None:
             nonlocal logged
@@ -882,21 +919,35 @@ class EmulatorApp:
                     time=arrived,
                     duration=time.monotonic() - started,
                     account=_effective_account(scope),
+                    request_content_type=_header(scope, b"content-type"),
+                    request_body=request_body,
+                    response_content_type=response_type,
+                    response_body=response_body,
                 )
             )
 
+        async def recording_receive() -> Message:
+            message = await receive()
+            if request_body is not None and message["type"] == "http.request":
+                request_body.extend(message.get("body", b""))
+            return message
+
         async def recording_send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_type
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_type = _header(message, b"content-type")
                 # Logged before the client can see the answer, so a test that clears the log
                 # after a response never sees that request appear later.
                 log_request()
+            elif message["type"] == "http.response.body" and response_body is not None:
+                response_body.extend(message.get("body", b""))
             await send(message)
 
         request = Request(scope)
         xml = wants_xml(request, default=_COMPONENT_PATH.search(path) is not None)
         effect = state.faults.take(method, path)
+        scope = _canonical_scope(scope)
         try:
             if effect.latency:
                 await asyncio.sleep(effect.latency)
@@ -905,7 +956,7 @@ class EmulatorApp:
             elif effect.reset:
                 await _break_connection(send)
             elif effect.lose_answer:
-                status = await self._run_unanswered(scope, receive)
+                status = await self._run_unanswered(scope, recording_receive)
                 if effect.status is None:
                     await _break_connection(send)
                 else:
@@ -925,7 +976,7 @@ class EmulatorApp:
             else:
                 if state.settings.latency_seconds > 0:
                     await asyncio.sleep(state.settings.latency_seconds)
-                await self._api(scope, receive, recording_send)
+                await self._api(scope, recording_receive, recording_send)
         finally:
             log_request()
 
@@ -988,6 +1039,27 @@ def _fault_headers(status: int, retry_after: int | None) -> dict[str, str] | Non
     if status == 401:
         return {"WWW-Authenticate": 'Basic realm="Boomi"'}
     return None
+
+
+def _header(scope_or_message: Scope | Message, name: bytes) -> str:
+    for key, value in scope_or_message.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+def _canonical_scope(scope: Scope) -> Scope:
+    """The request as routed: object names spelled as Boomi's document does and no trailing
+    slash, since Boomi serves ``/packagedcomponent/`` as ``/PackagedComponent``."""
+    match = _API_PATH.match(scope["path"])
+    rest = match.group("rest") if match else None
+    if match is None or not rest:
+        return scope
+    canonical = boomi_openapi().canonical_path(scope["method"], rest)
+    if canonical == rest:
+        return scope
+    path = scope["path"][: match.start("rest")] + canonical
+    return {**scope, "path": path, "raw_path": quote(path).encode("ascii")}
 
 
 def _effective_account(scope: Scope) -> str:

@@ -195,9 +195,23 @@ class LoggedRequest:
     duration: float
     account: str = ""
     """The effective account: ``overrideAccount`` when given, else the account in the path."""
+    request_content_type: str = ""
+    request_body: bytearray | None = None
+    """Kept only with the ``log_bodies`` setting; filled while the request is read."""
+    response_content_type: str = ""
+    response_body: bytearray | None = None
+    """Kept only with the ``log_bodies`` setting; filled while the answer is sent."""
 
     def describe(self) -> dict[str, Any]:
-        return asdict(self)
+        described = {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("request_body", "response_body")
+        }
+        for name in ("request_body", "response_body"):
+            body = getattr(self, name)
+            described[name] = None if body is None else bytes(body).decode("utf-8", "replace")
+        return described
 
 
 class RequestLog:

@@ -38,7 +38,9 @@ from boomi_promo.emulator.records import (
     MapFunction,
     MapProfile,
     ProfileNode,
+    Revision,
 )
+from boomi_promo.xmlsafe import parse_xml
 
 Row = dict[str, Any]
 
@@ -516,6 +518,49 @@ def updated_extensions(
     return result
 
 
+# ----------------------------------------------------------------------------- deployments
+
+
+def _process_property_component(revision: Revision) -> ExtensibleComponent:
+    """A process property component as extensible: each defined property with its default."""
+    root = parse_xml(f"<object>{revision.object_xml}</object>".encode())
+    settings = [
+        ExtensionSetting(
+            key=element.get("key", ""),
+            default_value=element.findtext("defaultValue") or "",
+            label=element.get("label", ""),
+            uses_encryption=element.get("type") == "password",
+        )
+        for element in root.iter("DefinedProcessProperty")
+        if element.get("key")
+    ]
+    return ExtensibleComponent(revision.component_id, revision.name, settings)
+
+
+def _cross_reference(revision: Revision) -> CrossReferenceExtension:
+    root = parse_xml(f"<object>{revision.object_xml}</object>".encode())
+    columns = len(list(root.iter("header")))
+    rows = [[col.text or "" for col in row.iter("col")] for row in root.iter("row")]
+    return CrossReferenceExtension(revision.component_id, revision.name, columns, rows)
+
+
+def extend_for_deployment(
+    extensions: EnvironmentExtensionSet, process: Revision, used: list[Revision]
+) -> None:
+    """What deploying ``process`` makes extensible in the environment: when the process
+    declares overrides (``processOverrides``), the process property and cross-reference
+    components it uses, with their defaults. Entries already there keep their overrides."""
+    if not process.process_overrides_xml:
+        return
+    known_properties = {c.component_id for c in extensions.process_properties}
+    known_tables = {t.component_id for t in extensions.cross_references}
+    for revision in used:
+        if revision.type == "processproperty" and revision.component_id not in known_properties:
+            extensions.process_properties.append(_process_property_component(revision))
+        elif revision.type == "crossref" and revision.component_id not in known_tables:
+            extensions.cross_references.append(_cross_reference(revision))
+
+
 # ----------------------------------------------------------------------------- map extensions
 
 
@@ -604,20 +649,29 @@ def render_map_extension(extension: MapExtension) -> Row:
             "@type": "MapExtensionExtendedMappings",
             "Mapping": [_mapping_row(m) for m in extension.mappings],
         },
+        # Boomi's schema requires the browse settings; the emulator browses nothing, so both
+        # sides come without browse fields.
+        "BrowseSettings": {
+            "@type": "MapExtensionBrowseSettings",
+            "SourceBrowse": {"@type": "MapExtensionBrowse", "BrowseFields": []},
+            "DestinationBrowse": {"@type": "MapExtensionBrowse", "BrowseFields": []},
+        },
     }
     return row
 
 
 def _field_set(profile: MapProfile) -> Row:
-    return {"@type": "MapExtensionBrowseData", "connectionId": profile.connection_id}
+    row: Row = {"@type": "MapExtensionBrowseData", "BrowseField": []}
+    if profile.connection_id:
+        row["connectionId"] = profile.connection_id
+    return row
 
 
 def render_map_summary(extension: MapExtension) -> Row:
     row = _header(extension, "EnvironmentMapExtensionsSummary")
-    if extension.source_profile.connection_id:
-        row["SourceFieldSet"] = _field_set(extension.source_profile)
-    if extension.destination_profile.connection_id:
-        row["DestinationFieldSet"] = _field_set(extension.destination_profile)
+    # Both field sets are required by Boomi's schema, browsed through a connection or not.
+    row["SourceFieldSet"] = _field_set(extension.source_profile)
+    row["DestinationFieldSet"] = _field_set(extension.destination_profile)
     return row
 
 

@@ -26,7 +26,6 @@ ARGUMENT_COUNTS: dict[str, int] = {
     "EQUALS": 1,
     "NOT_EQUALS": 1,
     "LIKE": 1,
-    "STARTS_WITH": 1,
     "CONTAINS": 1,
     "NOT_CONTAINS": 1,
     "IS_NULL": 0,
@@ -120,8 +119,14 @@ def _from_xml(element: etree._Element) -> Expression:
     return _simple(operator, element.get("property", ""), arguments)
 
 
+_NO_EXPRESSION = (
+    "A QueryFilter needs an expression; to match everything, send an empty 'and' group "
+    '({"operator": "and", "nestedExpression": []}) or no body.'
+)
+
+
 def parse_query_filter(body: bytes, content_type: str) -> Expression | None:
-    """The filter's expression; ``None`` means "everything"."""
+    """The filter's expression; ``None`` (no body at all) means "everything"."""
     if not body.strip():
         return None
     if "xml" in content_type or body.lstrip().startswith(b"<"):
@@ -132,7 +137,9 @@ def parse_query_filter(body: bytes, content_type: str) -> Expression | None:
         if _local(root.tag) != "QueryFilter":
             raise bad_request("The request body must be a QueryFilter.")
         expressions = [child for child in root if _local(child.tag) == "expression"]
-        return _from_xml(expressions[0]) if expressions else None
+        if not expressions:
+            raise bad_request(_NO_EXPRESSION)
+        return _from_xml(expressions[0])
     try:
         document = json.loads(body)
     except ValueError as exc:
@@ -140,7 +147,9 @@ def parse_query_filter(body: bytes, content_type: str) -> Expression | None:
     if not isinstance(document, dict) or not isinstance(document.get("QueryFilter"), dict):
         raise bad_request('The request body must be {"QueryFilter": {...}}.')
     expression = document["QueryFilter"].get("expression")
-    return None if expression is None else _from_json(expression)
+    if expression is None:
+        raise bad_request(_NO_EXPRESSION)
+    return _from_json(expression)
 
 
 @dataclass(frozen=True)
@@ -207,8 +216,6 @@ def _operator_test(expression: SimpleExpression) -> Callable[[Value], bool]:
             return bool(left == right)
         if operator == "NOT_EQUALS":
             return bool(left != right)
-        if operator == "STARTS_WITH":
-            return _text(value).startswith(args[0])
         if operator == "CONTAINS":
             return args[0] in _text(value)
         if operator == "NOT_CONTAINS":

@@ -44,6 +44,7 @@ from boomi_promo.emulator.control import (
 )
 from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_found
 from boomi_promo.emulator.extensions import (
+    extend_for_deployment,
     extension_set_id,
     render_extensions,
     render_map_extension,
@@ -151,6 +152,8 @@ class EmulatorSettings:
     """A release reports ``IN_PROGRESS`` (HTTP 202) this long after it starts, then finishes."""
     latency_seconds: float = 0.0
     """Added to every API call the emulator answers, as Boomi's own round trip (benchmarks)."""
+    log_bodies: bool = False
+    """Keep request and answer bodies in the request log (contract tests)."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,16 @@ def _schema(
     return QuerySchema(object_type, properties, case_insensitive)
 
 
+def _process_pack_ids(row: Row) -> Any:
+    # Matches when any of the process's integration packs has the id (first one for ordering).
+    packs = [info.get("integrationPackId") for info in row.get("IntegrationPack", [])]
+    return packs[0] if packs else None
+
+
+def _latest(record: ComponentRecord) -> Revision:
+    return record.revisions[max(record.revisions)]
+
+
 def _items(body: Row, wrapper: str, item: str) -> list[Row]:
     """The entries of Boomi's list wrapper, e.g. ``{"Wrapper": {"Item": [ {...} ]}}``."""
     container = body.get(wrapper)
@@ -269,9 +282,7 @@ SCHEMAS: dict[str, QuerySchema[Row]] = {
         "componentType version active deployedDate deployedBy notes",
         aliases={"current": "active", "branch": "branchName", "uid": "deploymentId"},
     ),
-    "Folder": _schema(
-        "Folder", "accountId id name fullPath deleted parentId parentName permittedRoles"
-    ),
+    "Folder": _schema("Folder", "accountId id name deleted parentId parentName permittedRoles"),
     "ComponentMetadata": _schema(
         "ComponentMetadata",
         "accountId componentId version name type subType createdDate createdBy modifiedDate "
@@ -285,6 +296,16 @@ SCHEMAS: dict[str, QuerySchema[Row]] = {
         "PackagedComponent",
         "packageId packageVersion componentId componentVersion componentType createdDate "
         "createdBy deleted shareable branchName notes",
+    ),
+    "Process": QuerySchema(
+        "Process",
+        {
+            "id": lambda row: row.get("id"),
+            "name": lambda row: row.get("name"),
+            "integrationPackId": _process_pack_ids,
+            # No pack instances are modelled: a process is never in one.
+            "integrationPackInstanceId": lambda _row: None,
+        },
     ),
     "Branch": _schema(
         "Branch",
@@ -1421,7 +1442,22 @@ class EmulatorState:
                 raise bad_request(f"An environment named {name!r} already exists.")
         environment = Environment(self.new_uuid(), account_id, name, classification, self._now(at))
         self.environments[environment.environment_id] = environment
+        # Every environment has its EnvironmentExtensions object, empty until something
+        # extensible is deployed or installed there.
+        key = extension_set_id(environment.environment_id, "")
+        self.environment_extensions.setdefault(
+            key, EnvironmentExtensionSet(environment.environment_id, account_id)
+        )
         return environment
+
+    @_locked
+    def create_environment(self, account_id: str, body: Row) -> Row:
+        """POST /Environment: a unique ``name`` and a ``classification`` (PROD by default)."""
+        name = _text(body, "name").strip()
+        if not name:
+            raise bad_request("An environment needs a name.")
+        classification = _text(body, "classification") or "PROD"
+        return self._environment_row(self.add_environment(account_id, name, classification))
 
     def _environment(self, account_id: str, environment_id: str) -> Environment | None:
         environment = self.environments.get(environment_id)
@@ -1904,6 +1940,65 @@ class EmulatorState:
         pack.released = True
         release.status = "SUCCESS"
 
+    # ---------------------------------------------------------------- processes
+
+    def _process_rows(self, account_id: str) -> list[Row]:
+        """The processes the account runs: those deployed in it (the process component's id)
+        and those of the released integration packs available to it, with the pack's id."""
+        rows: dict[str, Row] = {}
+        for deployment in self.deployments.values():
+            if (
+                deployment.account_id == account_id
+                and deployment.active
+                and not deployment.deleted
+                and deployment.component_type == "process"
+            ):
+                rows.setdefault(deployment.component_id, self._process_row(deployment.component_id))
+        for pack in self._available_packs(account_id):
+            for member in pack.members:
+                record = self.components.get(member.component_id)
+                if member.released_version is None or record is None:
+                    continue
+                if _latest(record).type != "process":
+                    continue
+                row = rows.setdefault(member.component_id, self._process_row(member.component_id))
+                row["IntegrationPack"].append(
+                    {"@type": "ProcessIntegrationPackInfo", "integrationPackId": pack.pack_id}
+                )
+        return list(rows.values())
+
+    def _process_row(self, component_id: str) -> Row:
+        latest = _latest(self.components[component_id])
+        return {
+            "@type": "Process",
+            "id": component_id,
+            "name": latest.name,
+            "Description": latest.description,
+            "IntegrationPack": [],
+        }
+
+    @_locked
+    def get_process(self, account_id: str, process_id: str) -> Row:
+        for row in self._process_rows(account_id):
+            if row["id"] == process_id:
+                return row
+        raise not_found(f"Process {process_id} was not found.")
+
+    @_locked
+    def get_package_manifest(self, account_id: str, package_id: str) -> Row:
+        """The components a package holds, each at its packaged version."""
+        package = self.packages.get(package_id)
+        if package is None or package.account_id != account_id:
+            raise not_found(f"Packaged component {package_id} was not found.")
+        return {
+            "@type": "PackagedComponentManifest",
+            "packageId": package.package_id,
+            "componentInfo": [
+                {"@type": "ComponentInfo", "id": component_id, "version": version}
+                for component_id, version in sorted(package.snapshot.items())
+            ],
+        }
+
     # ---------------------------------------------------------------- deployed packages
 
     @staticmethod
@@ -1984,7 +2079,24 @@ class EmulatorState:
             deployed_date=self._now(at),
         )
         self.deployments[deployment.deployment_id] = deployment
+        self._extend_environment(environment, package)
         return self._deployment_row(deployment)
+
+    def _extend_environment(self, environment: Environment, package: PackagedComponent) -> None:
+        """The environment's extensions gain what the deployed process makes extensible."""
+        key = extension_set_id(environment.environment_id, "")
+        extensions = self.environment_extensions.setdefault(
+            key, EnvironmentExtensionSet(environment.environment_id, environment.account_id)
+        )
+        revisions = [
+            record.revisions[version]
+            for component_id, version in package.snapshot.items()
+            if (record := self.components.get(component_id)) is not None
+            and version in record.revisions
+        ]
+        root = next((r for r in revisions if r.component_id == package.component_id), None)
+        if root is not None and root.type == "process":
+            extend_for_deployment(extensions, root, revisions)
 
     def _deployment(self, account_id: str, deployment_id: str) -> Deployment:
         deployment = self.deployments.get(deployment_id)
@@ -2036,6 +2148,7 @@ class EmulatorState:
             "IntegrationPack": lambda account_id, _: [
                 self._integration_pack_row(p) for p in self._available_packs(account_id)
             ],
+            "Process": lambda account_id, _: self._process_rows(account_id),
             "DeployedPackage": lambda account_id, _: [
                 self._deployment_row(d)
                 for d in self.deployments.values()

@@ -245,6 +245,8 @@ class PackageContent:
 
     component_id: str
     prod_component_ids: frozenset[str]
+    component_type: str | None = None
+    """The root's type, when the promotion recorded it (a package create names it)."""
 
 
 async def package_contents(
@@ -280,7 +282,8 @@ async def package_contents(
                 elif child not in held:
                     held.add(child)
                     pending.append(child)
-        contents.append(PackageContent(root, frozenset(held)))
+        root_type = components.types_by_prod_id.get(root)
+        contents.append(PackageContent(root, frozenset(held), root_type))
     return contents
 
 
@@ -649,6 +652,7 @@ async def _make_packages(
                 notes=options.notes,
                 branch_name=None if branch_name == MAIN_BRANCH else branch_name,
                 shareable=True,
+                component_type=content.component_type,
             )
             package = await _record_package(
                 ctx,

@@ -3,8 +3,10 @@
 Boomi's folder ``fullPath`` starts with the account's root folder (named after the account):
 ``Dev Team A/DevTeamA/Orders`` in a dev account is mirrored as
 ``Primary Account/Promoted/DevTeamA/Orders``. Components are placed by ``folderId``
-(``folderFullPath`` is read only), so every folder of the path is found by its full path or
-created under its parent, parents first. One mirror serves one promotion run and remembers
+(``folderFullPath`` is read only), so every folder of the path is found or created under its
+parent, parents first. Boomi's Folder query cannot filter on ``fullPath`` (not a query
+property in its OpenAPI document): folders are looked up by ``name`` and told apart by the
+``fullPath`` each answer carries. One mirror serves one promotion run and remembers
 every folder it found or made; :meth:`FolderMirror.prepare` resolves a run's folders up front,
 looking all of them up in one query when the API can search by several paths.
 """
@@ -53,7 +55,7 @@ class BoomiFolders:
 
     async def find_folder(self, full_path: str) -> Folder | None:
         matches = self._boomi.query_folders(
-            QueryFilter.where("fullPath", Operator.EQUALS, full_path)
+            QueryFilter.where("name", Operator.EQUALS, _name_of(full_path))
         )
         async for folder in matches:
             if not folder.deleted and folder.full_path == full_path:
@@ -65,8 +67,9 @@ class BoomiFolders:
         found: dict[str, Folder] = {}
         for start in range(0, len(wanted), SEARCH_BATCH):
             batch = wanted[start : start + SEARCH_BATCH]
-            paths = [QueryFilter.where("fullPath", Operator.EQUALS, path) for path in batch]
-            async for folder in self._boomi.query_folders(paths[0].or_(*paths[1:])):
+            names = sorted({_name_of(path) for path in batch})
+            by_name = [QueryFilter.where("name", Operator.EQUALS, name) for name in names]
+            async for folder in self._boomi.query_folders(by_name[0].or_(*by_name[1:])):
                 if not folder.deleted and folder.full_path in batch:
                     found[folder.full_path] = folder
         return found
@@ -137,6 +140,10 @@ class FolderMirror:
         if self._root is None:
             self._root = await self._api.root_folder()
         return self._root
+
+
+def _name_of(full_path: str) -> str:
+    return full_path.rsplit("/", 1)[-1]
 
 
 def _path_of(folder: Folder) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.integration.emulator.boomi import EVERYTHING
 from tests.support.service import DemoService
 
 ALICE = "alice@example.com"  # CONTRIBUTOR, team A
@@ -18,7 +19,7 @@ def packages_in_emulator(service: DemoService, account: str) -> list[dict[str, A
         page = boomi.post(
             "/PackagedComponent/query",
             params={"overrideAccount": account},
-            json={"QueryFilter": {}},
+            json=EVERYTHING,
         ).json()
         assert "queryToken" in page, "the seed must need more than one page"
         found = list(page["result"])

@@ -18,6 +18,7 @@ from tests.integration.deployment.support import (
     record,
     set_fields,
 )
+from tests.integration.emulator.boomi import package_body
 from tests.integration.promotion.support import ALICE, CAROL, live_branch_ids, store_of
 from tests.support.service import DemoService
 
@@ -57,7 +58,7 @@ def package_from_branch(service: DemoService, component_id: str, branch_name: st
     with service.emulator.client() as boomi:
         response = boomi.post(
             "/PackagedComponent",
-            json={"componentId": component_id, "branchName": branch_name, "shareable": True},
+            json=package_body(component_id, branchName=branch_name, shareable=True),
         )
     response.raise_for_status()
     package_id: str = response.json()["packageId"]

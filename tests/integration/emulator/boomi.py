@@ -11,6 +11,38 @@ from lxml import etree
 
 BNS = "http://api.platform.boomi.com/"
 XML = {"Accept": "application/xml", "Content-Type": "application/xml"}
+EVERYTHING: dict[str, Any] = {
+    "QueryFilter": {"expression": {"operator": "and", "nestedExpression": []}}
+}
+"""A query for every object: Boomi's schema requires an expression, an empty conjunction."""
+EXTENSION_SECTIONS = {
+    "connections": "connection",
+    "operations": "operation",
+    "tradingPartners": "tradingPartner",
+    "sharedCommunications": "sharedCommunication",
+    "crossReferences": "crossReference",
+    "properties": "property",
+    "processProperties": "ProcessProperty",
+    "PGPCertificates": "PGPCertificate",
+}
+
+
+def with_every_section(body: dict[str, Any]) -> dict[str, Any]:
+    """An EnvironmentExtensions update body with the sections it leaves out sent empty, as
+    Boomi's schema requires every section."""
+    return {**{name: {item: []} for name, item in EXTENSION_SECTIONS.items()}, **body}
+
+
+def package_body(component_id: str, type_: str = "process", **fields: Any) -> dict[str, Any]:
+    """A PackagedComponent create with what Boomi's schema requires (from main unless
+    ``branchName`` is given)."""
+    return {
+        "componentId": component_id,
+        "componentType": type_,
+        "branchName": "main",
+        "notes": "",
+        **fields,
+    }
 
 
 def component_xml(

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.integration.emulator.boomi import component_xml, create, profile
+from tests.integration.emulator.boomi import component_xml, create, package_body, profile
 from tests.support.servers import EmulatorHandle
 
 
@@ -49,7 +49,7 @@ def package(
 ) -> dict[str, Any]:
     response = client.post(
         "/PackagedComponent",
-        json={"componentId": component_id, "packageVersion": version, "shareable": shareable},
+        json=package_body(component_id, packageVersion=version, shareable=shareable),
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
@@ -69,10 +69,13 @@ def create_pack(client: httpx.Client, name: str, installation_type: str = "MULTI
 def change_pack(
     client: httpx.Client, pack_id: str, operation: str, *component_ids: str
 ) -> httpx.Response:
+    # Boomi requires the Description on an update: the pack's own, as read.
+    description = client.get(f"/PublisherIntegrationPack/{pack_id}").json().get("Description", "")
     return client.post(
         f"/PublisherIntegrationPack/{pack_id}",
         json={
             "id": pack_id,
+            "Description": description,
             "operationType": operation,
             "PublisherPackagedComponents": {
                 "PublisherPackagedComponent": [{"componentId": c} for c in component_ids]

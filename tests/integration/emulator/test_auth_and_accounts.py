@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from lxml import etree
 
-from tests.integration.emulator.boomi import eq
+from tests.integration.emulator.boomi import EVERYTHING, eq
 from tests.support.servers import EmulatorHandle
 
 
@@ -80,7 +80,7 @@ def test_override_account_works_only_for_sub_accounts(emulator: EmulatorHandle) 
 
         for stranger in ("unrelated-ACC999", "does-not-exist-1"):
             refused = client.post(
-                "/Branch/query", json={"QueryFilter": {}}, params={"overrideAccount": stranger}
+                "/Branch/query", json=EVERYTHING, params={"overrideAccount": stranger}
             )
             assert refused.status_code == 403
             assert refused.json()["@type"] == "Error"
@@ -95,9 +95,11 @@ def test_override_account_works_only_for_sub_accounts(emulator: EmulatorHandle) 
 
 def test_primary_account_query_lists_its_sub_accounts(emulator: EmulatorHandle) -> None:
     with emulator.client() as client:
-        everything = client.post("/Account/query", json={"QueryFilter": {}})
+        everything = client.post("/Account/query", json=EVERYTHING)
         upper_case = client.post("/Account/query", json=eq("STATUS", "active"))
-        by_name = client.post("/Account/query", json=eq("name", "Dev Team B"))
+        by_name = client.post("/Account/query", json=eq("NAME", "Dev Team B"))
+        # Boomi's OpenAPI enum of Account query properties is upper case.
+        lower_case = client.post("/Account/query", json=eq("name", "Dev Team B"))
     assert everything.status_code == 200
     body = everything.json()
     assert body["@type"] == "QueryResult"
@@ -109,6 +111,7 @@ def test_primary_account_query_lists_its_sub_accounts(emulator: EmulatorHandle) 
     assert sorted((a["accountId"], a["name"]) for a in body["result"]) == sorted(sub_accounts)
     assert upper_case.json()["numberOfResults"] == 3
     assert [a["name"] for a in by_name.json()["result"]] == ["Dev Team B"]
+    assert lower_case.status_code == 400
 
 
 def test_unknown_paths_answer_boomi_404(emulator: EmulatorHandle) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests.integration.emulator.boomi import component_xml, create, eq, parse, profile
+from tests.integration.emulator.boomi import EVERYTHING, component_xml, create, eq, parse, profile
 from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
@@ -101,7 +101,7 @@ def test_at_most_twenty_branches_including_main_deleting_ones_too(
     with emulator.client() as client:
         created = [client.post("/Branch", json={"name": f"b{i}"}) for i in range(19)]
         assert all(r.status_code == 200 for r in created)
-        listed = client.post("/Branch/query", json={"QueryFilter": {}}).json()
+        listed = client.post("/Branch/query", json=EVERYTHING).json()
         assert listed["numberOfResults"] == 20
         refused = client.post("/Branch", json={"name": "one-too-many"})
         assert refused.status_code == 400
@@ -155,6 +155,7 @@ def test_merge_request_drafts_reviews_and_merges_the_source_view(emulator: Emula
                 "strategy": "OVERRIDE",
                 "priorityBranch": "SOURCE",
                 "note": "promotion",
+                "MergeRequestDetails": {},
             },
         ).json()
         assert request["@type"] == "MergeRequest"
@@ -162,7 +163,7 @@ def test_merge_request_drafts_reviews_and_merges_the_source_view(emulator: Emula
         assert request["sourceBranchName"] == "promo-merge"
         early = client.post(
             f"/MergeRequest/execute/{request['id']}",
-            json={"id": request["id"], "mergeRequestAction": "MERGE"},
+            json={"id": request["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
         )
         assert early.status_code == 400
 
@@ -184,7 +185,7 @@ def test_merge_request_drafts_reviews_and_merges_the_source_view(emulator: Emula
         assert repo_style.status_code == 400
         executed = client.post(
             f"/MergeRequest/execute/{request['id']}",
-            json={"id": request["id"], "mergeRequestAction": "MERGE"},
+            json={"id": request["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
         )
         assert executed.json()["stage"] == "MERGING"
         merged = _wait_for(client, f"/MergeRequest/{request['id']}", "stage", "MERGED")
@@ -198,13 +199,13 @@ def test_merge_request_drafts_reviews_and_merges_the_source_view(emulator: Emula
         assert parse(client.get(f"/Component/{added_id}")).get("version") == "2"
         again = client.post(
             f"/MergeRequest/execute/{request['id']}",
-            json={"id": request["id"], "mergeRequestAction": "MERGE"},
+            json={"id": request["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
         )
         assert again.status_code == 400
 
         listed = client.post("/MergeRequest/query", json=eq("sourceBranchId", branch_id)).json()
         assert [m["id"] for m in listed["result"]] == [request["id"]]
-        assert client.post("/MergeRequest/query", json={"QueryFilter": {}}).status_code == 400
+        assert client.post("/MergeRequest/query", json=EVERYTHING).status_code == 400
 
 
 def test_merge_request_validates_its_branches_and_options(emulator: EmulatorHandle) -> None:
@@ -222,7 +223,8 @@ def test_merge_request_validates_its_branches_and_options(emulator: EmulatorHand
             {"sourceBranchId": branch_id, "destinationBranchId": main_id, "strategy": "MAGIC"},
         ]
         for body in bodies:
-            assert client.post("/MergeRequest", json=body).status_code == 400, body
+            sent = {**body, "MergeRequestDetails": {}}
+            assert client.post("/MergeRequest", json=sent).status_code == 400, body
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,7 @@ def run_merge(
         "destinationBranchId": setup.main_id,
         "strategy": strategy,
         "priorityBranch": "SOURCE",
+        "MergeRequestDetails": {},
     }
     request = client.post("/MergeRequest", json=body).json()
     path = f"/MergeRequest/{request['id']}"
@@ -275,7 +278,7 @@ def run_merge(
         return reviewing
     executed = client.post(
         f"/MergeRequest/execute/{request['id']}",
-        json={"id": request["id"], "mergeRequestAction": "MERGE"},
+        json={"id": request["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
     ).json()
     assert executed["stage"] == "MERGING"
     deadline = time.monotonic() + 5
@@ -353,7 +356,7 @@ def test_a_failed_merge_names_no_conflict_and_can_be_merged_again(
         assert main_version(client, setup.changed_id) == "1"
         again = client.post(
             f"/MergeRequest/execute/{merge['id']}",
-            json={"id": merge["id"], "mergeRequestAction": "MERGE"},
+            json={"id": merge["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
         )
         assert again.json()["stage"] == "MERGING"
         assert _wait_for(client, f"/MergeRequest/{merge['id']}", "stage", "MERGED")["stage"] == (

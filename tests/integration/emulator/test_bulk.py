@@ -108,7 +108,8 @@ def test_metadata_folders_packages_and_accounts_answer_json_up_to_100(
     assert item["Result"]["@type"] == "ComponentMetadata"
     assert item["Result"]["componentId"] == prod_ids(emulator)[0]
     missing = metadata.json()["response"][1]
-    assert "Result" not in missing and "was not found" in missing["errorMessage"]
+    # Boomi's schema requires a Result on every item: an empty one for an id not found.
+    assert missing["Result"] == {} and "was not found" in missing["errorMessage"]
     assert statuses(folders.json()) == [(UNKNOWN, 404), (folder_id, 200)]
     assert folders.json()["response"][1]["Result"]["fullPath"].startswith("Primary Account/")
     [package] = packages.json()["response"]

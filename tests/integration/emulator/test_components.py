@@ -203,12 +203,13 @@ def test_branch_writes_are_visible_only_on_the_branch(emulator: EmulatorHandle) 
         assert parse(client.get(f"/Component/{shared_id}")).get("version") == "1"
         assert parse(client.get(f"/Component/{shared_id}~{branch_id}")).get("version") == "2"
 
-        tilde_create = create(
-            client,
-            component_xml(name="Tilde", type_="profile.json", content=profile()),
-            path=f"/Component~{branch_id}",
+        # Writes name their branch with branchId; Boomi's OpenAPI has no /Component~{branch}.
+        tilde_create = client.post(
+            f"/Component~{branch_id}",
+            content=component_xml(name="Tilde", type_="profile.json", content=profile()),
+            headers=XML,
         )
-        assert tilde_create.get("branchId") == branch_id
+        assert tilde_create.status_code == 404
 
         late = create(client, component_xml(name="Late", type_="profile.json", content=profile()))
         late_update = client.post(
@@ -231,7 +232,9 @@ def test_branch_writes_are_visible_only_on_the_branch(emulator: EmulatorHandle) 
         assert parse(client.get(f"/Component/{shared_id}")).get("version") == "1"
 
 
-def test_folders_nest_and_can_be_found_by_full_path(emulator: EmulatorHandle) -> None:
+def test_folders_nest_and_are_found_by_name_with_their_full_path(
+    emulator: EmulatorHandle,
+) -> None:
     team_a = emulator.seed.dev_accounts[0].account_id
     with emulator.client() as client:
         promoted = client.post(
@@ -240,13 +243,13 @@ def test_folders_nest_and_can_be_found_by_full_path(emulator: EmulatorHandle) ->
                 "QueryFilter": {
                     "expression": {
                         "operator": "EQUALS",
-                        "property": "fullPath",
-                        "argument": ["Primary Account/Promoted"],
+                        "property": "name",
+                        "argument": ["Promoted"],
                     }
                 }
             },
         ).json()["result"]
-        assert [f["name"] for f in promoted] == ["Promoted"]
+        assert [f["fullPath"] for f in promoted] == ["Primary Account/Promoted"]
         team = _folder(client, "DevTeamZ", promoted[0]["id"])
         orders = _folder(client, "Orders", team["id"])
         assert orders["fullPath"] == "Primary Account/Promoted/DevTeamZ/Orders"
@@ -262,11 +265,25 @@ def test_folders_nest_and_can_be_found_by_full_path(emulator: EmulatorHandle) ->
                 "QueryFilter": {
                     "expression": {
                         "operator": "LIKE",
-                        "property": "fullPath",
-                        "argument": ["%/DevTeamA/Orders"],
+                        "property": "name",
+                        "argument": ["Ord%"],
                     }
                 }
             },
             params={"overrideAccount": team_a},
         ).json()["result"]
-        assert [f["fullPath"] for f in dev_orders] == ["Dev Team A/DevTeamA/Orders"]
+        assert "Dev Team A/DevTeamA/Orders" in [f["fullPath"] for f in dev_orders]
+        # fullPath is no query property in Boomi's OpenAPI document.
+        by_path = client.post(
+            "/Folder/query",
+            json={
+                "QueryFilter": {
+                    "expression": {
+                        "operator": "EQUALS",
+                        "property": "fullPath",
+                        "argument": ["Primary Account/Promoted"],
+                    }
+                }
+            },
+        )
+        assert by_path.status_code == 400

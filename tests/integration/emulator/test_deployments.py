@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.emulator.boomi import eq, query_all
+from tests.integration.emulator.boomi import EVERYTHING, eq, query_all
 from tests.integration.emulator.deployment import new_process, package
 from tests.support.servers import EmulatorHandle
 
@@ -25,7 +25,7 @@ def test_the_primary_account_has_a_test_and_a_production_environment(
 ) -> None:
     seed = emulator.seed
     with emulator.client() as client:
-        listed = client.post("/Environment/query", json={"QueryFilter": {}}).json()["result"]
+        listed = client.post("/Environment/query", json=EVERYTHING).json()["result"]
         assert sorted((e["name"], e["classification"], e["id"]) for e in listed) == [
             ("Production", "PROD", seed.prod_environment_id),
             ("Test", "TEST", seed.test_environment_id),
@@ -44,7 +44,7 @@ def test_the_primary_account_has_a_test_and_a_production_environment(
         assert unknown_property.status_code == 400
     team_a = seed.dev_accounts[0].account_id
     with emulator.client(params={"overrideAccount": team_a}) as dev:
-        assert dev.post("/Environment/query", json={"QueryFilter": {}}).json()["result"] == []
+        assert dev.post("/Environment/query", json=EVERYTHING).json()["result"] == []
         assert dev.get(f"/Environment/{seed.test_environment_id}").status_code == 404
 
 

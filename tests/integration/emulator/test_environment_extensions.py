@@ -10,7 +10,14 @@ import pytest
 from lxml import etree
 
 from boomi_promo.emulator.state import EmulatorState
-from tests.integration.emulator.boomi import BNS, XML, eq, query_all
+from tests.integration.emulator.boomi import (
+    BNS,
+    EVERYTHING,
+    XML,
+    eq,
+    query_all,
+    with_every_section,
+)
 from tests.support.servers import EmulatorHandle
 
 SECTIONS = (
@@ -56,7 +63,7 @@ def values(component: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def update(client: httpx.Client, environment_id: str, body: dict[str, Any]) -> httpx.Response:
-    return client.post(f"/EnvironmentExtensions/{environment_id}", json=body)
+    return client.post(f"/EnvironmentExtensions/{environment_id}", json=with_every_section(body))
 
 
 def test_client_environments_have_every_section_populated(emulator: EmulatorHandle) -> None:
@@ -67,7 +74,7 @@ def test_client_environments_have_every_section_populated(emulator: EmulatorHand
     prior = {c.component_name: c.prod_component_id for c in seed.prior_promotion.components}
     shared_connections = {m.prod_component_id for m in seed.connection_mappings}
     with client_of(emulator) as client:
-        environments = client.post("/Environment/query", json={"QueryFilter": {}}).json()
+        environments = client.post("/Environment/query", json=EVERYTHING).json()
         assert sorted((e["name"], e["classification"]) for e in environments["result"]) == [
             ("Client Co Production", "PROD"),
             ("Client Co Test", "TEST"),
@@ -189,7 +196,7 @@ def test_setting_an_encrypted_value_stores_it_without_returning_it(
     with client_of(emulator) as client:
         sftp = by_name(section(read(client, environment_id), "connections"), "Partner SFTP")
         body = {
-            "partial": "true",
+            "partial": True,
             "connections": {
                 "connection": [
                     {
@@ -283,7 +290,7 @@ def test_a_process_property_component_must_carry_all_its_values(
     assert after["webhookToken"]["encryptedValueSet"] is True
 
 
-def test_xml_get_and_update_and_the_legacy_paths(emulator: EmulatorHandle) -> None:
+def test_xml_get_and_update_and_no_legacy_paths(emulator: EmulatorHandle) -> None:
     environment_id = emulator.seed.client_accounts[0].prod_environment_id
     with client_of(emulator) as client:
         xml = client.get(f"/EnvironmentExtensions/{environment_id}", headers=XML)
@@ -306,26 +313,24 @@ def test_xml_get_and_update_and_the_legacy_paths(emulator: EmulatorHandle) -> No
             "</bns:properties>"
             "</bns:EnvironmentExtensions>"
         )
+        updated = client.post(f"/EnvironmentExtensions/{environment_id}", content=body, headers=XML)
+        assert updated.status_code == 200, updated.text
+        assert etree.fromstring(updated.content).tag == f"{{{BNS}}}EnvironmentExtensions"
+        # Path forms Boomi's OpenAPI document lacks are not served.
         legacy = client.post(
             f"/EnvironmentExtensions/{environment_id}/update", content=body, headers=XML
         )
-        assert legacy.status_code == 200, legacy.text
-        assert etree.fromstring(legacy.content).tag == f"{{{BNS}}}EnvironmentExtensions"
         repo_form = client.post(
             "/EnvironmentExtensions",
-            json={
-                "environmentId": environment_id,
-                "partial": True,
-                "properties": {"property": [{"name": "notificationEmail", "value": "a@b.c"}]},
-            },
+            json=with_every_section({"environmentId": environment_id, "partial": True}),
         )
-        assert repo_form.status_code == 200
+        assert (legacy.status_code, repo_form.status_code) == (404, 404)
         after = read(client, environment_id)
     settings = values(section(after, "processProperties")[0])
     assert (settings["batchSize"]["value"], settings["targetRegion"]["value"]) == ("321", "US")
     assert {p["name"]: p["value"] for p in section(after, "properties")} == {
         "customerSyncBatchSize": "7",
-        "notificationEmail": "a@b.c",
+        "notificationEmail": "clientco-prod@example.com",
     }
 
 
@@ -365,7 +370,7 @@ def test_override_account_must_be_a_sub_account(emulator: EmulatorHandle) -> Non
 def test_query_pages_and_filters_by_environment(emulator: EmulatorHandle) -> None:
     client_account = emulator.seed.client_accounts[0]
     with client_of(emulator) as client:
-        everything = query_all(client, "EnvironmentExtensions", {"QueryFilter": {}})
+        everything = query_all(client, "EnvironmentExtensions", EVERYTHING)
         assert {e["environmentId"] for e in everything} == {
             client_account.test_environment_id,
             client_account.prod_environment_id,
@@ -378,9 +383,9 @@ def test_query_pages_and_filters_by_environment(emulator: EmulatorHandle) -> Non
         assert by_group == []
     emulator.state.settings.page_size = 1
     with client_of(emulator) as client:
-        first = client.post("/EnvironmentExtensions/query", json={"QueryFilter": {}}).json()
+        first = client.post("/EnvironmentExtensions/query", json=EVERYTHING).json()
         assert first["numberOfResults"] == 1 and "queryToken" in first
-        assert len(query_all(client, "EnvironmentExtensions", {"QueryFilter": {}})) == 2
+        assert len(query_all(client, "EnvironmentExtensions", EVERYTHING)) == 2
 
 
 @pytest.mark.parametrize("partial", [True, False])

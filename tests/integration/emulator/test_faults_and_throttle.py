@@ -8,14 +8,13 @@ import httpx
 import pytest
 
 from boomi_promo.xmlsafe import parse_xml
+from tests.integration.emulator.boomi import EVERYTHING
 from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle
 
-QUERY: dict[str, object] = {"QueryFilter": {}}
-
 
 def burst(client: httpx.Client, count: int, **params: str) -> list[httpx.Response]:
-    return [client.post("/Branch/query", json=QUERY, params=params) for _ in range(count)]
+    return [client.post("/Branch/query", json=EVERYTHING, params=params) for _ in range(count)]
 
 
 def test_past_the_rate_boomi_answers_503_counted_against_the_primary_account(
@@ -34,11 +33,11 @@ def test_past_the_rate_boomi_answers_503_counted_against_the_primary_account(
         assert "Retry-After" not in limited[0].headers
         assert limited[0].json()["@type"] == "Error"
         assert limited[0].json()["message"]
-        xml = client.post("/Branch/query", json=QUERY, headers={"Accept": "application/xml"})
+        xml = client.post("/Branch/query", json=EVERYTHING, headers={"Accept": "application/xml"})
         assert xml.status_code == 503
         assert parse_xml(xml.content).findtext("message")
         time.sleep(0.3)
-        assert client.post("/Branch/query", json=QUERY).status_code == 200
+        assert client.post("/Branch/query", json=EVERYTHING).status_code == 200
 
     emulator.state.settings.requests_per_second = None
     with emulator.client() as client:
@@ -70,9 +69,7 @@ def test_http_injected_503_applies_to_the_next_matching_requests(emulator: Emula
     assert control_api.get(f"{control}/faults").json()["faults"][0]["count"] == 2
     control_api.delete(f"{control}/requests")
     with emulator.client() as client:
-        statuses = [
-            client.post("/Branch/query", json={"QueryFilter": {}}).status_code for _ in range(3)
-        ]
+        statuses = [client.post("/Branch/query", json=EVERYTHING).status_code for _ in range(3)]
         assert client.get(f"/Account/{emulator.seed.primary_account_id}").status_code == 200
     assert statuses == [503, 503, 200]
     log = control_api.get(f"{control}/requests").json()["requests"]
@@ -114,11 +111,11 @@ def test_injected_latency_and_auth_failure(emulator: EmulatorHandle) -> None:
         assert time.monotonic() - started < 0.3
 
         fault = emulator.state.faults.add("/Branch", status=401)
-        unauthorised = client.post("/Branch/query", json={"QueryFilter": {}})
+        unauthorised = client.post("/Branch/query", json=EVERYTHING)
         assert unauthorised.status_code == 401
         assert unauthorised.json()["@type"] == "Error"
         assert control_api.delete(f"{control}/{fault.fault_id}").status_code == 204
-        assert client.post("/Branch/query", json={"QueryFilter": {}}).status_code == 200
+        assert client.post("/Branch/query", json=EVERYTHING).status_code == 200
 
     assert control_api.post(control, json={"path": "("}).status_code == 400
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.integration.emulator.boomi import XML, eq, parse, query_all
+from tests.integration.emulator.boomi import EVERYTHING, XML, eq, parse, query_all
 from tests.integration.emulator.deployment import (
     change_pack,
     create_pack,
@@ -56,12 +56,7 @@ def test_a_pack_is_created_filled_released_and_then_available(emulator: Emulator
             "deleted": False,
         }
         # Not released yet: no account sees it as an IntegrationPack.
-        assert (
-            client.post("/IntegrationPack/query", json={"QueryFilter": {}}).json()[
-                "numberOfResults"
-            ]
-            == 0
-        )
+        assert client.post("/IntegrationPack/query", json=EVERYTHING).json()["numberOfResults"] == 0
         assert client.get(f"/IntegrationPack/{pack_id}").status_code == 404
 
         answer = client.post("/ReleaseIntegrationPack", json=release_body(pack_id, (root, "1.0")))
@@ -132,9 +127,10 @@ def test_only_components_with_a_shareable_package_can_be_added(emulator: Emulato
         no_operation = client.post(
             f"/PublisherIntegrationPack/{pack_id}",
             json={
+                "Description": "Test",
                 "PublisherPackagedComponents": {
                     "PublisherPackagedComponent": [{"componentId": process}]
-                }
+                },
             },
         )
         assert no_operation.status_code == 400
@@ -189,7 +185,7 @@ def test_a_release_refuses_what_is_not_in_the_pack(emulator: EmulatorHandle) -> 
                     "releaseSchedule": "IMMEDIATELY",
                     "ReleasePackagedComponents": [{"componentId": inside, "version": "1.0"}],
                 },
-                '{"ReleasePackagedComponent": [ ... ]}',
+                "ReleasePackagedComponents: [{'componentId'",
             ),
         ]
         for body, reason in cases:
@@ -360,7 +356,7 @@ def test_pack_update_rules_and_delete(emulator: EmulatorHandle) -> None:
         assert client.delete(f"/PublisherIntegrationPack/{single}").status_code == 200
         assert client.get(f"/PublisherIntegrationPack/{single}").status_code == 404
         assert client.delete(f"/PublisherIntegrationPack/{single}").status_code == 404
-        remaining = client.post("/PublisherIntegrationPack/query", json={"QueryFilter": {}})
+        remaining = client.post("/PublisherIntegrationPack/query", json=EVERYTHING)
         assert [p["id"] for p in remaining.json()["result"]] == [multi]
 
 
@@ -368,9 +364,9 @@ def test_pack_queries_page_with_query_more(emulator: EmulatorHandle) -> None:
     emulator.state.settings.page_size = 2
     with emulator.client() as client:
         created = [create_pack(client, f"Paged {n}") for n in range(5)]
-        first = client.post("/PublisherIntegrationPack/query", json={"QueryFilter": {}}).json()
+        first = client.post("/PublisherIntegrationPack/query", json=EVERYTHING).json()
         assert first["numberOfResults"] == 2 and "queryToken" in first
-        listed = query_all(client, "PublisherIntegrationPack", {"QueryFilter": {}})
+        listed = query_all(client, "PublisherIntegrationPack", EVERYTHING)
         assert [p["id"] for p in listed] == created
 
 

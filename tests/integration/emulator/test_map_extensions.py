@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from boomi_promo.emulator.state import EmulatorState
-from tests.integration.emulator.boomi import eq, query_all
+from tests.integration.emulator.boomi import EVERYTHING, eq, query_all
 from tests.support.servers import EmulatorHandle
 
 
@@ -42,7 +42,7 @@ def test_each_client_environment_has_one_map_extension(emulator: EmulatorHandle)
     client_account = seed.client_accounts[0]
     prior = {c.component_name: c.prod_component_id for c in seed.prior_promotion.components}
     with client_of(emulator) as client:
-        items = query_all(client, "EnvironmentMapExtensionsSummary", {"QueryFilter": {}})
+        items = query_all(client, "EnvironmentMapExtensionsSummary", EVERYTHING)
         assert {i["environmentId"] for i in items} == {
             client_account.test_environment_id,
             client_account.prod_environment_id,
@@ -93,11 +93,16 @@ def test_update_replaces_the_whole_extension_and_counts_versions(
         ]
         assert second.json()["Map"]["ExtendedFunctions"]["Function"] == []
 
-        # A body without mappings removes them all (the legacy /update path is the same).
-        emptied = {"id": extension_id, "Map": {}}
+        # A body without mappings removes them all; the legacy /update path is not served.
+        emptied = {
+            "id": extension_id,
+            "Map": {**second.json()["Map"], "ExtendedMappings": {"Mapping": []}},
+        }
+        gone = client.post(f"/EnvironmentMapExtension/{extension_id}", json=emptied)
+        assert gone.status_code == 200
+        assert gone.json()["version"] == 3 and mappings(gone.json()) == []
         legacy = client.post(f"/EnvironmentMapExtension/{extension_id}/update", json=emptied)
-        assert legacy.status_code == 200
-        assert legacy.json()["version"] == 3 and mappings(legacy.json()) == []
+        assert legacy.status_code == 404
 
         # The other environment's extension is untouched.
         production = summary(client, emulator.seed.client_accounts[0].prod_environment_id)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.emulator.boomi import component_xml, create, parse, process_using, profile
+from tests.integration.emulator.boomi import (
+    component_xml,
+    create,
+    package_body,
+    parse,
+    process_using,
+    profile,
+)
 from tests.support.servers import EmulatorHandle
 
 
@@ -60,7 +67,7 @@ def _check_snapshot(client: httpx.Client) -> None:
     }
     package = client.post(
         "/PackagedComponent",
-        json={"componentId": root, "branchName": "promo-snapshot", "shareable": True},
+        json=package_body(root, branchName="promo-snapshot", shareable=True),
     ).json()
     assert package["componentVersion"] == expected[root]
     assert package["branchName"] == "promo-snapshot"

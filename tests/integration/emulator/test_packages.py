@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.integration.emulator.boomi import component_xml, create, eq, parse, profile
+from tests.integration.emulator.boomi import (
+    component_xml,
+    create,
+    eq,
+    package_body,
+    parse,
+    profile,
+)
 from tests.support.servers import EmulatorHandle
 
 
@@ -19,7 +26,7 @@ def test_package_snapshots_the_dependency_tree(emulator: EmulatorHandle) -> None
             client, component_xml(name="Root", type_="process", content=_process([child_id]))
         ).get("componentId")
         package = client.post(
-            "/PackagedComponent", json={"componentId": root_id, "notes": "first", "shareable": True}
+            "/PackagedComponent", json=package_body(root_id, notes="first", shareable=True)
         ).json()
         assert package["@type"] == "PackagedComponent"
         assert package["componentVersion"] == 1
@@ -29,11 +36,13 @@ def test_package_snapshots_the_dependency_tree(emulator: EmulatorHandle) -> None
         assert client.get(f"/PackagedComponent/{package['packageId']}").json() == package
 
         duplicate = client.post(
-            "/PackagedComponent", json={"componentId": root_id, "packageVersion": "1.0"}
+            "/PackagedComponent", json=package_body(root_id, packageVersion="1.0")
         )
         assert duplicate.status_code == 400
         assert "1.0" in duplicate.json()["message"]
-        not_packageable = client.post("/PackagedComponent", json={"componentId": child_id})
+        not_packageable = client.post(
+            "/PackagedComponent", json=package_body(child_id, "profile.json")
+        )
         assert not_packageable.status_code == 400
 
         # Main moves on; a branch created from the package still holds the packaged versions.
@@ -69,12 +78,12 @@ def test_package_from_a_branch_survives_the_branch(emulator: EmulatorHandle) -> 
         ).get("componentId")
         package = client.post(
             "/PackagedComponent",
-            json={"componentId": root_id, "packageVersion": "1.0.0", "branchName": "promo-1"},
+            json=package_body(root_id, packageVersion="1.0.0", branchName="promo-1"),
         ).json()
         assert package["branchName"] == "promo-1"
         assert client.get(f"/Component/{root_id}").status_code == 404
         assert client.delete(f"/Branch/{promo}").status_code == 200
-        assert client.post("/PackagedComponent", json={"componentId": root_id}).status_code == 400
+        assert client.post("/PackagedComponent", json=package_body(root_id)).status_code == 400
 
         review = client.post(
             "/Branch", json={"name": "review-1", "packageId": package["packageId"]}
@@ -101,12 +110,13 @@ def test_package_from_a_branch_survives_the_branch(emulator: EmulatorHandle) -> 
                 "destinationBranchId": main_id,
                 "strategy": "OVERRIDE",
                 "priorityBranch": "SOURCE",
+                "MergeRequestDetails": {},
             },
         ).json()
         assert client.get(f"/MergeRequest/{merge['id']}").json()["stage"] == "REVIEWING"
         client.post(
             f"/MergeRequest/execute/{merge['id']}",
-            json={"id": merge["id"], "mergeRequestAction": "MERGE"},
+            json={"id": merge["id"], "mergeRequestAction": "MERGE", "MergeRequestDetails": {}},
         )
         assert client.get(f"/MergeRequest/{merge['id']}").json()["stage"] == "MERGED"
         assert parse(client.get(f"/Component/{root_id}")).get("version") == "3"
@@ -140,7 +150,7 @@ def test_override_account_writes_land_in_the_dev_account(emulator: EmulatorHandl
         )
         assert process.get("folderFullPath") == "Dev Team B"
         package = dev.post(
-            "/PackagedComponent", json={"componentId": process.get("componentId")}
+            "/PackagedComponent", json=package_body(process.get("componentId"))
         ).json()
         listed = dev.post(
             "/PackagedComponent/query", json=eq("componentId", process.get("componentId"))

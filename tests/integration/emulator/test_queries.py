@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from tests.integration.emulator.boomi import BNS, eq, query_all
+from tests.integration.emulator.boomi import BNS, EVERYTHING, eq, query_all
 from tests.support.servers import EmulatorHandle
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -15,7 +15,7 @@ def test_packages_of_a_busy_account_page_by_one_hundred(emulator: EmulatorHandle
     expected = sum(1 for p in emulator.state.packages.values() if p.account_id == account)
     assert expected > 120
     with emulator.client(params={"overrideAccount": account}) as client:
-        first = client.post("/PackagedComponent/query", json={"QueryFilter": {}}).json()
+        first = client.post("/PackagedComponent/query", json=EVERYTHING).json()
         assert first["numberOfResults"] == 100
         assert len(first["result"]) == 100
         token = first["queryToken"]
@@ -34,13 +34,13 @@ def test_packages_of_a_busy_account_page_by_one_hundred(emulator: EmulatorHandle
         assert all(p["@type"] == "PackagedComponent" for p in first["result"])
 
         # REPO's JSON form of queryMore is accepted too.
-        again = client.post("/PackagedComponent/query", json={"QueryFilter": {}}).json()
+        again = client.post("/PackagedComponent/query", json=EVERYTHING).json()
         lenient = client.post(
             "/PackagedComponent/queryMore", json={"queryToken": again["queryToken"]}
         )
         assert lenient.json()["numberOfResults"] == expected - 100
 
-        wrong_object = client.post("/PackagedComponent/query", json={"QueryFilter": {}}).json()
+        wrong_object = client.post("/PackagedComponent/query", json=EVERYTHING).json()
         crossed = client.post(
             "/Branch/queryMore",
             content=wrong_object["queryToken"],

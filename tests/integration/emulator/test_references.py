@@ -7,6 +7,7 @@ component uses comes from the QUERY by parentComponentId and parentVersion.
 from __future__ import annotations
 
 from tests.integration.emulator.boomi import (
+    EVERYTHING,
     component_xml,
     create,
     eq,
@@ -59,7 +60,7 @@ def test_references_are_the_ids_standing_alone_in_the_content(emulator: Emulator
         parents = client.post("/ComponentReference/query", json=eq("componentId", b)).json()
         assert parents["numberOfResults"] == 1
         assert parents["result"][0]["references"][0]["parentComponentId"] == parent_id
-        unfiltered = client.post("/ComponentReference/query", json={"QueryFilter": {}})
+        unfiltered = client.post("/ComponentReference/query", json=EVERYTHING)
         assert unfiltered.status_code == 400
         no_version = client.post("/ComponentReference/query", json=eq("parentComponentId", a))
         assert no_version.status_code == 400

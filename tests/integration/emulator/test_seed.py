@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from boomi_promo.emulator.seed import build_demo_state
-from tests.integration.emulator.boomi import BNS, parse, query_all, references_from
+from tests.integration.emulator.boomi import BNS, EVERYTHING, parse, query_all, references_from
 from tests.support.servers import EmulatorHandle
 
 
@@ -90,7 +90,7 @@ def test_invoice_and_team_b_packages(emulator: EmulatorHandle) -> None:
         references = references_from(client, package["componentId"])
         assert seed.unmapped_connection_id in {r["componentId"] for r in references}
     with emulator.client(params={"overrideAccount": team_b}) as client:
-        packages = query_all(client, "PackagedComponent", {"QueryFilter": {}})
+        packages = query_all(client, "PackagedComponent", EVERYTHING)
         assert [p["packageId"] for p in packages] == [seed.team_b_package_id]
         metadata = client.get(f"/ComponentMetadata/{packages[0]['componentId']}").json()
         assert (metadata["name"], metadata["type"]) == ("Inventory Feed", "process")

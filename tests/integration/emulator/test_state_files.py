@@ -9,7 +9,15 @@ from pathlib import Path
 from boomi_promo.emulator.app import create_app
 from boomi_promo.emulator.server import load_or_seed
 from boomi_promo.emulator.state import EmulatorState
-from tests.integration.emulator.boomi import XML, component_xml, create, eq, parse, profile
+from tests.integration.emulator.boomi import (
+    EVERYTHING,
+    XML,
+    component_xml,
+    create,
+    eq,
+    parse,
+    profile,
+)
 from tests.support import emulator_control as control_api
 from tests.support.servers import EmulatorHandle, fast_settings, start_server
 
@@ -26,11 +34,15 @@ def test_saved_state_loads_into_an_identical_emulator(
             ),
         ).get("componentId")
         before_xml = client.get(f"/Component/{component_id}~{branch['id']}").content
-        before_packages = client.post("/PackagedComponent/query", json={"QueryFilter": {}}).json()
+        before_packages = client.post("/PackagedComponent/query", json=EVERYTHING).json()
         main_id = client.post("/Branch/query", json=eq("name", "main")).json()["result"][0]["id"]
         merge = client.post(
             "/MergeRequest",
-            json={"sourceBranchId": branch["id"], "destinationBranchId": main_id},
+            json={
+                "sourceBranchId": branch["id"],
+                "destinationBranchId": main_id,
+                "MergeRequestDetails": {},
+            },
         ).json()
         reviewing = client.get(f"/MergeRequest/{merge['id']}").json()
         assert reviewing["stage"] == "REVIEWING"
@@ -47,7 +59,7 @@ def test_saved_state_loads_into_an_identical_emulator(
         assert client.get(f"/Component/{component_id}~{branch['id']}").content == before_xml
         assert client.get(f"/Branch/{branch['id']}").json()["name"] == "kept"
         assert client.get(f"/MergeRequest/{merge['id']}").json() == reviewing
-        after_packages = client.post("/PackagedComponent/query", json={"QueryFilter": {}}).json()
+        after_packages = client.post("/PackagedComponent/query", json=EVERYTHING).json()
         assert after_packages["result"] == before_packages["result"]
         # Counters continue: new ids do not collide with saved ones.
         second = client.post("/Branch", json={"name": "after-load"}).json()

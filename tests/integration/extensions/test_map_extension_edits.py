@@ -177,11 +177,19 @@ async def test_removing_a_function_still_in_use_is_refused(demo_service: DemoSer
 def script_function(script: str) -> dict[str, Any]:
     return {
         "id": "FUNCEXT-9",
-        "type": "Scripting",
+        "type": "CustomScripting",
         "cacheType": "None",
         "Inputs": {"Input": [{"key": 1, "name": "email"}]},
         "Outputs": {"Output": [{"key": 1, "name": "normalised"}]},
-        "Configuration": {"Scripting": {"Script": script, "language": "GROOVY2"}},
+        # The shape of Boomi's OpenAPI document (MapExtensionsScripting).
+        "Configuration": {
+            "Scripting": {
+                "Script": script,
+                "language": "GROOVY2",
+                "Inputs": {"Input": [{"index": 1, "name": "email", "dataType": "CHARACTER"}]},
+                "Outputs": {"Output": [{"index": 1, "name": "normalised"}]},
+            }
+        },
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from boomi_promo.domain.statuses import PromotionStatus
+from tests.integration.emulator.boomi import EVERYTHING
 from tests.integration.promotion.support import live_branch_ids, promote, store_of
 from tests.support.service import DemoService
 
@@ -13,7 +14,7 @@ from tests.support.service import DemoService
 def branch_count(service: DemoService) -> int:
     """Branches the emulator's Branch QUERY lists (DELETING ones too)."""
     with service.emulator.client() as boomi:
-        listed = boomi.post("/Branch/query", json={"QueryFilter": {}}).json()
+        listed = boomi.post("/Branch/query", json=EVERYTHING).json()
     count: int = listed["numberOfResults"]
     return count
 

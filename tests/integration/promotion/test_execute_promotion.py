@@ -9,6 +9,7 @@ from boomi_promo.boomi.models import BNS_NAMESPACE as BNS
 from boomi_promo.boomi.models import Component
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.promotion import WRITE_CONCURRENCY
+from tests.integration.emulator.boomi import package_body
 from tests.integration.promotion.support import (
     BOB,
     DAVE,
@@ -339,7 +340,7 @@ async def test_secrets_in_a_promoted_operation_are_stripped(promo_service: DemoS
         package = boomi.post(
             "/PackagedComponent",
             params={"overrideAccount": team_a(promo_service)},
-            json={"componentId": process, "packageVersion": "1.0"},
+            json=package_body(process, packageVersion="1.0"),
         )
     package.raise_for_status()
 

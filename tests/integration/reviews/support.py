@@ -16,6 +16,7 @@ import httpx
 from sqlalchemy import inspect
 
 from boomi_promo.store import AuditEntry, PromotionLog
+from tests.integration.emulator.boomi import package_body
 from tests.integration.promotion.support import ALICE, promote, store_of
 from tests.support.service import DemoService
 
@@ -67,12 +68,12 @@ async def deployed_to_test(
     with service.emulator.client() as boomi:
         packaged = boomi.post(
             "/PackagedComponent",
-            json={
-                "componentId": promoted.root_prod_id,
-                "branchName": promoted.branch_name,
-                "shareable": True,
-                "notes": "test deployment",
-            },
+            json=package_body(
+                promoted.root_prod_id,
+                branchName=promoted.branch_name,
+                shareable=True,
+                notes="test deployment",
+            ),
         )
         packaged.raise_for_status()
         if not keep_branch:

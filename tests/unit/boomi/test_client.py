@@ -825,16 +825,21 @@ async def test_merge_request_create_and_execute_use_the_openapi_shapes() -> None
         "destinationBranchId": "Qjox",
         "strategy": "OVERRIDE",
         "priorityBranch": "SOURCE",
+        "MergeRequestDetails": {},
         "note": "promotion 42",
     }
     assert boomi.requests[1].url.path.endswith("/MergeRequest/execute/mr-1")
-    assert boomi.body_json(1) == {"id": "mr-1", "mergeRequestAction": "MERGE"}
+    assert boomi.body_json(1) == {
+        "id": "mr-1",
+        "mergeRequestAction": "MERGE",
+        "MergeRequestDetails": {},
+    }
     assert created.stage == MergeStage.DRAFTING
     assert executed.details[0].component_guid == COMPONENT_ID
     assert executed.details[0].source_revision == 3
 
 
-async def test_create_packaged_component_sends_only_given_fields() -> None:
+async def test_create_packaged_component_sends_what_boomis_schema_requires() -> None:
     boomi = ScriptedBoomi(
         json_response(
             200,
@@ -850,15 +855,38 @@ async def test_create_packaged_component_sends_only_given_fields() -> None:
     )
     async with make_client(boomi) as client:
         package = await client.create_packaged_component(
-            COMPONENT_ID, package_version="2.1.0", branch_name="promo-42", shareable=True
+            COMPONENT_ID,
+            package_version="2.1.0",
+            branch_name="promo-42",
+            shareable=True,
+            component_type="process",
         )
     assert boomi.body_json(0) == {
         "componentId": COMPONENT_ID,
+        "componentType": "process",
         "packageVersion": "2.1.0",
         "branchName": "promo-42",
+        "notes": "",
         "shareable": True,
     }
     assert package.component_version == 8
+
+
+async def test_create_packaged_component_learns_the_type_and_defaults_to_main() -> None:
+    metadata = {"@type": "ComponentMetadata", "componentId": COMPONENT_ID, "type": "process"}
+    package = {"@type": "PackagedComponent", "packageId": "pkg-2", "componentId": COMPONENT_ID}
+    boomi = ScriptedBoomi(json_response(200, metadata), json_response(200, package))
+    async with make_client(boomi) as client:
+        await client.create_packaged_component(COMPONENT_ID, notes="first")
+
+    assert boomi.requests[0].url.path.endswith(f"/ComponentMetadata/{COMPONENT_ID}")
+    # No packageVersion: Boomi numbers the package from the component's revision.
+    assert boomi.body_json(1) == {
+        "componentId": COMPONENT_ID,
+        "componentType": "process",
+        "branchName": "main",
+        "notes": "first",
+    }
 
 
 async def test_folders_and_accounts() -> None:

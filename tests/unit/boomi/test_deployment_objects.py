@@ -310,6 +310,21 @@ async def test_release_status_202_is_an_answer_not_an_error() -> None:
     assert [(c.component_id, c.released_version) for c in done.components] == [(COMPONENT, "1.1")]
 
 
+async def test_a_sparse_202_release_status_is_pending_and_keeps_its_request_id() -> None:
+    # Boomi's schema requires only responseStatusCode: no releaseStatus, no requestId.
+    boomi = ScriptedBoomi(
+        json_response(202, {"@type": "ReleaseIntegrationPackStatus", "responseStatusCode": 202})
+    )
+    async with make_client(boomi) as client:
+        status = await client.get_release_status(REQUEST_ID)
+
+    assert (status.request_id, status.release_status, status.finished) == (
+        REQUEST_ID,
+        ReleaseStatus.IN_PROGRESS,
+        False,
+    )
+
+
 async def test_release_status_error_is_finished_with_its_message() -> None:
     failed = {
         "requestId": REQUEST_ID,
@@ -389,7 +404,9 @@ async def test_integration_packs_and_environments_are_queried_with_query_filters
     ]
     assert str(boomi.requests[1].url).startswith(f"{ROOT}/Environment/query")
     assert boomi.requests[1].url.params["overrideAccount"] == DEV
-    assert boomi.body_json(1) == {"QueryFilter": {}}
+    assert boomi.body_json(1) == {
+        "QueryFilter": {"expression": {"operator": "and", "nestedExpression": []}}
+    }
     assert [e.classification for e in environments] == ["TEST"]
     assert str(boomi.requests[2].url) == f"{ROOT}/Environment/{ENVIRONMENT}"
     assert environment.name == "Test"

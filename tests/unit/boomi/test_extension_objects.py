@@ -147,7 +147,7 @@ async def test_get_extensions_reads_every_section_as_lists() -> None:
     assert extensions.operations == [] and extensions.pgp_certificates == []
 
 
-async def test_partial_update_sends_only_the_sections_given() -> None:
+async def test_partial_update_sends_the_sections_given_and_the_others_empty() -> None:
     boomi = ScriptedBoomi(json_response(200, EXTENSIONS_JSON))
     body = EnvironmentExtensions(
         environment_id=ENVIRONMENT,
@@ -178,6 +178,13 @@ async def test_partial_update_sends_only_the_sections_given() -> None:
         "id": ENVIRONMENT,
         "environmentId": ENVIRONMENT,
         "partial": True,
+        # Boomi's schema requires every section; empty ones change nothing in a partial update.
+        "connections": {"connection": []},
+        "operations": {"operation": []},
+        "tradingPartners": {"tradingPartner": []},
+        "sharedCommunications": {"sharedCommunication": []},
+        "properties": {"property": []},
+        "PGPCertificates": {"PGPCertificate": []},
         "crossReferences": {
             "crossReference": [
                 {

@@ -5,8 +5,17 @@ import pytest
 from boomi_promo.boomi import Operator, QueryFilter
 
 
-def test_all_lists_everything() -> None:
-    assert QueryFilter.all().to_json() == {"QueryFilter": {}}
+def test_all_lists_everything_with_an_empty_conjunction() -> None:
+    # Boomi's schema requires an expression; an empty "and" group matches everything.
+    assert QueryFilter.all().to_json() == {
+        "QueryFilter": {"expression": {"operator": "and", "nestedExpression": []}}
+    }
+
+
+def test_only_operators_of_boomis_enums_exist() -> None:
+    assert "STARTS_WITH" not in Operator.__members__
+    with pytest.raises(ValueError):
+        QueryFilter.where("name", "STARTS_WITH", "Orders")
 
 
 def test_a_single_expression_sits_directly_under_expression() -> None:
