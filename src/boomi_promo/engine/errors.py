@@ -65,3 +65,13 @@ class SecretsDetected(PromoError):
 
     status_code = 422
     error_code = "SECRETS_DETECTED"
+
+
+NOTHING_TO_PROMOTE_PREFIX = "Nothing to promote"
+
+
+class NothingToPromote(Conflict):
+    """Every component of the tree equals the version the branch would start from (issue 16):
+    no branch is left behind, nothing is written; the per-component results say UNCHANGED."""
+
+    error_code = "NOTHING_TO_PROMOTE"
