@@ -13,14 +13,18 @@ every package exists. All of them go into the pack and into its release.
   deleted, and the Test Integration Pack is found from history (the latest TEST_DEPLOYED
   promotion of the same process). Found: the components are added and the pack released →
   TEST_DEPLOYED. Not found: PENDING_PACK_ASSIGNMENT for an admin to finish with mode 4.
-* **Mode 4, pack assignment** (ADMIN) on PENDING_PACK_ASSIGNMENT: the existing packages go
-  into the chosen (or a new ``… - TEST``) pack, which is released → TEST_DEPLOYED.
+* **Mode 4, pack assignment** (ADMIN) on PENDING_PACK_ASSIGNMENT: TEST_DEPLOYING while the
+  existing packages go into the chosen (or a new ``… - TEST``) pack, which is released →
+  TEST_DEPLOYED; a failure or a crash ends TEST_DEPLOY_FAILED, retried as mode 1 (which finds
+  the pack this run recorded, or asks for one again).
 * **Mode 2, Test → Production** and **mode 3, hotfix** (ADMIN; started by S approve, or by D
   to retry an ADMIN_APPROVED or DEPLOY_FAILED one): the production pack is chosen or created
-  and recorded first; the review branch is merged into main (OVERRIDE, source wins) and the
-  mappings of the components the merge brought to main are marked on main; the packages are
-  made *from main*, added to the production pack and released; a hotfix is then released
-  to the test pack as well (a failure there is recorded in ``error_message``, not fatal).
+  and recorded first; the review branch is merged into main (OVERRIDE, source wins); once
+  Boomi shows every promoted component on main, their mappings name those components, marked
+  on main (idempotent: a retry after a crash between the merge and this step completes it,
+  whether it merges again or the branch is gone already); the packages are made *from main*,
+  added to the production pack and released; a hotfix is then released to the test pack as
+  well (a failure there is recorded in ``error_message``, not fatal).
   → DEPLOYED, then the branch is deleted. A merge that fails (``MERGE_FAILED``), fails on
   components that conflict with main (``MERGE_CONFLICT``, naming them) or does not finish
   within ``merge_timeout_seconds`` (``MERGE_TIMEOUT``) ends DEPLOY_FAILED with the branch
@@ -73,6 +77,7 @@ from boomi_promo.engine.continuity import (
 )
 from boomi_promo.engine.extension_access import refresh_after_deployment
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
+from boomi_promo.engine.mapping_history import mark_reached_main
 from boomi_promo.engine.recovery import MAX_ERROR_MESSAGE_CHARS, SYSTEM_ACTOR
 from boomi_promo.errors import (
     Conflict,
@@ -717,7 +722,9 @@ async def _assign_pack(
     ctx: ActionContext, promotion_id: str, options: DeploymentOptions
 ) -> DeploymentOutcome:
     outcome = DeploymentOutcome(promotion_id, DeploymentMode.PACK_ASSIGNMENT, _S.TEST_DEPLOYED)
-    current = _S.PENDING_PACK_ASSIGNMENT
+    # Running state first: a crash from here on is compensated to a retryable failure.
+    await _start(ctx, promotion_id, _S.PENDING_PACK_ASSIGNMENT, _S.TEST_DEPLOYING)
+    current = _S.TEST_DEPLOYING
     try:
         promotion, components = await _promotion_and_components(ctx, promotion_id)
         if not promotion.prod_package_id or not promotion.package_version:
@@ -776,12 +783,14 @@ async def run_production_deployment(
         if not choice.chosen and promotion.integration_pack_id:
             choice = PackChoice(pack_id=promotion.integration_pack_id)
         pack = await _pack_for(ctx, promotion_id, choice, PackPurpose.PRODUCTION)
+        merged: frozenset[str] | None = None
         if promotion.branch_id:
             await ctx.progress.report(step="merge", message="Merging the branch into main")
             merged = await _merge_into_main(ctx, promotion)
-            await _mark_on_main(ctx, promotion, components, merged)
-        await ctx.progress.report(step="package", message="Packaging from main")
+        # Reads every promoted component's current version on main (fails if one is missing).
         contents = await package_contents(ctx.boomi, components, branch_id=None)
+        await _mark_on_main(ctx, promotion, merged)
+        await ctx.progress.report(step="package", message="Packaging from main")
         shipment = await _make_packages(ctx, promotion, contents, options, branch_name=MAIN_BRANCH)
         outcome.package_id = package_id = shipment.root.package_id
         outcome.package_version = shipment.root.package_version
@@ -857,24 +866,51 @@ def _names_by_prod_id(result_detail: Mapping[str, Any] | None) -> dict[str, str]
 
 
 async def _mark_on_main(
-    ctx: ActionContext,
-    promotion: PromotionLog,
-    components: PromotedComponents,
-    merged: frozenset[str],
+    ctx: ActionContext, promotion: PromotionLog, merged: frozenset[str] | None
 ) -> None:
-    """The mappings of the components the merge brought to main now say so. Recorded as soon
-    as the merge is done: a retry whose branch is gone skips the merge, and this with it."""
-    dev_ids = components.dev_ids_of(merged)
+    """Main holds what the promotion shipped (``package_contents`` just read each component's
+    current version there): the mappings of exactly those prod components name them, marked
+    on main, and the mapping history of the promotion (and of the test promotion it ships)
+    is settled. ``merged``: what this attempt's merge brought (``None``: no merge this time,
+    an earlier attempt's merge did it). Run on every attempt, so a crash between the merge
+    and this step is completed by the retry."""
     async with ctx.unit_of_work() as uow:
-        marked = await uow.mappings.mark_on_main(promotion.dev_account_id, dev_ids)
-        await uow.audit.append(
-            actor_email=_actor(ctx),
-            action="promotion.merged",
-            process_name=_proc(ctx),
-            target_type="promotion",
-            target_id=promotion.promotion_id,
-            detail={"mergedComponentIds": sorted(merged), "mappingsOnMain": marked},
+        current = await _load(uow, promotion.promotion_id)
+        writer = current
+        if promoted_components(current.result_detail, current.root_component_id) is None:
+            writer = await _linked_test_promotion(uow, current) or current
+        written = [
+            item
+            for item in (writer.result_detail or {}).get("promotionResults") or []
+            if isinstance(item, dict)
+            and item.get("action") in WRITTEN_ACTIONS
+            and item.get("prodComponentId")
+            and item.get("devComponentId")
+        ]
+        marks = await mark_reached_main(
+            uow,
+            dev_account_id=current.dev_account_id,
+            prod_account_id=current.prod_account_id,
+            written=written,
+            writer_id=writer.promotion_id,
+            promotion_ids=[current.promotion_id, writer.promotion_id],
+            actor=_actor(ctx),
         )
+        if merged is not None or marks.changed:
+            await uow.audit.append(
+                actor_email=_actor(ctx),
+                action="promotion.merged",
+                process_name=_proc(ctx),
+                target_type="promotion",
+                target_id=promotion.promotion_id,
+                detail={
+                    "mergedComponentIds": sorted(merged or ()),
+                    "onMainComponentIds": marks.prod_component_ids,
+                    "mappingsOnMain": marks.changed,
+                    "mappingsCorrected": marks.corrected,
+                    "completedEarlierMerge": merged is None,
+                },
+            )
         await uow.commit()
 
 
