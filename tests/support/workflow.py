@@ -48,6 +48,7 @@ def dev_component(service: DemoService, name: str, account_id: str | None = None
 
 
 def folder_of_dev(service: DemoService, component_id: str) -> str:
+    """The folder the dev component's current version sits in."""
     state = service.emulator.state
     with state.lock:
         record = state.components[component_id]
@@ -68,9 +69,9 @@ async def edit_dev_component(service: DemoService, component_id: str, marker: st
         saved.raise_for_status()
 
 
-async def package(service: DemoService, root_id: str) -> str:
+async def package(service: DemoService, root_id: str, *, account_id: str | None = None) -> str:
     """Package the dev process as it is now; the new package's id."""
-    params = {"overrideAccount": team_a(service)}
+    params = {"overrideAccount": account_id or team_a(service)}
     async with service.emulator.async_client() as boomi:
         made = await boomi.post(
             "/PackagedComponent",
@@ -82,9 +83,11 @@ async def package(service: DemoService, root_id: str) -> str:
     return package_id
 
 
-async def add_process_sharing(service: DemoService, name: str, used: list[str]) -> str:
-    """A new dev process in team A that uses ``used`` (dev component ids), packaged; the
-    package id. It sits in the folder of the first component it uses."""
+async def add_process_sharing(
+    service: DemoService, name: str, used: list[str], *, account_id: str | None = None
+) -> str:
+    """A new dev process in team A (or ``account_id``) that uses ``used`` (dev component
+    ids), packaged; the package id. It sits in the folder of the first component it uses."""
     shapes = "".join(
         f'<shape name="shape{i}"><configuration><map mapId="{cid}"/></configuration></shape>'
         for i, cid in enumerate(used)
@@ -96,12 +99,12 @@ async def add_process_sharing(service: DemoService, name: str, used: list[str]) 
         f'<bns:object><process xmlns=""><shapes>{shapes}</shapes></process></bns:object>'
         "</bns:Component>"
     )
-    params = {"overrideAccount": team_a(service)}
+    params = {"overrideAccount": account_id or team_a(service)}
     async with service.emulator.async_client(headers=XML) as boomi:
         created = await boomi.post("/Component", params=params, content=body)
         created.raise_for_status()
     root_id = created.text.split('componentId="', 1)[1].split('"', 1)[0]
-    return await package(service, root_id)
+    return await package(service, root_id, account_id=account_id)
 
 
 async def mappings(service: DemoService) -> dict[str, ComponentMapping]:

@@ -690,23 +690,27 @@ async def _test_pack_from_history(ctx: ActionContext, promotion: PromotionLog) -
 
 
 async def latest_test_deployment(uow: UnitOfWork, promotion: PromotionLog) -> PromotionLog | None:
-    """The newest TEST_DEPLOYED promotion with a test pack of the same process (by name, else
-    by root component), other than ``promotion`` itself."""
+    """The newest TEST_DEPLOYED promotion with a test pack of the same process, other than
+    ``promotion`` itself: the same root from the same dev account, else (a process recreated
+    under its old name) the same name from the same dev account. Another account's process
+    of the same name is another process: its pack is not this one's."""
+    by_root = await uow.promotions.query(
+        statuses=[_S.TEST_DEPLOYED],
+        dev_account_id=promotion.dev_account_id,
+        root_component_id=promotion.root_component_id,
+        page_size=HISTORY_PAGE_SIZE,
+    )
     by_name = (
         await uow.promotions.query(
             statuses=[_S.TEST_DEPLOYED],
+            dev_account_id=promotion.dev_account_id,
             process_name=promotion.process_name,
             page_size=HISTORY_PAGE_SIZE,
         )
         if promotion.process_name
         else None
     )
-    by_root = await uow.promotions.query(
-        statuses=[_S.TEST_DEPLOYED],
-        root_component_id=promotion.root_component_id,
-        page_size=HISTORY_PAGE_SIZE,
-    )
-    for found in (by_name, by_root):
+    for found in (by_root, by_name):
         for candidate in found.items if found is not None else []:
             if candidate.promotion_id != promotion.promotion_id and (
                 candidate.test_integration_pack_id

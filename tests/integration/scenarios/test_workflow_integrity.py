@@ -257,3 +257,29 @@ async def test_a_package_sharing_a_component_held_only_on_a_review_branch_waits(
     shared = ok(await promote(service, sharing))
     map_id = dev_component(service, "Order JSON to XML")
     assert prod_ids(shared)[map_id] == prod_ids(first)[map_id]
+
+
+async def test_a_promotion_whose_tree_cannot_be_read_is_on_record_as_failed(
+    promo_service: DemoService,
+) -> None:
+    """Found 3: Boomi answering the tree walk with something the product refuses (a hostile
+    component) failed the promotion before a PromotionLog existed: nothing in queryStatus,
+    nothing audited. It now ends FAILED on record, with the reason."""
+    service = promo_service
+    service.emulator.state.faults.add(
+        r"/ComponentReference/query$", method="POST", status=400, count=1
+    )
+
+    failed = await promote(service, service.seed.full_tree_package_id)
+
+    assert failed.status_code == 502, failed.text
+    body = failed.json()
+    assert body["success"] is False and body["promotionId"]
+    async with store_of(service) as uow:
+        promotion = await uow.promotions.get(body["promotionId"])
+        entries = await uow.audit.list_entries(target_id=body["promotionId"], page_size=50)
+    assert promotion is not None and promotion.status == _S.FAILED
+    assert promotion.error_message
+    assert [e.after_status for e in entries.items] == [_S.IN_PROGRESS, _S.FAILED]
+    listed = ok(await service.call(ALICE, "queryStatus", {}))
+    assert body["promotionId"] in {p["promotionId"] for p in listed["promotions"]}
