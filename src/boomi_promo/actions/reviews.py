@@ -60,6 +60,7 @@ from boomi_promo.engine.branches import (
 )
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, check_ready_for_review
 from boomi_promo.engine.continuity import review_sources
+from boomi_promo.engine.deployment import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import branch_name_for
@@ -208,6 +209,7 @@ async def _submit_hotfix(
         action="a hotfix review",
         promotion_id=promotion.promotion_id,
     )
+    await check_not_behind_main(ctx, promotion)
     async with ctx.unit_of_work() as uow:
         # The root's promotions are locked first (always in one order), then this one.
         await check_ready_for_review(uow, promotion, supersedable=True)
@@ -259,6 +261,7 @@ async def _submit_production_from_test(
             )
     if existing is not None:
         raise _production_exists(test.promotion_id, existing)
+    await check_not_behind_main(ctx, test)
     sources = review_sources(test)
     await _check_branch_limit(ctx, sources.branches_needed)
 

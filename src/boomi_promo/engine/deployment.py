@@ -301,7 +301,25 @@ async def _promoted_references(
     :data:`METADATA_BATCH` ids each), then what those versions reference from
     ComponentReference queries by ``parentComponentId`` and ``parentVersion``.
     """
-    ids = sorted(promoted)
+    versions = await current_versions(boomi, promoted, branch_id=branch_id)
+    missing = sorted(promoted - set(versions))
+    if missing:
+        where = f"branch {branch_id}" if branch_id else "main"
+        raise DeploymentFailed(
+            f"Boomi has no current version of component(s) {', '.join(missing)} on {where}.",
+            error_code="COMPONENT_NOT_FOUND",
+            status_code=502,
+        )
+    return await boomi.query_child_references(versions)
+
+
+async def current_versions(
+    boomi: BoomiClient, component_ids: Iterable[str], *, branch_id: str | None
+) -> dict[str, int]:
+    """Each component's current version on the branch (``None``: main), from ComponentMetadata
+    queries (an ``or`` of up to :data:`METADATA_BATCH` ids each); missing ones are left out."""
+    wanted = set(component_ids)
+    ids = sorted(wanted)
     batches = [ids[i : i + METADATA_BATCH] for i in range(0, len(ids), METADATA_BATCH)]
     versions: dict[str, int] = {}
     for batch in batches:
@@ -312,17 +330,90 @@ async def _promoted_references(
         if branch_id is not None:
             current = QueryFilter.where("branchId", Operator.EQUALS, branch_id).and_(current)
         async for row in boomi.query_component_metadata(current):
-            if row.component_id in promoted and row.current_version is not False and row.version:
+            if row.component_id in wanted and row.current_version is not False and row.version:
                 versions[row.component_id] = row.version
-    missing = sorted(promoted - set(versions))
-    if missing:
-        where = f"branch {branch_id}" if branch_id else "main"
-        raise DeploymentFailed(
-            f"Boomi has no current version of component(s) {', '.join(missing)} on {where}.",
-            error_code="COMPONENT_NOT_FOUND",
-            status_code=502,
+    return versions
+
+
+class NewerInProduction(Conflict):
+    """Main holds newer versions of components than the promotion would ship."""
+
+    error_code = "NEWER_PROMOTION_IN_PRODUCTION"
+
+
+async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> None:
+    """409 ``NEWER_PROMOTION_IN_PRODUCTION`` when main already holds a newer version of a
+    component the promotion would ship (a newer promotion of the process, or of another one
+    sharing the component, reached production since). A merge takes only what is newer than
+    main, so the deployment would package main's newer content and record it as this
+    promotion's: it must be promoted again instead."""
+    async with ctx.unit_of_work() as uow:
+        source = promotion
+        if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+            source = await _linked_test_promotion(uow, promotion) or promotion
+        newer = await uow.promotions.query(
+            statuses=[_S.DEPLOYED], dev_account_id=promotion.dev_account_id, page_size=50
         )
-    return await boomi.query_child_references(versions)
+        shippers = {
+            p.promotion_id: p for p in [*newer.items, *await _linked_tests(uow, newer.items)]
+        }
+    written = {
+        str(item["prodComponentId"]): item
+        for item in (source.result_detail or {}).get("promotionResults") or []
+        if isinstance(item, dict)
+        and item.get("action") in WRITTEN_ACTIONS
+        and item.get("prodComponentId")
+    }
+    if not written:
+        return
+    on_main = await current_versions(ctx.boomi, written, branch_id=None)
+    behind = sorted(
+        prod_id
+        for prod_id, item in written.items()
+        if prod_id in on_main and on_main[prod_id] > int(item.get("version") or 0)
+    )
+    if not behind:
+        return
+    names = ", ".join(str(written[prod_id].get("componentName") or prod_id) for prod_id in behind)
+    by = next(
+        (
+            p
+            for p in newer.items
+            if any(
+                item.get("prodComponentId") in behind
+                for item in _results_of(p, shippers)
+                if isinstance(item, dict)
+            )
+        ),
+        None,
+    )
+    shipped_by = ""
+    if by is not None:
+        came_from = f", from test deployment {by.test_promotion_id}" if by.test_promotion_id else ""
+        shipped_by = f" (promotion {by.promotion_id} of {by.process_name}{came_from})"
+    raise NewerInProduction(
+        f"Production already holds newer versions of {names} than this promotion would ship"
+        f"{shipped_by}: the merge would keep them and this deployment would release them as "
+        "its own. Promote the package again and take the new promotion to production.",
+        field="promotionId",
+        details={
+            "behindComponentIds": behind,
+            "newerPromotionId": by.promotion_id if by is not None else "",
+        },
+    )
+
+
+async def _linked_tests(uow: UnitOfWork, promotions: Iterable[PromotionLog]) -> list[PromotionLog]:
+    ids = [p.test_promotion_id for p in promotions if p.test_promotion_id]
+    return await uow.promotions.get_many(ids) if ids else []
+
+
+def _results_of(promotion: PromotionLog, known: Mapping[str, PromotionLog]) -> list[Any]:
+    own = (promotion.result_detail or {}).get("promotionResults") or []
+    if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+        test = known.get(promotion.test_promotion_id or "")
+        own = ((test.result_detail if test else None) or {}).get("promotionResults") or []
+    return list(own)
 
 
 @dataclass(frozen=True)

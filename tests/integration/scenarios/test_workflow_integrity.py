@@ -18,9 +18,11 @@ from tests.support.service import DemoService
 from tests.support.workflow import (
     add_process_sharing,
     dev_component,
+    edit_dev_component,
     mappings,
     ok,
     on_main,
+    package,
     refused,
 )
 
@@ -283,3 +285,56 @@ async def test_a_promotion_whose_tree_cannot_be_read_is_on_record_as_failed(
     assert [e.after_status for e in entries.items] == [_S.IN_PROGRESS, _S.FAILED]
     listed = ok(await service.call(ALICE, "queryStatus", {}))
     assert body["promotionId"] in {p["promotionId"] for p in listed["promotions"]}
+
+
+async def to_test(service: DemoService, promotion_id: str) -> None:
+    deployed = ok(await service.call(ALICE, "packageAndDeploy", {"promotionId": promotion_id}))
+    if deployed["needsPackAssignment"]:
+        ok(
+            await service.call(
+                CAROL,
+                "packageAndDeploy",
+                {"promotionId": promotion_id, "createNewPack": True, "newPackName": "Orders"},
+            )
+        )
+
+
+async def to_production(service: DemoService, test_id: str) -> Any:
+    submitted = await service.call(ALICE, "submitForPeerReview", {"promotionId": test_id})
+    if submitted.status_code != 200:
+        return submitted
+    production = submitted.json()["promotionId"]
+    ok(
+        await service.call(
+            BOB, "submitPeerReview", {"promotionId": production, "decision": "APPROVED"}
+        )
+    )
+    pack = {"createNewPack": True, "newPackName": "Orders Production"}
+    async with store_of(service) as uow:
+        earlier = await uow.promotions.query(statuses=[_S.DEPLOYED], page_size=1)
+    if earlier.items and earlier.items[0].integration_pack_id:
+        pack = {"integrationPackId": earlier.items[0].integration_pack_id}
+    return await service.call(
+        ERIN, "submitAdminReview", {"promotionId": production, "decision": "APPROVED", **pack}
+    )
+
+
+async def test_an_older_test_deployment_does_not_go_to_production_after_a_newer_one(
+    promo_service: DemoService,
+) -> None:
+    """Two test deployments of one process; the newer reaches production first. Taking the
+    older one to production afterwards would merge nothing (main is newer), package main —
+    the newer content — and record it as the older promotion's release."""
+    service = promo_service
+    root = service.seed.full_tree_process_id
+    older = ok(await promote(service, service.seed.full_tree_package_id))
+    await to_test(service, older["promotionId"])
+    await edit_dev_component(service, dev_component(service, "Get Orders"), "v2 of the orders")
+    newer = ok(await promote(service, await package(service, root)))
+    await to_test(service, newer["promotionId"])
+    ok(await to_production(service, newer["promotionId"]))
+
+    late = await to_production(service, older["promotionId"])
+
+    body = refused(late, 409, "NEWER_PROMOTION_IN_PRODUCTION")
+    assert newer["promotionId"] in body["errorMessage"]
