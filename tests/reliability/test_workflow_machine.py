@@ -71,8 +71,8 @@ JOB_WAIT_SECONDS = 30.0
 WHY = "Customers are waiting: the fix cannot wait for the test cycle."
 _S = PromotionStatus
 
-EXAMPLES = int(os.environ.get("PROMO_MACHINE_EXAMPLES") or (200 if long_run() else 8))
-STEPS = int(os.environ.get("PROMO_MACHINE_STEPS") or (40 if long_run() else 14))
+EXAMPLES = int(os.environ.get("PROMO_MACHINE_EXAMPLES") or (200 if long_run() else 15))
+STEPS = int(os.environ.get("PROMO_MACHINE_STEPS") or (40 if long_run() else 15))
 """Examples (sequences) and steps per sequence; the environment variables override both for a
 one-off run."""
 
@@ -593,8 +593,11 @@ def test_the_records_stay_true_under_any_sequence_of_steps(
         # Shown with -s: which refusals the sequences met (a machine that only ever gets
         # refused would prove little).
         print(
-            f"\n{SUITE} on {database}: {sequences} sequences, {TALLY.crashes} crashes, "
-            f"refusals {TALLY.refusals}, statuses reached {sorted(TALLY.statuses)}"
+            f"\n{SUITE} on {database}: {sequences} sequences, "
+            f"{TALLY.steps - before.steps} steps, {TALLY.crashes - before.crashes} crashes, "
+            f"{TALLY.restarts - before.restarts} restarts, "
+            f"{TALLY.checks - before.checks} invariant checks; refusals {TALLY.refusals}; "
+            f"statuses reached {sorted(TALLY.statuses)}"
         )
         reliability.record(
             SUITE,
