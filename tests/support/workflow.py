@@ -76,7 +76,13 @@ async def package(service: DemoService, root_id: str, *, account_id: str | None 
         made = await boomi.post(
             "/PackagedComponent",
             params=params,
-            json={"componentId": root_id, "shareable": True, "notes": "repackaged"},
+            json={
+                "componentId": root_id,
+                "componentType": "process",
+                "branchName": "main",
+                "shareable": True,
+                "notes": "repackaged",
+            },
         )
         made.raise_for_status()
     package_id: str = made.json()["packageId"]
