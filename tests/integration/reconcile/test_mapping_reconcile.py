@@ -4,41 +4,17 @@ longer exist, still marked on main — is undone without an admin pasting GUIDs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.cli_reconcile import format_mapping_report
 from boomi_promo.engine.mapping_reconcile import reconcile_mappings
-from boomi_promo.store import UnitOfWorkFactory, create_engine
+from boomi_promo.store import UnitOfWorkFactory
 from tests.integration.promotion.support import promote, team_a
 from tests.support.service import DemoService
 from tests.support.workflow import mappings, ok, on_main
 
 OPERATOR = "ops@example.com"
-
-
-@pytest.fixture
-async def uow_factory(promo_service: DemoService) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(promo_service.settings.resolved_database_url())
-    try:
-        yield UnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def boomi(promo_service: DemoService) -> AsyncIterator[BoomiClient]:
-    seed = promo_service.seed
-    async with BoomiClient(
-        base_url=promo_service.emulator_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-    ) as client:
-        yield client
 
 
 async def damage(uow_factory: UnitOfWorkFactory, account: str, dev_id: str, **fields: Any) -> None:

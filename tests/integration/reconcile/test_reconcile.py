@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from boomi_promo.boomi.client import BoomiClient
@@ -19,7 +17,7 @@ from boomi_promo.cli import app
 from boomi_promo.config import JobSettings
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.reconcile import reconcile_branches
-from boomi_promo.store import UnitOfWorkFactory, create_engine
+from boomi_promo.store import UnitOfWorkFactory
 from tests.integration.promotion.support import live_branch_ids, promote
 from tests.support.service import DemoService
 
@@ -46,27 +44,6 @@ async def promoted(service: DemoService) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture
-async def uow_factory(promo_service: DemoService) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(promo_service.settings.resolved_database_url())
-    try:
-        yield UnitOfWorkFactory(engine)
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-async def boomi(promo_service: DemoService) -> AsyncIterator[BoomiClient]:
-    seed = promo_service.seed
-    async with BoomiClient(
-        base_url=promo_service.emulator_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-    ) as client:
-        yield client
 
 
 async def test_dry_run_lists_only_the_orphan_and_a_real_run_deletes_only_it(
