@@ -192,10 +192,15 @@ def demo(
     port: Annotated[int, typer.Option(help="Port for the dashboard and API.")] = 8000,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Emulator with its demo seed + service on SQLite + dashboard, all on this machine."""
-    from boomi_promo.demo import run_demo
+    """Emulator with its demo seed + service on SQLite + dashboard, all on this machine.
+    Started again on the same --data-dir, it continues the same world."""
+    from boomi_promo.demo import DemoDataDirError, run_demo
 
-    asyncio.run(run_demo(host=host, port=port, data_dir=data_dir))
+    try:
+        asyncio.run(run_demo(host=host, port=port, data_dir=data_dir))
+    except DemoDataDirError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
 
 
 @app.command()

@@ -3,6 +3,12 @@
 The admin records a platform team would create by hand (team group → dev account grants,
 connection mappings, the mappings of the process promoted before) are written here from the
 seed's manifest, so the demo behaves like an installation that has been in use for a while.
+
+The emulator's world lives in the data directory next to the database
+(``emulator-state.json``, saved every second while something changes and on exit, and the
+seed's manifest ``demo-seed.json``): started again on the same directory, the demo continues
+the same world — the components the mappings name are still there. A directory holding a
+database but no emulator state is refused rather than paired with a fresh world.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 import structlog
 import uvicorn
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
 from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
@@ -31,6 +37,7 @@ from boomi_promo.emulator.seed import (
     PromotedComponent,
     build_demo_state,
 )
+from boomi_promo.emulator.state import EmulatorState
 from boomi_promo.store import (
     ClientAccountConfig,
     ComponentMapping,
@@ -42,6 +49,49 @@ from boomi_promo.store import (
 log = structlog.get_logger("boomi_promo.demo")
 
 DEMO_ADMIN = "demo-setup@example.com"
+STATE_FILE = "emulator-state.json"
+SEED_FILE = "demo-seed.json"
+DATABASE_FILE = "promo.db"
+SAVE_EVERY_SECONDS = 1.0
+_SEED = TypeAdapter(DemoSeed)
+
+
+class DemoDataDirError(Exception):
+    """The data directory cannot be used for the demo (a message for the person starting it)."""
+
+
+def load_or_seed_world(data_dir: Path) -> tuple[EmulatorState, DemoSeed, bool]:
+    """The emulator state and seed saved in ``data_dir`` (``True``: continued), else a fresh
+    demo world, saved there at once.
+
+    Refuses a directory that holds the database of an earlier demo without its emulator
+    state: paired with a fresh world, its mappings would name components that do not exist.
+    """
+    state_file, seed_file = data_dir / STATE_FILE, data_dir / SEED_FILE
+    if state_file.exists() and seed_file.exists():
+        return EmulatorState.load(state_file), _SEED.validate_json(seed_file.read_bytes()), True
+    if (data_dir / DATABASE_FILE).exists():
+        raise DemoDataDirError(
+            f"{data_dir} holds the database of an earlier demo ({DATABASE_FILE}) but not its "
+            f"emulator state ({STATE_FILE}, {SEED_FILE}); a fresh emulator would not have the "
+            "components its mappings name. Start with another --data-dir (or an empty one)."
+        )
+    state, seed = build_demo_state()
+    seed_file.write_bytes(_SEED.dump_json(seed, indent=2))
+    state.save(state_file)
+    return state, seed, False
+
+
+async def keep_saving(state: EmulatorState, path: Path) -> None:
+    """Save the emulator state whenever it changed, every :data:`SAVE_EVERY_SECONDS`, so even
+    a hard stop loses at most the last second (shutdown saves once more)."""
+    saved = state.dump_json()
+    while True:
+        await asyncio.sleep(SAVE_EVERY_SECONDS)
+        current = state.dump_json()
+        if current != saved:
+            state.save(path)
+            saved = current
 
 
 def team_group_for(account_name: str, groups: GroupSettings) -> str:
@@ -196,26 +246,34 @@ def free_port(host: str) -> int:
         return port
 
 
-async def prepare_demo(data_dir: Path, emulator_url: str, seed: DemoSeed) -> Container:
+async def prepare_demo(
+    data_dir: Path, emulator_url: str, seed: DemoSeed, *, continued: bool = False
+) -> Container:
+    """The service's container; a fresh world gets the demo's admin records (a continued one
+    has them, changed since, in its database)."""
     container = await bootstrap(demo_settings(data_dir, emulator_url, seed))
-    await seed_demo_records(container.uow_factory, seed, container.settings.groups)
+    if not continued:
+        await seed_demo_records(container.uow_factory, seed, container.settings.groups)
     return container
 
 
 async def run_demo(*, host: str, port: int, data_dir: Path | None) -> None:
     data_dir = data_dir or Path(tempfile.mkdtemp(prefix="promo-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
-    state, seed = build_demo_state()
+    state, seed, continued = load_or_seed_world(data_dir)
     emulator_port = free_port(host)
     emulator_url = f"http://{host}:{emulator_port}"
     service_url = f"http://{host}:{port}"
-    container = await prepare_demo(data_dir, emulator_url, seed)
+    container = await prepare_demo(data_dir, emulator_url, seed, continued=continued)
     (data_dir / "demo.json").write_text(
         json.dumps(demo_manifest(service_url, emulator_url, seed), indent=2) + "\n"
     )
     emulator_server = uvicorn.Server(
         uvicorn.Config(
-            create_emulator_app(state), host=host, port=emulator_port, log_level="warning"
+            create_emulator_app(state, state_file=data_dir / STATE_FILE),
+            host=host,
+            port=emulator_port,
+            log_level="warning",
         )
     )
     service_server = uvicorn.Server(
@@ -225,10 +283,14 @@ async def run_demo(*, host: str, port: int, data_dir: Path | None) -> None:
         "boomi-promo demo is running. Press Ctrl+C to stop.\n"
         f"  Open:            {service_url}/  (sign in as alice, carol, ...)\n"
         f"  Boomi emulator:  {emulator_url}\n"
-        f"  Data directory:  {data_dir}  (demo.json, promo.db)",
+        f"  Data directory:  {data_dir}  (demo.json, promo.db, {STATE_FILE})"
+        + ("\n  Continuing the world saved in the data directory." if continued else ""),
         flush=True,
     )
+    saver = asyncio.create_task(keep_saving(state, data_dir / STATE_FILE))
     try:
         await asyncio.gather(emulator_server.serve(), service_server.serve())
     finally:
+        saver.cancel()
+        state.save(data_dir / STATE_FILE)
         await container.aclose()

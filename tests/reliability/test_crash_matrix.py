@@ -12,8 +12,11 @@ Steps tried, C (executePromotion of the full Orders tree): the branch create, th
 for the branch to be ready (its id recorded), the first folder create, the first, a middle and
 the last component write (the last: everything written, the PromotionLog not yet COMPLETED).
 D (packageAndDeploy): packaging (mode 1), adding to the pack, the release request and the
-first release-status read (mode 4, a new test pack), and the merge into main (mode 2, a
-production retry). Each case starts two services, so the list is kept to these.
+first release-status read (mode 4, a new test pack: the promotion is TEST_DEPLOYING meanwhile,
+so it ends TEST_DEPLOY_FAILED and the retry finds the pack it recorded), the merge into main
+(mode 2, a production retry), and the moment the merge reached MERGED, before the mappings
+were marked on main (the retry must mark them). Each case starts two services, so the list
+is kept to these.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import pytest
 from boomi_promo.api.app import create_app
 from boomi_promo.config import Settings
 from boomi_promo.domain.component_types import CONNECTION_TYPE
+from boomi_promo.emulator.state import EmulatorState
 from tests.integration.deployment.support import (
     body_of,
     completed_promotion,
@@ -40,7 +44,7 @@ from tests.integration.deployment.support import (
     record,
     set_fields,
 )
-from tests.integration.promotion.support import ALICE, CAROL, team_a
+from tests.integration.promotion.support import ALICE, CAROL, store_of, team_a
 from tests.reliability.consistency import find_violations
 from tests.support.process import service_process
 from tests.support.reliability import ReliabilityLog
@@ -72,11 +76,13 @@ class Call:
 
 @dataclass(frozen=True)
 class Step:
-    """The request at which the service dies: the ``nth`` (1-based) ``method`` on ``path``."""
+    """The request at which the service dies: the ``nth`` (1-based) ``method`` on ``path``,
+    or, with ``when``, the first such request received while ``when(state)`` holds."""
 
     method: str
     path: str
     nth: Callable[[DemoService], int] | int = 1
+    when: Callable[[EmulatorState], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,13 @@ class CrashCase:
     """Run on the first service before the kill is armed; the call that will be killed."""
     ends: str
     """The promotion's status once the restarted service compensated the run."""
-    retry: Callable[[Call], Call] = lambda call: call
-    """The same action again, as the user sends it after the failure."""
+    retry: Callable[[Call], Call] | None = lambda call: call
+    """The same action again, as the user sends it after the failure (``None``: the restart
+    finished the action, there is nothing to retry)."""
+    says_interrupted: bool = True
+    """The promotion's error message says "interrupted" (a compensated run)."""
+    after_retry: Callable[[DemoService, str], Awaitable[list[str]]] | None = None
+    """What else must hold once the retry succeeded (given the promotion id): problems."""
 
 
 async def promote(service: DemoService) -> Call:
@@ -128,6 +139,50 @@ async def retry_production(service: DemoService) -> Call:
     await set_fields(service, production_id, status="DEPLOY_FAILED")
     body = {"promotionId": production_id, "createNewPack": True, "newPackName": f"{PACK} Prod"}
     return Call(CAROL, "packageAndDeploy", body)
+
+
+def merge_done(state: EmulatorState) -> bool:
+    """A merge was executed: the status read now answers MERGED (no merge delay in tests)."""
+    with state.lock:
+        return any(m.stage in ("MERGING", "MERGED") for m in state.merge_requests.values())
+
+
+async def shipped_mappings_on_main(service: DemoService, promotion_id: str) -> list[str]:
+    """Every component the production promotion shipped is on main, and its mapping says so."""
+    production = await record(service, promotion_id)
+    test = await record(service, production.test_promotion_id)
+    problems = []
+    async with store_of(service) as uow:
+        found = await uow.mappings.list_for_dev_account(test.dev_account_id)
+    by_dev = {m.dev_component_id: m for m in found}
+    for item in test.result_detail["promotionResults"]:
+        mapping = by_dev.get(item["devComponentId"])
+        if mapping is None or mapping.prod_component_id != item["prodComponentId"]:
+            problems.append(f"{item['componentName']}: mapping does not name what was shipped")
+        elif not mapping.on_main:
+            problems.append(f"{item['componentName']}: shipped to main, mapping not on main")
+    return problems
+
+
+async def roll_back_test(service: DemoService) -> Call:
+    """Two test deployments of the process: rolling Test back goes to the first."""
+    await deployed_to_test(service, PACK)
+    second = await completed_promotion(service)
+    body_of(await service.call(ALICE, "packageAndDeploy", {"promotionId": second["promotionId"]}))
+    return Call(CAROL, "rollbackRelease", {"processName": PACK, "environment": "TEST"})
+
+
+async def rolled_back_on_record(service: DemoService, promotion_id: str) -> list[str]:
+    """The restart finished the rollback: marked, audited, Test runs the first release."""
+    rolled_back = await record(service, promotion_id)
+    problems = []
+    if "rolledBack" not in (rolled_back.result_detail or {}):
+        problems.append("the rolled-back promotion is not marked rolled back")
+    async with store_of(service) as uow:
+        entries = await uow.audit.list_entries(target_id=promotion_id, page_size=500)
+    if "promotion.rolled_back" not in {e.action for e in entries.items}:
+        problems.append("the rollback is not audited")
+    return problems
 
 
 def without_pack_choice(call: Call) -> Call:
@@ -178,21 +233,21 @@ CASES = [
         "mode 4: adding the packages to a new test pack",
         Step("POST", r"/PublisherIntegrationPack/[^/]+$"),
         assign_test_pack,
-        "PENDING_PACK_ASSIGNMENT",
+        "TEST_DEPLOY_FAILED",
     ),
     CrashCase(
         "D-release",
         "mode 4: the release request",
         Step("POST", r"/ReleaseIntegrationPack$"),
         assign_test_pack,
-        "PENDING_PACK_ASSIGNMENT",
+        "TEST_DEPLOY_FAILED",
     ),
     CrashCase(
         "D-release-poll",
         "mode 4: reading the release status",
         Step("GET", r"/ReleaseIntegrationPackStatus/"),
         assign_test_pack,
-        "PENDING_PACK_ASSIGNMENT",
+        "TEST_DEPLOY_FAILED",
     ),
     CrashCase(
         "D-merge",
@@ -201,6 +256,25 @@ CASES = [
         retry_production,
         "DEPLOY_FAILED",
         retry=without_pack_choice,
+    ),
+    CrashCase(
+        "D-merged",
+        "mode 2: the merge reached MERGED, mappings not yet marked on main",
+        Step("GET", r"/MergeRequest/[^/]+$", when=merge_done),
+        retry_production,
+        "DEPLOY_FAILED",
+        retry=without_pack_choice,
+        after_retry=shipped_mappings_on_main,
+    ),
+    CrashCase(
+        "RB-release",
+        "rollbackRelease: the release requested, the rollback not yet recorded",
+        Step("POST", r"/ReleaseIntegrationPack$"),
+        roll_back_test,
+        "TEST_CANCELLED",
+        retry=None,
+        says_interrupted=False,
+        after_retry=rolled_back_on_record,
     ),
 ]
 
@@ -227,14 +301,19 @@ def arm_kill(service: DemoService, step: Step, process: subprocess.Popen[bytes])
     """SIGKILL ``process`` when Boomi receives the step's request; the list records the hit."""
     fired: list[str] = []
     nth = step.nth(service) if callable(step.nth) else step.nth
+    state = service.emulator.state
+    when = step.when
 
     def kill() -> None:
+        if fired or (when is not None and not when(state)):
+            return
         fired.append(f"{step.method} {step.path} #{nth}")
         process.send_signal(signal.SIGKILL)
 
-    service.emulator.state.faults.add(
-        step.path, method=step.method, count=1, skip=nth - 1, on_match=kill
-    )
+    if when is not None:
+        state.faults.add(step.path, method=step.method, on_match=kill)
+    else:
+        state.faults.add(step.path, method=step.method, count=1, skip=nth - 1, on_match=kill)
     return fired
 
 
@@ -303,17 +382,18 @@ async def test_a_killed_service_recovers_the_step_and_the_retry_succeeds(
             promotion = await record(again, promotion_id)
             if promotion.status != case.ends:
                 problems.append(f"the promotion ended {promotion.status}, not {case.ends}")
-            elif case.ends != "PENDING_PACK_ASSIGNMENT" and "interrupted" not in (
-                promotion.error_message or ""
-            ):
+            elif case.says_interrupted and "interrupted" not in (promotion.error_message or ""):
                 problems.append(
                     f"the promotion does not say interrupted: {promotion.error_message}"
                 )
-        retry = case.retry(call)
-        retried = await again.call(retry.email, retry.action, retry.body)
-        if retried.status_code != 200 or retried.json().get("success") is not True:
-            problems.append(f"the retry failed: {retried.status_code} {retried.text[:400]}")
+        if case.retry is not None:
+            retry = case.retry(call)
+            retried = await again.call(retry.email, retry.action, retry.body)
+            if retried.status_code != 200 or retried.json().get("success") is not True:
+                problems.append(f"the retry failed: {retried.status_code} {retried.text[:400]}")
         problems += [f"after the retry: {v}" for v in await find_violations(again)]
+        if case.after_retry is not None and promotion_id is not None:
+            problems += await case.after_retry(again, promotion_id)
 
     reliability.record(
         SUITE,

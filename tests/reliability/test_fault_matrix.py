@@ -17,6 +17,7 @@ reset before the write refused like a timeout) run on ``PROMO_RELIABILITY_LONG=1
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,7 @@ import httpx
 import pytest
 
 from boomi_promo.api.app import create_app
+from boomi_promo.domain.statuses import UNDER_REVIEW, PromotionStatus
 from boomi_promo.emulator.control import FaultInjector
 from boomi_promo.engine.reconcile import reconcile_branches
 from boomi_promo.store import UnitOfWorkFactory, create_engine
@@ -38,7 +40,7 @@ from tests.integration.deployment.support import (
     production_record,
     set_fields,
 )
-from tests.integration.promotion.support import ALICE, BOB, CAROL, team_a
+from tests.integration.promotion.support import ALICE, BOB, CAROL, store_of, team_a
 from tests.reliability.conftest import long_run
 from tests.reliability.consistency import LEFT_FOR_RECONCILER, find_violations
 from tests.support.reliability import ReliabilityLog
@@ -111,7 +113,29 @@ async def pack_in_history(service: DemoService) -> None:
     await deployed_to_test(service, PACK)
 
 
+_S = PromotionStatus
+ERIN = "erin@example.com"
+
+
+async def clear_the_way(service: DemoService) -> None:
+    """What a team does before promoting the process again after an earlier trial left a
+    promotion of it on its way to main (README, workflow): withdraw one under review, have an
+    admin retry a failed deployment."""
+    async with store_of(service) as uow:
+        found = await uow.promotions.query(statuses=UNDER_REVIEW, page_size=50)
+    for promotion in found.items:
+        if promotion.status in (_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW):
+            withdrawal = {"promotionId": promotion.promotion_id}
+            body_of(await service.call(promotion.initiated_by, "withdrawPromotion", withdrawal))
+        elif promotion.status == _S.DEPLOY_FAILED:
+            body: dict[str, Any] = {"promotionId": promotion.promotion_id}
+            if not promotion.integration_pack_id:
+                body |= {"createNewPack": True, "newPackName": f"{PACK} {uuid.uuid4()}"}
+            body_of(await service.call(ERIN, "packageAndDeploy", body))
+
+
 async def deploy_to_test_call(service: DemoService, _trial: int) -> Call:
+    await clear_the_way(service)
     promoted = await completed_promotion(service)
     return Call(ALICE, "packageAndDeploy", {"promotionId": promoted["promotionId"]})
 
@@ -123,6 +147,7 @@ def production_pack(trial: int) -> str:
 
 async def production_retry_call(service: DemoService, trial: int) -> Call:
     # A production record (R, then E3) whose first deployment failed: D mode 2 retries it.
+    await clear_the_way(service)
     production_id = await production_record(service, await deployed_to_test(service, PACK))
     await set_fields(service, production_id, status="DEPLOY_FAILED")
     body = {
@@ -135,6 +160,7 @@ async def production_retry_call(service: DemoService, trial: int) -> Call:
 
 async def hotfix_in_review(service: DemoService, *, peer_approved: bool) -> str:
     """C, then R as a hotfix (C's branch goes to review), then E3 approve when asked."""
+    await clear_the_way(service)
     promotion_id = str((await completed_promotion(service))["promotionId"])
     submit = {"promotionId": promotion_id, "isHotfix": True, "hotfixJustification": "Down"}
     body_of(await service.call(ALICE, "submitForPeerReview", submit))
@@ -157,6 +183,7 @@ async def admin_approve_call(service: DemoService, trial: int) -> Call:
 
 
 async def submit_for_review_call(service: DemoService, _trial: int) -> Call:
+    await clear_the_way(service)
     tested = await deployed_to_test(service, PACK)
     return Call(ALICE, "submitForPeerReview", {"promotionId": tested})
 

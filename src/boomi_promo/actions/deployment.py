@@ -34,6 +34,7 @@ from boomi_promo.engine.deployment import (
     DeploymentOutcome,
     PackChoice,
     authorize_deployment,
+    check_not_behind_main,
     check_production_choices,
     check_segregation,
     compensate_interrupted_deployment,
@@ -365,6 +366,7 @@ async def precheck_admin_review(ctx: ActionContext, request: SubmitAdminReviewRe
                 field="hotfixAcknowledged",
             )
         await check_production_choices(ctx, promotion, request.options())
+        await check_not_behind_main(ctx, promotion)
 
 
 @action(

@@ -15,7 +15,7 @@ from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
-from boomi_promo.engine.promotion import PromotionRequest, execute_promotion
+from boomi_promo.engine.promotion import PromotionRequest, check_promotable, execute_promotion
 from boomi_promo.engine.recovery import compensate_interrupted_promotion
 
 if TYPE_CHECKING:
@@ -93,7 +93,24 @@ async def recover_interrupted_promotion(container: Container, job: Job) -> None:
 
 
 async def precheck_promotion(ctx: ActionContext, request: ExecutePromotionRequest) -> None:
-    await require_dev_account(ctx, request.dev_account_id)
+    """The account, the package, and no other promotion of its root under review."""
+    account = await require_dev_account(ctx, request.dev_account_id)
+    await check_promotable(
+        ctx, _promotion_request(request, account.account_id, account.account_name)
+    )
+
+
+def _promotion_request(
+    request: ExecutePromotionRequest, account_id: str, account_name: str
+) -> PromotionRequest:
+    reviewed = frozenset(c.component_id for c in request.components) if request.components else None
+    return PromotionRequest(
+        dev_account_id=account_id,
+        dev_account_name=account_name,
+        dev_package_id=request.dev_package_id,
+        root_component_id=request.root_component_id,
+        reviewed_component_ids=reviewed,
+    )
 
 
 @action(
@@ -113,16 +130,8 @@ async def execute_promotion_action(
     ctx: ActionContext, request: ExecutePromotionRequest
 ) -> ExecutePromotionResponse:
     account = await require_dev_account(ctx, request.dev_account_id)
-    reviewed = frozenset(c.component_id for c in request.components) if request.components else None
     outcome = await execute_promotion(
-        ctx,
-        PromotionRequest(
-            dev_account_id=account.account_id,
-            dev_account_name=account.account_name,
-            dev_package_id=request.dev_package_id,
-            root_component_id=request.root_component_id,
-            reviewed_component_ids=reviewed,
-        ),
+        ctx, _promotion_request(request, account.account_id, account.account_name)
     )
     return ExecutePromotionResponse(
         promotion_id=outcome.promotion_id,

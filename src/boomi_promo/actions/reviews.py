@@ -58,7 +58,9 @@ from boomi_promo.engine.branches import (
     assemble_branch,
     count_branches,
 )
+from boomi_promo.engine.concurrency import check_no_promotion_in_review, check_ready_for_review
 from boomi_promo.engine.continuity import review_sources
+from boomi_promo.engine.deployment import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import branch_name_for
@@ -207,7 +209,10 @@ async def _submit_hotfix(
         action="a hotfix review",
         promotion_id=promotion.promotion_id,
     )
+    await check_not_behind_main(ctx, promotion)
     async with ctx.unit_of_work() as uow:
+        # The root's promotions are locked first (always in one order), then this one.
+        await check_ready_for_review(uow, promotion, supersedable=True)
         promotion = await load_for_update(uow, request.promotion_id)
         if promotion.status == _S.COMPLETED and promotion.branch_id is None:
             raise WrongPromotionStatus(
@@ -246,8 +251,17 @@ async def _submit_production_from_test(
     _check_promotable_to_production(test)
     async with ctx.unit_of_work() as uow:
         existing = await _live_production_promotion(uow, test.promotion_id)
+        if existing is None:
+            await check_no_promotion_in_review(
+                uow,
+                test.dev_account_id,
+                test.root_component_id,
+                doing="submitting this one for review",
+                excluding=test.promotion_id,
+            )
     if existing is not None:
         raise _production_exists(test.promotion_id, existing)
+    await check_not_behind_main(ctx, test)
     sources = review_sources(test)
     await _check_branch_limit(ctx, sources.branches_needed)
 
@@ -341,12 +355,14 @@ async def _record_production_promotion(
     actor = ctx.principal.email
     now = _now()
     async with ctx.unit_of_work() as uow:
-        # Locked and checked again: of two submissions of one test deployment, one records.
+        # Locked and checked again: of two submissions of one test deployment, one records;
+        # of two promotions of one root, one enters review.
         test = await load_for_update(uow, test_promotion_id)
         _check_promotable_to_production(test)
         existing = await _live_production_promotion(uow, test.promotion_id)
         if existing is not None:
             raise _production_exists(test.promotion_id, existing)
+        await check_ready_for_review(uow, test, supersedable=False)
         await uow.promotions.add(
             PromotionLog(
                 promotion_id=production_id,

@@ -10,8 +10,9 @@ happened since the preview.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
+import structlog
 from pydantic import Field, field_validator
 
 from boomi_promo.actions.context import ActionContext
@@ -24,9 +25,14 @@ from boomi_promo.engine.rollback import (
     RollbackPlan,
     execute_rollback,
     plan_rollback,
+    resume_rollback,
 )
-from boomi_promo.identity.principal import Tier
-from boomi_promo.store.tables import NAME
+from boomi_promo.identity.principal import Principal, Tier
+from boomi_promo.store.tables import ID, NAME
+
+if TYPE_CHECKING:
+    from boomi_promo.bootstrap import Container
+    from boomi_promo.store import Job
 
 MAX_REASON = 1000
 MAX_PACKAGE_VERSION = 64
@@ -47,6 +53,12 @@ class RollbackReleaseRequest(Profile):
     )
     reason: str | None = Field(
         default=None, max_length=MAX_REASON, description="Why; kept in the audit trail"
+    )
+    dev_account_id: str | None = Field(
+        default=None,
+        max_length=ID,
+        description="The dev account whose process it is; needed when two dev accounts "
+        "promote processes of the same name (else 409 AMBIGUOUS_PROCESS)",
     )
 
     @field_validator("environment", mode="before")
@@ -156,7 +168,30 @@ async def _plan(ctx: ActionContext, request: RollbackReleaseRequest) -> Rollback
         request.process_name,
         ReleaseType(request.environment),
         expected_version=request.expected_package_version or None,
+        dev_account_id=request.dev_account_id or None,
     )
+
+
+async def recover_interrupted_rollback(container: Container, job: Job) -> None:
+    """A rollback whose job died after writing ahead: finish it (release if Boomi does not show
+    it done, then record), as the admin who asked for it."""
+    if not job.promotion_id or job.principal_groups is None:
+        return
+    principal = Principal.from_groups(
+        email=job.principal_email,
+        name=job.principal_name or "",
+        groups=job.principal_groups,
+        settings=container.settings.groups,
+    )
+    ctx = ActionContext(
+        principal=principal,
+        settings=container.settings,
+        boomi=container.boomi,
+        uow_factory=container.uow_factory,
+        log=structlog.get_logger("boomi_promo.actions").bind(user=principal.email),
+        process_name=job.process_name,
+    )
+    await resume_rollback(ctx, job.promotion_id)
 
 
 async def precheck_rollback(ctx: ActionContext, request: RollbackReleaseRequest) -> None:
@@ -172,6 +207,7 @@ async def precheck_rollback(ctx: ActionContext, request: RollbackReleaseRequest)
     response=RollbackReleaseResponse,
     min_tier=Tier.ADMIN,
     long_running=True,
+    recover=recover_interrupted_rollback,
     precheck=precheck_rollback,
 )
 async def rollback_release(

@@ -54,11 +54,10 @@ ALLOWED_TRANSITIONS: dict[PromotionStatus, frozenset[PromotionStatus]] = {
     # A retry after a transient Boomi failure (the action resumes from what exists: branch or
     # package); or a newer promotion of the same process replaces the failed one.
     _S.TEST_DEPLOY_FAILED: frozenset({_S.TEST_DEPLOYING, _S.SUPERSEDED}),
-    # D mode 4 releases the package to the chosen pack, or the release fails; the initiator
-    # or an admin may also cancel a package nobody will assign (it holds no branch).
-    _S.PENDING_PACK_ASSIGNMENT: frozenset(
-        {_S.TEST_DEPLOYED, _S.TEST_DEPLOY_FAILED, _S.TEST_CANCELLED}
-    ),
+    # D mode 4 starts releasing the package to the chosen pack (TEST_DEPLOYING, so a crash
+    # meanwhile ends TEST_DEPLOY_FAILED and can be retried); the initiator or an admin may also
+    # cancel a package nobody will assign (it holds no branch).
+    _S.PENDING_PACK_ASSIGNMENT: frozenset({_S.TEST_DEPLOYING, _S.TEST_CANCELLED}),
     # The TEST record itself stays TEST_DEPLOYED when R creates its PRODUCTION record.
     _S.TEST_DEPLOYED: frozenset({_S.TEST_CANCELLED}),
     # E3 approve / reject; E5 withdrawal by the initiator.
@@ -82,6 +81,33 @@ ALLOWED_TRANSITIONS: dict[PromotionStatus, frozenset[PromotionStatus]] = {
 
 TERMINAL = frozenset(status for status, targets in ALLOWED_TRANSITIONS.items() if not targets)
 """Statuses no transition leaves. The branch of a promotion is gone in each of them."""
+
+
+DISCARDING = frozenset(
+    {
+        _S.FAILED,
+        _S.WITHDRAWN,
+        _S.PEER_REJECTED,
+        _S.ADMIN_REJECTED,
+        _S.TEST_CANCELLED,
+        _S.SUPERSEDED,
+    }
+)
+"""Statuses that end a promotion without its content reaching main: the mappings it wrote go
+back to what they said before it (``engine.mapping_history``), unless a package it made still
+holds the component."""
+
+UNDER_REVIEW = frozenset(
+    {
+        _S.PENDING_PEER_REVIEW,
+        _S.PENDING_ADMIN_REVIEW,
+        _S.ADMIN_APPROVED,
+        _S.DEPLOYING,
+        _S.DEPLOY_FAILED,
+    }
+)
+"""A promotion on its way to main: while one of a root process is in one of these, no other
+promotion of that root from the same dev account starts or enters review (README, workflow)."""
 
 
 class InvalidTransition(Conflict):

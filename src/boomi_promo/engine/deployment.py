@@ -13,14 +13,18 @@ every package exists. All of them go into the pack and into its release.
   deleted, and the Test Integration Pack is found from history (the latest TEST_DEPLOYED
   promotion of the same process). Found: the components are added and the pack released →
   TEST_DEPLOYED. Not found: PENDING_PACK_ASSIGNMENT for an admin to finish with mode 4.
-* **Mode 4, pack assignment** (ADMIN) on PENDING_PACK_ASSIGNMENT: the existing packages go
-  into the chosen (or a new ``… - TEST``) pack, which is released → TEST_DEPLOYED.
+* **Mode 4, pack assignment** (ADMIN) on PENDING_PACK_ASSIGNMENT: TEST_DEPLOYING while the
+  existing packages go into the chosen (or a new ``… - TEST``) pack, which is released →
+  TEST_DEPLOYED; a failure or a crash ends TEST_DEPLOY_FAILED, retried as mode 1 (which finds
+  the pack this run recorded, or asks for one again).
 * **Mode 2, Test → Production** and **mode 3, hotfix** (ADMIN; started by S approve, or by D
   to retry an ADMIN_APPROVED or DEPLOY_FAILED one): the production pack is chosen or created
-  and recorded first; the review branch is merged into main (OVERRIDE, source wins) and the
-  mappings of the components the merge brought to main are marked on main; the packages are
-  made *from main*, added to the production pack and released; a hotfix is then released
-  to the test pack as well (a failure there is recorded in ``error_message``, not fatal).
+  and recorded first; the review branch is merged into main (OVERRIDE, source wins); once
+  Boomi shows every promoted component on main, their mappings name those components, marked
+  on main (idempotent: a retry after a crash between the merge and this step completes it,
+  whether it merges again or the branch is gone already); the packages are made *from main*,
+  added to the production pack and released; a hotfix is then released to the test pack as
+  well (a failure there is recorded in ``error_message``, not fatal).
   → DEPLOYED, then the branch is deleted. A merge that fails (``MERGE_FAILED``), fails on
   components that conflict with main (``MERGE_CONFLICT``, naming them) or does not finish
   within ``merge_timeout_seconds`` (``MERGE_TIMEOUT``) ends DEPLOY_FAILED with the branch
@@ -73,6 +77,7 @@ from boomi_promo.engine.continuity import (
 )
 from boomi_promo.engine.extension_access import refresh_after_deployment
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
+from boomi_promo.engine.mapping_history import mark_reached_main
 from boomi_promo.engine.recovery import MAX_ERROR_MESSAGE_CHARS, SYSTEM_ACTOR
 from boomi_promo.errors import (
     Conflict,
@@ -296,7 +301,25 @@ async def _promoted_references(
     :data:`METADATA_BATCH` ids each), then what those versions reference from
     ComponentReference queries by ``parentComponentId`` and ``parentVersion``.
     """
-    ids = sorted(promoted)
+    versions = await current_versions(boomi, promoted, branch_id=branch_id)
+    missing = sorted(promoted - set(versions))
+    if missing:
+        where = f"branch {branch_id}" if branch_id else "main"
+        raise DeploymentFailed(
+            f"Boomi has no current version of component(s) {', '.join(missing)} on {where}.",
+            error_code="COMPONENT_NOT_FOUND",
+            status_code=502,
+        )
+    return await boomi.query_child_references(versions)
+
+
+async def current_versions(
+    boomi: BoomiClient, component_ids: Iterable[str], *, branch_id: str | None
+) -> dict[str, int]:
+    """Each component's current version on the branch (``None``: main), from ComponentMetadata
+    queries (an ``or`` of up to :data:`METADATA_BATCH` ids each); missing ones are left out."""
+    wanted = set(component_ids)
+    ids = sorted(wanted)
     batches = [ids[i : i + METADATA_BATCH] for i in range(0, len(ids), METADATA_BATCH)]
     versions: dict[str, int] = {}
     for batch in batches:
@@ -307,17 +330,90 @@ async def _promoted_references(
         if branch_id is not None:
             current = QueryFilter.where("branchId", Operator.EQUALS, branch_id).and_(current)
         async for row in boomi.query_component_metadata(current):
-            if row.component_id in promoted and row.current_version is not False and row.version:
+            if row.component_id in wanted and row.current_version is not False and row.version:
                 versions[row.component_id] = row.version
-    missing = sorted(promoted - set(versions))
-    if missing:
-        where = f"branch {branch_id}" if branch_id else "main"
-        raise DeploymentFailed(
-            f"Boomi has no current version of component(s) {', '.join(missing)} on {where}.",
-            error_code="COMPONENT_NOT_FOUND",
-            status_code=502,
+    return versions
+
+
+class NewerInProduction(Conflict):
+    """Main holds newer versions of components than the promotion would ship."""
+
+    error_code = "NEWER_PROMOTION_IN_PRODUCTION"
+
+
+async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> None:
+    """409 ``NEWER_PROMOTION_IN_PRODUCTION`` when main already holds a newer version of a
+    component the promotion would ship (a newer promotion of the process, or of another one
+    sharing the component, reached production since). A merge takes only what is newer than
+    main, so the deployment would package main's newer content and record it as this
+    promotion's: it must be promoted again instead."""
+    async with ctx.unit_of_work() as uow:
+        source = promotion
+        if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+            source = await _linked_test_promotion(uow, promotion) or promotion
+        newer = await uow.promotions.query(
+            statuses=[_S.DEPLOYED], dev_account_id=promotion.dev_account_id, page_size=50
         )
-    return await boomi.query_child_references(versions)
+        shippers = {
+            p.promotion_id: p for p in [*newer.items, *await _linked_tests(uow, newer.items)]
+        }
+    written = {
+        str(item["prodComponentId"]): item
+        for item in (source.result_detail or {}).get("promotionResults") or []
+        if isinstance(item, dict)
+        and item.get("action") in WRITTEN_ACTIONS
+        and item.get("prodComponentId")
+    }
+    if not written:
+        return
+    on_main = await current_versions(ctx.boomi, written, branch_id=None)
+    behind = sorted(
+        prod_id
+        for prod_id, item in written.items()
+        if prod_id in on_main and on_main[prod_id] > int(item.get("version") or 0)
+    )
+    if not behind:
+        return
+    names = ", ".join(str(written[prod_id].get("componentName") or prod_id) for prod_id in behind)
+    by = next(
+        (
+            p
+            for p in newer.items
+            if any(
+                item.get("prodComponentId") in behind
+                for item in _results_of(p, shippers)
+                if isinstance(item, dict)
+            )
+        ),
+        None,
+    )
+    shipped_by = ""
+    if by is not None:
+        came_from = f", from test deployment {by.test_promotion_id}" if by.test_promotion_id else ""
+        shipped_by = f" (promotion {by.promotion_id} of {by.process_name}{came_from})"
+    raise NewerInProduction(
+        f"Production already holds newer versions of {names} than this promotion would ship"
+        f"{shipped_by}: the merge would keep them and this deployment would release them as "
+        "its own. Promote the package again and take the new promotion to production.",
+        field="promotionId",
+        details={
+            "behindComponentIds": behind,
+            "newerPromotionId": by.promotion_id if by is not None else "",
+        },
+    )
+
+
+async def _linked_tests(uow: UnitOfWork, promotions: Iterable[PromotionLog]) -> list[PromotionLog]:
+    ids = [p.test_promotion_id for p in promotions if p.test_promotion_id]
+    return await uow.promotions.get_many(ids) if ids else []
+
+
+def _results_of(promotion: PromotionLog, known: Mapping[str, PromotionLog]) -> list[Any]:
+    own = (promotion.result_detail or {}).get("promotionResults") or []
+    if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+        test = known.get(promotion.test_promotion_id or "")
+        own = ((test.result_detail if test else None) or {}).get("promotionResults") or []
+    return list(own)
 
 
 @dataclass(frozen=True)
@@ -685,23 +781,27 @@ async def _test_pack_from_history(ctx: ActionContext, promotion: PromotionLog) -
 
 
 async def latest_test_deployment(uow: UnitOfWork, promotion: PromotionLog) -> PromotionLog | None:
-    """The newest TEST_DEPLOYED promotion with a test pack of the same process (by name, else
-    by root component), other than ``promotion`` itself."""
+    """The newest TEST_DEPLOYED promotion with a test pack of the same process, other than
+    ``promotion`` itself: the same root from the same dev account, else (a process recreated
+    under its old name) the same name from the same dev account. Another account's process
+    of the same name is another process: its pack is not this one's."""
+    by_root = await uow.promotions.query(
+        statuses=[_S.TEST_DEPLOYED],
+        dev_account_id=promotion.dev_account_id,
+        root_component_id=promotion.root_component_id,
+        page_size=HISTORY_PAGE_SIZE,
+    )
     by_name = (
         await uow.promotions.query(
             statuses=[_S.TEST_DEPLOYED],
+            dev_account_id=promotion.dev_account_id,
             process_name=promotion.process_name,
             page_size=HISTORY_PAGE_SIZE,
         )
         if promotion.process_name
         else None
     )
-    by_root = await uow.promotions.query(
-        statuses=[_S.TEST_DEPLOYED],
-        root_component_id=promotion.root_component_id,
-        page_size=HISTORY_PAGE_SIZE,
-    )
-    for found in (by_name, by_root):
+    for found in (by_root, by_name):
         for candidate in found.items if found is not None else []:
             if candidate.promotion_id != promotion.promotion_id and (
                 candidate.test_integration_pack_id
@@ -717,7 +817,9 @@ async def _assign_pack(
     ctx: ActionContext, promotion_id: str, options: DeploymentOptions
 ) -> DeploymentOutcome:
     outcome = DeploymentOutcome(promotion_id, DeploymentMode.PACK_ASSIGNMENT, _S.TEST_DEPLOYED)
-    current = _S.PENDING_PACK_ASSIGNMENT
+    # Running state first: a crash from here on is compensated to a retryable failure.
+    await _start(ctx, promotion_id, _S.PENDING_PACK_ASSIGNMENT, _S.TEST_DEPLOYING)
+    current = _S.TEST_DEPLOYING
     try:
         promotion, components = await _promotion_and_components(ctx, promotion_id)
         if not promotion.prod_package_id or not promotion.package_version:
@@ -776,12 +878,14 @@ async def run_production_deployment(
         if not choice.chosen and promotion.integration_pack_id:
             choice = PackChoice(pack_id=promotion.integration_pack_id)
         pack = await _pack_for(ctx, promotion_id, choice, PackPurpose.PRODUCTION)
+        merged: frozenset[str] | None = None
         if promotion.branch_id:
             await ctx.progress.report(step="merge", message="Merging the branch into main")
             merged = await _merge_into_main(ctx, promotion)
-            await _mark_on_main(ctx, promotion, components, merged)
-        await ctx.progress.report(step="package", message="Packaging from main")
+        # Reads every promoted component's current version on main (fails if one is missing).
         contents = await package_contents(ctx.boomi, components, branch_id=None)
+        await _mark_on_main(ctx, promotion, merged)
+        await ctx.progress.report(step="package", message="Packaging from main")
         shipment = await _make_packages(ctx, promotion, contents, options, branch_name=MAIN_BRANCH)
         outcome.package_id = package_id = shipment.root.package_id
         outcome.package_version = shipment.root.package_version
@@ -857,24 +961,51 @@ def _names_by_prod_id(result_detail: Mapping[str, Any] | None) -> dict[str, str]
 
 
 async def _mark_on_main(
-    ctx: ActionContext,
-    promotion: PromotionLog,
-    components: PromotedComponents,
-    merged: frozenset[str],
+    ctx: ActionContext, promotion: PromotionLog, merged: frozenset[str] | None
 ) -> None:
-    """The mappings of the components the merge brought to main now say so. Recorded as soon
-    as the merge is done: a retry whose branch is gone skips the merge, and this with it."""
-    dev_ids = components.dev_ids_of(merged)
+    """Main holds what the promotion shipped (``package_contents`` just read each component's
+    current version there): the mappings of exactly those prod components name them, marked
+    on main, and the mapping history of the promotion (and of the test promotion it ships)
+    is settled. ``merged``: what this attempt's merge brought (``None``: no merge this time,
+    an earlier attempt's merge did it). Run on every attempt, so a crash between the merge
+    and this step is completed by the retry."""
     async with ctx.unit_of_work() as uow:
-        marked = await uow.mappings.mark_on_main(promotion.dev_account_id, dev_ids)
-        await uow.audit.append(
-            actor_email=_actor(ctx),
-            action="promotion.merged",
-            process_name=_proc(ctx),
-            target_type="promotion",
-            target_id=promotion.promotion_id,
-            detail={"mergedComponentIds": sorted(merged), "mappingsOnMain": marked},
+        current = await _load(uow, promotion.promotion_id)
+        writer = current
+        if promoted_components(current.result_detail, current.root_component_id) is None:
+            writer = await _linked_test_promotion(uow, current) or current
+        written = [
+            item
+            for item in (writer.result_detail or {}).get("promotionResults") or []
+            if isinstance(item, dict)
+            and item.get("action") in WRITTEN_ACTIONS
+            and item.get("prodComponentId")
+            and item.get("devComponentId")
+        ]
+        marks = await mark_reached_main(
+            uow,
+            dev_account_id=current.dev_account_id,
+            prod_account_id=current.prod_account_id,
+            written=written,
+            writer_id=writer.promotion_id,
+            promotion_ids=[current.promotion_id, writer.promotion_id],
+            actor=_actor(ctx),
         )
+        if merged is not None or marks.changed:
+            await uow.audit.append(
+                actor_email=_actor(ctx),
+                action="promotion.merged",
+                process_name=_proc(ctx),
+                target_type="promotion",
+                target_id=promotion.promotion_id,
+                detail={
+                    "mergedComponentIds": sorted(merged or ()),
+                    "onMainComponentIds": marks.prod_component_ids,
+                    "mappingsOnMain": marks.changed,
+                    "mappingsCorrected": marks.corrected,
+                    "completedEarlierMerge": merged is None,
+                },
+            )
         await uow.commit()
 
 

@@ -65,3 +65,17 @@ class SecretsDetected(PromoError):
 
     status_code = 422
     error_code = "SECRETS_DETECTED"
+
+
+class PromotionInReview(Conflict):
+    """Another promotion of the same root process from the same dev account is on its way to
+    main; ``details`` names it (``promotionId``, ``status``, ``initiatedBy``)."""
+
+    error_code = "PROMOTION_IN_REVIEW"
+
+
+class ComponentInPromotion(Conflict):
+    """A component of the tree lives, off main and in no package, on another live promotion's
+    branch (a package sharing it); ``details`` names that promotion."""
+
+    error_code = "COMPONENT_IN_PROMOTION"

@@ -1,7 +1,8 @@
 """Moving a promotion through the status machine, one audited step at a time.
 
 Every action that changes a promotion's status goes through :func:`change_status` (the table
-in ``domain.statuses`` decides, the audit trail records who, from what, to what) and every
+in ``domain.statuses`` decides, the audit trail records who, from what, to what; a status that
+discards the promotion puts its mappings back, see ``engine.mapping_history``) and every
 terminal path that ends a branch's life goes through :func:`release_branch`.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from boomi_promo.boomi.client import BoomiClient
-from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.domain.statuses import DISCARDING, PromotionStatus, require_transition
+from boomi_promo.engine.mapping_history import restore_discarded
 from boomi_promo.engine.recovery import delete_promotion_branch
 from boomi_promo.errors import NotFound
 from boomi_promo.store import PromotionLog, UnitOfWork, UnitOfWorkFactory
@@ -39,7 +41,8 @@ async def change_status(
     **fields: Any,
 ) -> None:
     """``promotion`` → ``target`` (409 ``INVALID_PROMOTION_STATUS`` unless the table allows it),
-    setting ``fields`` on the record and appending the audit entry. The caller commits."""
+    setting ``fields`` on the record and appending the audit entry; a DISCARDING ``target``
+    also restores the mappings the promotion wrote. The caller commits."""
     current = PromotionStatus(promotion.status)
     require_transition(current, target)
     promotion.status = target
@@ -58,6 +61,8 @@ async def change_status(
         after_status=target,
         detail=detail,
     )
+    if target in DISCARDING:
+        await restore_discarded(uow, promotion, actor=actor, process_name=process_name)
 
 
 async def release_branch(

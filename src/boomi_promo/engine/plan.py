@@ -592,7 +592,13 @@ class _Planner:
         merges = len(branch.merged_package_ids)
         folder_searches = math.ceil(self.folders.searched / SEARCH_BATCH)
         steps = [
-            CallStep("package", DEV_ACCOUNT, 1, 0, "the dev package read"),
+            CallStep(
+                "package",
+                DEV_ACCOUNT,
+                2,
+                0,
+                "the dev package read: once before the job starts, again inside it",
+            ),
             CallStep(
                 "walk",
                 DEV_ACCOUNT,

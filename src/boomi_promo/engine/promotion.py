@@ -2,14 +2,18 @@
 
 The run, in order:
 
-1. the package is checked and its tree resolved again on the server (a reviewed component
-   list that differs is refused: review again);
-2. the PromotionLog is written IN_PROGRESS — the database lets one per dev account through;
+1. the package is checked; the PromotionLog is written IN_PROGRESS — the database lets one per
+   dev account through, and none starts while another promotion of the same root process is
+   under review (409 ``PROMOTION_IN_REVIEW``, :mod:`boomi_promo.engine.concurrency`);
+2. the tree is resolved again on the server (a reviewed component list that differs is
+   refused: review again); from here on every failure, a hostile component's included, ends
+   the logged promotion FAILED;
 3. the write order is computed (a reference cycle fails), every connection must have a
    mapping (all missing ones are listed), and every document is read and must carry no
    credential that stripping cannot take out (``SECRETS_DETECTED``, all of them listed, unless
    allowlisted) — nothing has been written to Boomi yet;
-4. an earlier COMPLETED promotion of the same root process is superseded (branch deleted);
+4. earlier COMPLETED (or TEST_DEPLOY_FAILED) promotions of the same root process are
+   superseded (branch deleted, their mappings put back);
 5. continuity decides update-in-place or create for each mapped component, and the branch
    sources (main, or the test packages holding the components to update);
 6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
@@ -17,8 +21,9 @@ The run, in order:
 7. each component is stripped of environment values, its references rewritten to prod ids,
    placed in its mirrored folder and created or updated on the branch — as soon as everything
    it references is written, a few at a time;
-8. success upserts the mappings and ends COMPLETED; the first failure skips the rest, deletes
-   the branch, writes no mapping and ends FAILED — as does any unexpected error.
+8. success upserts the mappings (keeping what each said before, ``engine.mapping_history``)
+   and ends COMPLETED; the first failure skips the rest, deletes the branch, writes no mapping
+   and ends FAILED — as does any unexpected error.
 
 Database units of work stay short and are never held across a Boomi call.
 
@@ -48,17 +53,19 @@ from boomi_promo.domain.component_xml import prepare_for_write
 from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
-from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.domain.statuses import TERMINAL, UNDER_REVIEW, PromotionStatus
 from boomi_promo.engine.branches import (
     BranchSources,
     assemble_branch,
     count_branches,
     lookup_deadline,
 )
+from boomi_promo.engine.concurrency import check_no_promotion_in_review, in_review_refusal
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import (
     BranchLimitReached,
+    ComponentInPromotion,
     ConcurrentPromotion,
     DependenciesChanged,
     DependencyCycle,
@@ -67,6 +74,8 @@ from boomi_promo.engine.errors import (
     PromotionFailed,
 )
 from boomi_promo.engine.folders import BoomiFolders, FolderMirror
+from boomi_promo.engine.lifecycle import change_status
+from boomi_promo.engine.mapping_history import record_change, snapshot
 from boomi_promo.engine.recovery import (
     FailureRecord,
     branch_name_for,
@@ -176,15 +185,27 @@ class _RunFailed(Exception):
         self.results = results or []
 
 
+SUPERSEDABLE = (PromotionStatus.COMPLETED, PromotionStatus.TEST_DEPLOY_FAILED)
+"""Earlier promotions of the root a new one replaces: done, but not (yet) in a test pack or a
+review. One whose test deployment failed would otherwise keep a second prod component for a
+dev component alive on its branch, and could still reach main after the new one."""
+
+
 async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> PromotionOutcome:
     """Run a promotion for the (already authorised) caller; see the module docstring."""
     root_id = await package_root(ctx, request)
-    await ctx.progress.report(step="resolve", message="Resolving the dependency tree")
-    tree = await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id)
-    _check_reviewed(tree, request.reviewed_component_ids)
-    run = _PromotionRun(ctx, request, tree)
+    run = _PromotionRun(ctx, request, root_id)
     await run.start()
     return await run.run()
+
+
+async def check_promotable(ctx: ActionContext, request: PromotionRequest) -> None:
+    """The refusals a new promotion of the package meets before it starts (read only)."""
+    root_id = await package_root(ctx, request)
+    async with ctx.unit_of_work() as uow:
+        await check_no_promotion_in_review(
+            uow, request.dev_account_id, root_id, doing="promoting it again"
+        )
 
 
 async def package_root(ctx: ActionContext, request: PromotionRequest) -> str:
@@ -258,10 +279,12 @@ def _check_reviewed(tree: DependencyTree, reviewed: Collection[str] | None) -> N
 
 
 class _PromotionRun:
-    def __init__(self, ctx: ActionContext, request: PromotionRequest, tree: DependencyTree) -> None:
+    def __init__(self, ctx: ActionContext, request: PromotionRequest, root_id: str) -> None:
         self.ctx = ctx
         self.request = request
-        self.tree = tree
+        self.root_id = root_id
+        self._tree: DependencyTree | None = None
+        self._documents: DocumentPrefetch | None = None
         self.promotion_id = str(uuid.uuid4())
         self.branch_name = branch_name_for(self.promotion_id)
         self.branch_id: str | None = None
@@ -272,7 +295,6 @@ class _PromotionRun:
         until it has had the time to show in a Branch QUERY."""
         self.results: dict[str, ComponentResult] = {}
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
-        self.documents = DocumentPrefetch(ctx.boomi, request.dev_account_id, tree)
         folders = BoomiFolders(ctx.boomi)
         self.folders = FolderMirror(folders, search=folders)
 
@@ -280,26 +302,41 @@ class _PromotionRun:
     def actor(self) -> str:
         return self.ctx.principal.email
 
+    @property
+    def tree(self) -> DependencyTree:
+        assert self._tree is not None, "the tree is resolved first"
+        return self._tree
+
+    @property
+    def documents(self) -> DocumentPrefetch:
+        assert self._documents is not None, "the tree is resolved first"
+        return self._documents
+
     # ------------------------------------------------------------------ start
 
     async def start(self) -> None:
-        """Write the IN_PROGRESS log; the database refuses a second one for the dev account."""
-        root = self.tree.root
+        """Write the IN_PROGRESS log; the database refuses a second one for the dev account,
+        and none starts while another promotion of the root is under review."""
         promotion = PromotionLog(
             promotion_id=self.promotion_id,
             dev_account_id=self.request.dev_account_id,
             dev_account_name=self.request.dev_account_name,
             prod_account_id=self.ctx.settings.boomi.primary_account_id,
             dev_package_id=self.request.dev_package_id,
-            root_component_id=root.component_id,
-            process_name=root.name,
+            root_component_id=self.root_id,
             initiated_by=self.actor,
             initiated_at=datetime.now(UTC),
             status=PromotionStatus.IN_PROGRESS,
             target_environment=TARGET_ENVIRONMENT,
-            components_total=len(self.tree.components),
         )
         async with self.ctx.unit_of_work() as uow:
+            await check_no_promotion_in_review(
+                uow,
+                self.request.dev_account_id,
+                self.root_id,
+                doing="promoting it again",
+                lock=True,
+            )
             try:
                 await uow.promotions.add(promotion)
             except ConcurrentPromotionError as exc:
@@ -311,11 +348,27 @@ class _PromotionRun:
                 target_type="promotion",
                 target_id=self.promotion_id,
                 after_status=PromotionStatus.IN_PROGRESS,
-                detail={"devPackageId": self.request.dev_package_id, "processName": root.name},
+                detail={"devPackageId": self.request.dev_package_id},
             )
             await uow.commit()
         await self.ctx.progress.link_promotion(self.promotion_id)
-        self.log.info("promotion started", components=len(self.tree.components))
+        self.log.info("promotion started", root_component_id=self.root_id)
+
+    async def _resolve(self) -> None:
+        """The tree, resolved again on the server, and its name and size on the log."""
+        await self.ctx.progress.report(step="resolve", message="Resolving the dependency tree")
+        tree = await resolve_tree_outline(self.ctx.boomi, self.request.dev_account_id, self.root_id)
+        _check_reviewed(tree, self.request.reviewed_component_ids)
+        self._tree = tree
+        self._documents = DocumentPrefetch(self.ctx.boomi, self.request.dev_account_id, tree)
+        async with self.ctx.unit_of_work() as uow:
+            promotion = await uow.promotions.get_for_update(self.promotion_id)
+            if promotion is not None:
+                promotion.process_name = tree.root.name
+                promotion.components_total = len(tree.components)
+                await uow.promotions.update(promotion)
+                await uow.commit()
+        self.log.info("tree resolved", components=len(tree.components))
 
     # ------------------------------------------------------------------ the run
 
@@ -343,12 +396,14 @@ class _PromotionRun:
             raise
 
     async def _run(self) -> PromotionOutcome:
+        await self._resolve()
         await self.ctx.progress.report(step="validate", message="Checking order and connections")
         order = self._write_order()
         # Reads only, so safe before the checks: an early refusal just leaves them unused.
         self.documents.start(cid for cid in order if not self.tree.components[cid].is_connection)
         try:
             connection_ids = await self._check_connections()
+            await self._check_not_held_elsewhere(*await self._plan())
             await self.ctx.progress.report(
                 step="secrets", message="Looking for secrets that cannot be stripped"
             )
@@ -365,7 +420,7 @@ class _PromotionRun:
         finally:
             await self.documents.aclose()
         await self.ctx.progress.report(step="finish", message="Recording mappings")
-        await self._complete(mappings, plan)
+        await self._complete(plan)
         return PromotionOutcome(
             promotion_id=self.promotion_id,
             branch_id=self.branch_id or "",
@@ -414,10 +469,11 @@ class _PromotionRun:
             raise _RunFailed(secrets_refusal(remaining))
 
     async def _supersede_earlier(self) -> None:
-        """COMPLETED promotions of the same root from the same dev account become SUPERSEDED."""
+        """Earlier :data:`SUPERSEDABLE` promotions of the same root from the same dev account
+        become SUPERSEDED (their mappings put back, their branches deleted)."""
         async with self.ctx.unit_of_work() as uow:
             earlier = await uow.promotions.query(
-                statuses=[PromotionStatus.COMPLETED],
+                statuses=SUPERSEDABLE,
                 dev_account_id=self.request.dev_account_id,
                 root_component_id=self.tree.root_id,
                 page_size=500,
@@ -447,21 +503,16 @@ class _PromotionRun:
         """Mark one promotion SUPERSEDED; the branch id it held (``None``: nothing to delete)."""
         async with self.ctx.unit_of_work() as uow:
             promotion = await uow.promotions.get_for_update(promotion_id)
-            if promotion is None or promotion.status != PromotionStatus.COMPLETED:
+            if promotion is None or promotion.status not in SUPERSEDABLE:
                 return None
-            require_transition(PromotionStatus.COMPLETED, PromotionStatus.SUPERSEDED)
-            promotion.status = PromotionStatus.SUPERSEDED
-            promotion.superseded_by = self.promotion_id
-            await uow.promotions.update(promotion)
-            await uow.audit.append(
-                actor_email=self.actor,
-                action="promotion.superseded",
+            await change_status(
+                uow,
+                promotion,
+                PromotionStatus.SUPERSEDED,
+                actor=self.actor,
                 process_name=self.ctx.process_name,
-                target_type="promotion",
-                target_id=promotion_id,
-                before_status=PromotionStatus.COMPLETED,
-                after_status=PromotionStatus.SUPERSEDED,
                 detail={"supersededBy": self.promotion_id, "supersededByUser": self.actor},
+                superseded_by=self.promotion_id,
             )
             await uow.commit()
             branch_id = promotion.branch_id
@@ -469,6 +520,7 @@ class _PromotionRun:
         return branch_id
 
     async def _plan(self) -> tuple[dict[str, ComponentMapping], ContinuityPlan]:
+        # Read after superseding: a superseded promotion's mappings were just put back.
         promoted = [c.component_id for c in self.tree.components.values() if not c.is_connection]
         async with self.ctx.unit_of_work() as uow:
             mappings = await uow.mappings.get_many(self.request.dev_account_id, promoted)
@@ -477,6 +529,47 @@ class _PromotionRun:
         if plan.stale:
             self.log.info("stale mappings will be replaced", count=len(plan.stale))
         return mappings, plan
+
+    async def _check_not_held_elsewhere(
+        self, mappings: dict[str, ComponentMapping], plan: ContinuityPlan
+    ) -> None:
+        """Refuse when a component of the tree is held, off main and in no package, by
+        another live promotion (of another root sharing it): creating a second prod component
+        for it would give the dev component two once both reach main. Earlier promotions of
+        this root that are about to be superseded do not count."""
+        owners = {
+            mappings[dev_id].last_promotion_id: dev_id
+            for dev_id in sorted(plan.stale)
+            if mappings[dev_id].last_promotion_id
+        }
+        if not owners:
+            return
+        async with self.ctx.unit_of_work() as uow:
+            found = await uow.promotions.get_many(str(owner) for owner in owners)
+        for holder in sorted(found, key=lambda p: p.initiated_at):
+            superseded_next = (
+                holder.root_component_id == self.root_id and holder.status in SUPERSEDABLE
+            )
+            if PromotionStatus(holder.status) in TERMINAL or superseded_next:
+                continue
+            name = mappings[owners[holder.promotion_id]].component_name
+            doing = f"promoting {self.tree.root.name}, which shares {name} with it,"
+            if holder.status in UNDER_REVIEW:
+                raise _RunFailed(in_review_refusal(holder, doing=doing))
+            raise _RunFailed(
+                ComponentInPromotion(
+                    f"{name} is also in promotion {holder.promotion_id} of "
+                    f"{holder.process_name or holder.root_component_id} ({holder.status}), "
+                    "which holds it only on its branch; deploy that one to Test (or let it "
+                    "end) before promoting a package that shares the component.",
+                    field="devPackageId",
+                    details={
+                        "blockingPromotionId": holder.promotion_id,
+                        "blockingStatus": str(holder.status),
+                        "sharedComponentId": owners[holder.promotion_id],
+                    },
+                )
+            )
 
     async def _check_branch_limit(self, needed: int) -> None:
         """Room for ``needed`` more branches under the soft limit (the promotion branch, and a
@@ -700,21 +793,28 @@ class _PromotionRun:
 
     # ------------------------------------------------------------------ endings
 
-    async def _complete(self, mappings: dict[str, ComponentMapping], plan: ContinuityPlan) -> None:
+    async def _complete(self, plan: ContinuityPlan) -> None:
         now = datetime.now(UTC)
         results = list(self.results.values())
         async with self.ctx.unit_of_work() as uow:
             promotion = await uow.promotions.get_for_update(self.promotion_id)
             if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
                 raise LookupError(f"promotion {self.promotion_id} is no longer IN_PROGRESS")
+            # What each mapping says now, kept for a restore if this promotion is discarded.
+            current = await uow.mappings.get_many(
+                self.request.dev_account_id, (r.dev_component_id for r in results)
+            )
             for result in results:
-                previous = mappings.get(result.dev_component_id)
+                previous = current.get(result.dev_component_id)
+                # Taken now: the upsert below refreshes ``previous`` in place.
+                before = snapshot(previous) if previous is not None else None
                 kept_on_main = (
                     previous is not None
                     and previous.on_main
+                    and previous.prod_component_id == result.prod_component_id
                     and result.dev_component_id in plan.usable
                 )
-                await uow.mappings.upsert(
+                written = await uow.mappings.upsert(
                     ComponentMapping(
                         dev_component_id=result.dev_component_id,
                         dev_account_id=self.request.dev_account_id,
@@ -731,26 +831,20 @@ class _PromotionRun:
                         last_promotion_id=self.promotion_id,
                     )
                 )
-            require_transition(PromotionStatus.IN_PROGRESS, PromotionStatus.COMPLETED)
-            promotion.status = PromotionStatus.COMPLETED
-            promotion.components_created = _count(results, ComponentAction.CREATED)
-            promotion.components_updated = _count(results, ComponentAction.UPDATED)
-            promotion.components_failed = 0
-            promotion.result_detail = self._result_detail(results, plan.sources)
-            await uow.promotions.update(promotion)
-            await uow.audit.append(
-                actor_email=self.actor,
-                action="promotion.completed",
+                await record_change(uow, self.promotion_id, before, written)
+            created = _count(results, ComponentAction.CREATED)
+            updated = _count(results, ComponentAction.UPDATED)
+            await change_status(
+                uow,
+                promotion,
+                PromotionStatus.COMPLETED,
+                actor=self.actor,
                 process_name=self.ctx.process_name,
-                target_type="promotion",
-                target_id=self.promotion_id,
-                before_status=PromotionStatus.IN_PROGRESS,
-                after_status=PromotionStatus.COMPLETED,
-                detail={
-                    "branchId": self.branch_id,
-                    "created": promotion.components_created,
-                    "updated": promotion.components_updated,
-                },
+                detail={"branchId": self.branch_id, "created": created, "updated": updated},
+                components_created=created,
+                components_updated=updated,
+                components_failed=0,
+                result_detail=self._result_detail(results, plan.sources),
             )
             await uow.commit()
         self.log.info(
@@ -819,7 +913,7 @@ class _PromotionRun:
             "promotionResults": [r.to_json() for r in results],
             "connections": [
                 {"devComponentId": c.component_id, "componentName": c.name}
-                for c in self.tree.connections
+                for c in (self._tree.connections if self._tree is not None else [])
             ],
             "branchPackageId": sources.package_id if sources is not None else None,
             "mergedPackageIds": list(sources.merged_package_ids) if sources is not None else [],

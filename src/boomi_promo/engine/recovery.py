@@ -15,7 +15,7 @@ import structlog
 
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.models import Branch
-from boomi_promo.domain.statuses import PromotionStatus, require_transition
+from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.store import UnitOfWorkFactory
 
 MAX_ERROR_MESSAGE_CHARS = 5000
@@ -91,28 +91,26 @@ async def record_failure(
     process_name: str,
 ) -> bool:
     """IN_PROGRESS → FAILED (reason, branch cleared, audited); ``False`` if not IN_PROGRESS."""
+    # Imported here: lifecycle deletes branches with this module's helpers.
+    from boomi_promo.engine.lifecycle import change_status
+
     async with uow_factory() as uow:
         promotion = await uow.promotions.get_for_update(promotion_id)
         if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
             return False
-        require_transition(PromotionStatus.IN_PROGRESS, PromotionStatus.FAILED)
-        promotion.status = PromotionStatus.FAILED
-        promotion.error_message = failure.reason[:MAX_ERROR_MESSAGE_CHARS]
-        promotion.branch_id = None
+        fields: dict[str, Any] = dict(failure.counts)
         if failure.result_detail is not None:
-            promotion.result_detail = failure.result_detail
-        for name, value in failure.counts.items():
-            setattr(promotion, name, value)
-        await uow.promotions.update(promotion)
-        await uow.audit.append(
-            actor_email=actor,
-            action="promotion.failed",
+            fields["result_detail"] = failure.result_detail
+        await change_status(
+            uow,
+            promotion,
+            PromotionStatus.FAILED,
+            actor=actor,
             process_name=process_name,
-            target_type="promotion",
-            target_id=promotion_id,
-            before_status=PromotionStatus.IN_PROGRESS,
-            after_status=PromotionStatus.FAILED,
             detail={"reason": failure.reason[:MAX_ERROR_MESSAGE_CHARS]},
+            error_message=failure.reason[:MAX_ERROR_MESSAGE_CHARS],
+            branch_id=None,
+            **fields,
         )
         await uow.commit()
     return True

@@ -26,14 +26,23 @@ writing anything, and says what would happen; :func:`execute_rollback` does it:
    it runs now; the release status is read a bounded number of times and ERROR fails the
    rollback (502 ``RELEASE_FAILED``).
 3. **The record.** The rolled-back promotion is marked (``resultDetail.rolledBack``, audited as
-   ``promotion.rolled_back`` with the versions before and after); in Production a restore
-   promotion is recorded PENDING_PEER_REVIEW with the restore branch. It then goes through
-   peer review (E3) and admin approval (S) like any other production promotion: approval
-   merges the branch into main — main gains the old content as new versions — packages from
-   main and releases the pack.
+   ``promotion.rolled_back`` with the versions before and after); a rolled-back test
+   deployment no longer runs in Test, so it ends TEST_CANCELLED (unless a production
+   promotion made from it is live); in Production a restore promotion is recorded
+   PENDING_PEER_REVIEW with the restore branch. It then goes through peer review (E3) and
+   admin approval (S) like any other production promotion: approval merges the branch into
+   main — main gains the old content as new versions — packages from main and releases the
+   pack.
 
-A failure before the record deletes the restore branch and is audited (``rollback.failed``);
-the release, if it happened, stands.
+Before the release, what the record will say is written ahead (``rollback.started``), so a
+crash between the release and the record is finished on restart (:func:`recover_rollback`):
+Boomi's pack says whether the release happened; if it did, the record is written as planned,
+else the restore branch goes and the failure is audited. A failure before the record deletes
+the restore branch and is audited (``rollback.failed``); the release, if it happened, stands.
+
+The history of a process is found by name; when two dev accounts promote processes of the
+same name (two roots), the caller must say which (``devAccountId``), else 409
+``AMBIGUOUS_PROCESS``.
 """
 
 from __future__ import annotations
@@ -41,13 +50,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiBadRequestError, BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
+from boomi_promo.domain.review_rules import LIVE_PRODUCTION_STATUSES
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import (
     MAIN_BRANCH,
@@ -55,6 +65,7 @@ from boomi_promo.engine.branches import (
     count_branches,
     source_branch_name,
 )
+from boomi_promo.engine.concurrency import check_no_promotion_in_review
 from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
 from boomi_promo.engine.deployment import (
     AUDIT_PAGE_SIZE,
@@ -66,7 +77,7 @@ from boomi_promo.engine.deployment import (
     record_release_settled,
 )
 from boomi_promo.engine.errors import BranchLimitReached
-from boomi_promo.engine.lifecycle import load_for_update
+from boomi_promo.engine.lifecycle import change_status, load_for_update
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Conflict, PromoError, UpstreamFailure, from_boomi_error
 from boomi_promo.store import AuditEntry, PromotionLog
@@ -80,6 +91,8 @@ ROLLBACK_KEY = "rollback"
 """On a restore promotion's ``resultDetail``: the rollback it restores main for."""
 PROMOTION_ROLLED_BACK = "promotion.rolled_back"
 ROLLBACK_FAILED = "rollback.failed"
+ROLLBACK_STARTED = "rollback.started"
+"""Written ahead of the release: what the record will say (:class:`RollbackIntent`)."""
 PRODUCTION = "PRODUCTION"
 
 _S = PromotionStatus
@@ -118,6 +131,12 @@ class AlreadyRolledBack(Conflict):
     error_code = "ALREADY_ROLLED_BACK"
 
 
+class AmbiguousProcess(Conflict):
+    """Processes of two dev accounts (or two roots) share the name; ``devAccountId`` says which."""
+
+    error_code = "AMBIGUOUS_PROCESS"
+
+
 def _upstream(message: str, error_code: str) -> UpstreamFailure:
     return UpstreamFailure(message, error_code=error_code, status_code=502)
 
@@ -145,6 +164,13 @@ class ReleaseEvent:
     """SUCCESS or ERROR once seen settled; empty while unknown."""
     requested_by: str = ""
     """Who asked for the release (the deployment's or the rollback's actor)."""
+    dev_account_id: str = ""
+    dev_root_component_id: str = ""
+    """The dev account and dev root process of the promotion: which process this is."""
+
+    @property
+    def owner(self) -> tuple[str, str]:
+        return self.dev_account_id, self.dev_root_component_id
 
     @property
     def root_version(self) -> str:
@@ -191,6 +217,8 @@ def release_events(
                 versions=versions,
                 outcome=outcomes.get(release_id, ""),
                 requested_by=entry.actor_email,
+                dev_account_id=record.dev_account_id,
+                dev_root_component_id=record.root_component_id,
             )
         )
     return events
@@ -324,6 +352,7 @@ async def plan_rollback(
     environment: ReleaseType,
     *,
     expected_version: str | None = None,
+    dev_account_id: str | None = None,
 ) -> RollbackPlan:
     """What rolling ``process_name`` back in ``environment`` would do; reads only.
 
@@ -334,6 +363,18 @@ async def plan_rollback(
     """
     describing = f"{process_name} in {environment.value.title()}"
     history = await _history(ctx, process_name, environment)
+    if dev_account_id:
+        history = [e for e in history if e.dev_account_id == dev_account_id]
+    owners = sorted({e.owner for e in history})
+    if len(owners) > 1:
+        accounts = ", ".join(sorted({account for account, _root in owners}))
+        raise AmbiguousProcess(
+            f"{len(owners)} processes called {process_name} were released to "
+            f"{environment.value.title()} (dev accounts {accounts}); say which with "
+            "devAccountId.",
+            field="devAccountId",
+            details={"devAccountIds": sorted({account for account, _root in owners})},
+        )
     if not history:
         raise NoPreviousRelease(
             f"No release of {process_name} to {environment.value.title()} is recorded; there is "
@@ -480,14 +521,104 @@ class RollbackOutcome:
     restored: tuple[RestoreItem, ...] = ()
 
 
+@dataclass(frozen=True)
+class RollbackIntent:
+    """What a rollback releases and records, written ahead of the release
+    (``rollback.started``) so that a restart can finish it."""
+
+    process_name: str
+    environment: ReleaseType
+    pack_id: str
+    pack_name: str
+    current_promotion_id: str
+    current_version: str
+    previous_promotion_id: str
+    previous_version: str
+    previous_versions: Mapping[str, str]
+    """Prod component id → the package version released again."""
+    prod_root_id: str
+    restore_id: str = ""
+    branch_id: str = ""
+    restored: tuple[RestoreItem, ...] = ()
+    reason: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        plan: RollbackPlan,
+        *,
+        restore_id: str,
+        branch_id: str,
+        restored: tuple[RestoreItem, ...],
+        reason: str | None,
+    ) -> RollbackIntent:
+        return cls(
+            process_name=plan.process_name,
+            environment=plan.environment,
+            pack_id=plan.pack_id,
+            pack_name=plan.pack_name,
+            current_promotion_id=plan.current.promotion_id,
+            current_version=plan.current.root_version,
+            previous_promotion_id=plan.previous.promotion_id,
+            previous_version=plan.previous.root_version,
+            previous_versions=dict(plan.previous.versions),
+            prod_root_id=plan.current.root_component_id,
+            restore_id=restore_id,
+            branch_id=branch_id,
+            restored=restored,
+            reason=reason or "",
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "processName": self.process_name,
+            "environment": self.environment.value,
+            "integrationPackId": self.pack_id,
+            "integrationPackName": self.pack_name,
+            "currentPromotionId": self.current_promotion_id,
+            "currentPackageVersion": self.current_version,
+            "previousPromotionId": self.previous_promotion_id,
+            "previousPackageVersion": self.previous_version,
+            "previousVersions": dict(self.previous_versions),
+            "prodRootComponentId": self.prod_root_id,
+            "restorePromotionId": self.restore_id,
+            "restoreBranchId": self.branch_id,
+            "restored": [asdict(item) for item in self.restored],
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RollbackIntent:
+        return cls(
+            process_name=str(data["processName"]),
+            environment=ReleaseType(data["environment"]),
+            pack_id=str(data["integrationPackId"]),
+            pack_name=str(data["integrationPackName"]),
+            current_promotion_id=str(data["currentPromotionId"]),
+            current_version=str(data["currentPackageVersion"]),
+            previous_promotion_id=str(data["previousPromotionId"]),
+            previous_version=str(data["previousPackageVersion"]),
+            previous_versions={str(k): str(v) for k, v in data["previousVersions"].items()},
+            prod_root_id=str(data["prodRootComponentId"]),
+            restore_id=str(data.get("restorePromotionId") or ""),
+            branch_id=str(data.get("restoreBranchId") or ""),
+            restored=tuple(RestoreItem(**item) for item in data.get("restored") or []),
+            reason=str(data.get("reason") or ""),
+        )
+
+
 async def execute_rollback(
     ctx: ActionContext, plan: RollbackPlan, *, reason: str | None = None
 ) -> RollbackOutcome:
     """Do what ``plan`` says (see the module docstring); typed errors, audited failures."""
+    await ctx.progress.link_promotion(plan.current.promotion_id)
+    if plan.restore:
+        await _check_no_review_under_way(ctx, plan)
     restore_id = str(uuid.uuid4()) if plan.restore else ""
-    restored: tuple[RestoreItem, ...] = ()
-    branch_id = ""
     handle = BranchHandle(branch_name_for(restore_id))
+    intent = RollbackIntent.of(
+        plan, restore_id=restore_id, branch_id="", restored=(), reason=reason
+    )
     try:
         if plan.restore:
             try:
@@ -495,26 +626,120 @@ async def execute_rollback(
                 restored, branch_id = await _prepare_restore_branch(ctx, plan, restore_id, handle)
             except BoomiError as exc:
                 raise _typed(exc, "RESTORE_FAILED", "preparing the restore branch") from exc
+            intent = replace(intent, branch_id=branch_id, restored=restored)
+        await _write_ahead(ctx, intent)
         try:
-            release_id, status = await _release_previous(ctx, plan)
+            release_id, status = await _release_previous(ctx, intent)
         except BoomiError as exc:
             raise _typed(exc, "RELEASE_FAILED", "releasing the previous version") from exc
     except Exception as exc:
-        await _abandon(ctx, plan, handle, exc)
+        await _abandon(ctx, intent, handle, exc)
         raise
     try:
-        await _record(ctx, plan, release_id, restore_id, branch_id, restored, reason)
+        await _record(ctx, intent, release_id)
     except Exception as exc:
-        await _abandon(ctx, plan, handle, exc)
+        await _abandon(ctx, intent, handle, exc)
         raise
     return RollbackOutcome(
         release_id=release_id,
         release_status=status,
         restore_promotion_id=restore_id,
-        restore_branch_id=branch_id,
+        restore_branch_id=intent.branch_id,
         restore_branch_name=branch_name_for(restore_id) if restore_id else "",
-        restored=restored,
+        restored=intent.restored,
     )
+
+
+async def _check_no_review_under_way(ctx: ActionContext, plan: RollbackPlan) -> None:
+    """The restore promotion enters review: none of the root may be under review already."""
+    async with ctx.unit_of_work() as uow:
+        previous = await uow.promotions.get(plan.previous.promotion_id)
+        if previous is not None:
+            await check_no_promotion_in_review(
+                uow,
+                previous.dev_account_id,
+                previous.root_component_id,
+                doing="restoring main through a review",
+            )
+
+
+async def _write_ahead(ctx: ActionContext, intent: RollbackIntent) -> None:
+    async with ctx.unit_of_work() as uow:
+        await uow.audit.append(
+            actor_email=ctx.principal.email,
+            action=ROLLBACK_STARTED,
+            process_name=ctx.process_name,
+            target_type="promotion",
+            target_id=intent.current_promotion_id,
+            detail=intent.to_json(),
+        )
+        await uow.commit()
+
+
+async def resume_rollback(ctx: ActionContext, promotion_id: str) -> bool:
+    """Finish a rollback of ``promotion_id`` whose run stopped after writing ahead: release
+    (unless Boomi's pack shows it done, or the release request is on record) and record; on
+    a failure, the restore branch goes and ``rollback.failed`` is audited. ``False`` when
+    there was nothing to finish."""
+    async with ctx.unit_of_work() as uow:
+        entries = await uow.audit.list_entries(
+            target_type="promotion", target_id=promotion_id, page_size=AUDIT_PAGE_SIZE
+        )
+    started = [e for e in entries.items if e.action == ROLLBACK_STARTED]
+    if not started:
+        return False
+    last = started[-1]
+    ended = any(
+        e.action in (PROMOTION_ROLLED_BACK, ROLLBACK_FAILED) and e.id > last.id
+        for e in entries.items
+    )
+    if ended:
+        return False
+    intent = RollbackIntent.from_json(last.detail or {})
+    try:
+        release_id = await _release_on_record(ctx, intent, after=last.id)
+        if release_id is None:
+            pack = await ctx.boomi.get_publisher_integration_pack(intent.pack_id)
+            member = pack.component(intent.prod_root_id)
+            running = member.current_version if member is not None else None
+            release_id = (
+                ""
+                if running == intent.previous_version
+                else (await _release_previous(ctx, intent))[0]
+            )
+        await _record(ctx, intent, release_id)
+    except Exception as exc:
+        # The restore branch was made before writing ahead: its create was answered.
+        handle = BranchHandle(
+            branch_name_for(intent.restore_id),
+            requested_at=0.0 if intent.branch_id else None,
+            branch_id=intent.branch_id or None,
+        )
+        await _abandon(ctx, intent, handle, exc)
+        raise
+    ctx.log.warning("interrupted rollback finished", promotion_id=promotion_id)
+    return True
+
+
+async def _release_on_record(
+    ctx: ActionContext, intent: RollbackIntent, *, after: int
+) -> str | None:
+    """The id of this rollback's release request if the audit trail has it."""
+    async with ctx.unit_of_work() as uow:
+        entries = await uow.audit.list_entries(
+            target_type="promotion",
+            target_id=intent.previous_promotion_id,
+            page_size=AUDIT_PAGE_SIZE,
+        )
+    for entry in reversed(entries.items):
+        detail = entry.detail or {}
+        if (
+            entry.id > after
+            and entry.action == RELEASE_REQUESTED
+            and detail.get("rollbackOf") == intent.current_promotion_id
+        ):
+            return str(detail.get("releaseId") or "")
+    return None
 
 
 def _typed(exc: BoomiError, error_code: str, doing: str) -> PromoError:
@@ -608,18 +833,18 @@ async def _delete_temporary(ctx: ActionContext, branch_id: str, name: str) -> No
         ctx.log.warning("temporary branch not deleted; left for the reconciler", branch=name)
 
 
-async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str, str]:
+async def _release_previous(ctx: ActionContext, intent: RollbackIntent) -> tuple[str, str]:
     """Release the pack with the previous versions; (request id, status after the bounded wait)."""
-    await ctx.progress.report(step="release", message=f"Releasing {plan.pack_name}")
-    previous = dict(plan.previous.versions)
+    await ctx.progress.report(step="release", message=f"Releasing {intent.pack_name}")
+    previous = dict(intent.previous_versions)
     # Puts back what is missing; the pack's other components stay in it.
     pack = (
-        await ctx.boomi.add_to_integration_pack(plan.pack_id, list(previous))
+        await ctx.boomi.add_to_integration_pack(intent.pack_id, list(previous))
         if previous
-        else await ctx.boomi.get_publisher_integration_pack(plan.pack_id)
+        else await ctx.boomi.get_publisher_integration_pack(intent.pack_id)
     )
     started = await ctx.boomi.release_integration_pack(
-        plan.pack_id, rollback_release_components(pack, previous)
+        intent.pack_id, rollback_release_components(pack, previous)
     )
     request_id = started.request_id or ""  # empty: recognised by its effect
     async with ctx.unit_of_work() as uow:
@@ -628,18 +853,18 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
             action=RELEASE_REQUESTED,
             process_name=ctx.process_name,
             target_type="promotion",
-            target_id=plan.previous.promotion_id,
+            target_id=intent.previous_promotion_id,
             detail={
                 "releaseId": request_id,
-                "releaseType": plan.environment.value,
-                "integrationPackId": plan.pack_id,
-                "integrationPackName": plan.pack_name,
-                "packageVersion": plan.previous.root_version,
+                "releaseType": intent.environment.value,
+                "integrationPackId": intent.pack_id,
+                "integrationPackName": intent.pack_name,
+                "packageVersion": intent.previous_version,
                 "components": [
                     {"componentId": component_id, "packageVersion": version}
                     for component_id, version in previous.items()
                 ],
-                "rollbackOf": plan.current.promotion_id,
+                "rollbackOf": intent.current_promotion_id,
             },
         )
         await uow.commit()
@@ -653,40 +878,30 @@ async def _release_previous(ctx: ActionContext, plan: RollbackPlan) -> tuple[str
             if status.finished:
                 async with ctx.unit_of_work() as uow:
                     await record_release_settled(
-                        uow, plan.previous.promotion_id, status, actor=ctx.principal.email
+                        uow, intent.previous_promotion_id, status, actor=ctx.principal.email
                     )
                     await uow.commit()
                 break
     if status.release_status == ReleaseStatus.ERROR:
         why = f": {status.message}" if status.message else ""
         raise _upstream(
-            f"Boomi reported the rollback release of Integration Pack '{plan.pack_name}' "
+            f"Boomi reported the rollback release of Integration Pack '{intent.pack_name}' "
             f"(request {request_id}) as ERROR{why}. The environment still runs package version "
-            f"{plan.current.root_version}.",
+            f"{intent.current_version}.",
             "RELEASE_FAILED",
         )
     return request_id, status.release_status
 
 
-async def _record(
-    ctx: ActionContext,
-    plan: RollbackPlan,
-    release_id: str,
-    restore_id: str,
-    branch_id: str,
-    restored: tuple[RestoreItem, ...],
-    reason: str | None,
-) -> None:
-    """Mark the rolled-back promotion and, in Production, record the restore promotion."""
+async def _record(ctx: ActionContext, intent: RollbackIntent, release_id: str) -> None:
+    """Mark the rolled-back promotion (a test deployment: TEST_CANCELLED) and, in Production,
+    record the restore promotion."""
     actor = ctx.principal.email
     now = datetime.now(UTC)
-    before = {"promotionId": plan.current.promotion_id, "packageVersion": plan.current.root_version}
-    after = {
-        "promotionId": plan.previous.promotion_id,
-        "packageVersion": plan.previous.root_version,
-    }
+    before = {"promotionId": intent.current_promotion_id, "packageVersion": intent.current_version}
+    after = {"promotionId": intent.previous_promotion_id, "packageVersion": intent.previous_version}
     async with ctx.unit_of_work() as uow:
-        current = await load_for_update(uow, plan.current.promotion_id)
+        current = await load_for_update(uow, intent.current_promotion_id)
         detail = dict(current.result_detail or {})
         if ROLLED_BACK_KEY in detail:
             raise AlreadyRolledBack(
@@ -698,11 +913,11 @@ async def _record(
             ROLLED_BACK_KEY: {
                 "at": now.isoformat(),
                 "by": actor,
-                "environment": plan.environment.value,
+                "environment": intent.environment.value,
                 "releaseId": release_id,
-                "restoredReleaseOf": plan.previous.promotion_id,
-                "restorePromotionId": restore_id,
-                "reason": reason or "",
+                "restoredReleaseOf": intent.previous_promotion_id,
+                "restorePromotionId": intent.restore_id,
+                "reason": intent.reason,
             },
         }
         await uow.promotions.update(current)
@@ -713,50 +928,58 @@ async def _record(
             target_type="promotion",
             target_id=current.promotion_id,
             detail={
-                "environment": plan.environment.value,
-                "integrationPackId": plan.pack_id,
-                "integrationPackName": plan.pack_name,
+                "environment": intent.environment.value,
+                "integrationPackId": intent.pack_id,
+                "integrationPackName": intent.pack_name,
                 "releaseId": release_id,
                 "before": before,
                 "after": after,
-                "restorePromotionId": restore_id,
-                "reason": reason or "",
+                "restorePromotionId": intent.restore_id,
+                "reason": intent.reason,
             },
         )
-        if restore_id:
-            previous = await load_for_update(uow, plan.previous.promotion_id)
-            await uow.promotions.add(
-                _restore_record(
-                    ctx,
-                    plan,
-                    previous,
-                    _Restore(restore_id, branch_id, release_id, restored),
-                    reason,
-                    now,
-                )
+        if intent.environment is ReleaseType.TEST and current.status == _S.TEST_DEPLOYED:
+            # Test no longer runs it: it is not a test deployment to take to production. One a
+            # live production promotion was made from stays (that one ships its own branch).
+            linked = await uow.promotions.query(
+                test_promotion_id=current.promotion_id,
+                statuses=LIVE_PRODUCTION_STATUSES,
+                page_size=1,
             )
+            if not linked.items:
+                await change_status(
+                    uow,
+                    current,
+                    _S.TEST_CANCELLED,
+                    actor=actor,
+                    process_name=ctx.process_name,
+                    detail={"reason": "rolled back", "releaseId": release_id},
+                )
+        if intent.restore_id:
+            previous = await load_for_update(uow, intent.previous_promotion_id)
+            await uow.promotions.add(_restore_record(actor, intent, previous, release_id, now))
             await uow.audit.append(
                 actor_email=actor,
                 action=f"promotion.{_S.PENDING_PEER_REVIEW.value.lower()}",
                 process_name=ctx.process_name,
                 target_type="promotion",
-                target_id=restore_id,
+                target_id=intent.restore_id,
                 after_status=_S.PENDING_PEER_REVIEW,
                 detail={
-                    "rollbackOf": plan.current.promotion_id,
-                    "restores": plan.previous.promotion_id,
-                    "branchId": branch_id,
-                    "before": {"mainVersions": _versions(restored, "main_version")},
-                    "after": {"branchVersions": _versions(restored, "restored_version")},
+                    "rollbackOf": intent.current_promotion_id,
+                    "restores": intent.previous_promotion_id,
+                    "branchId": intent.branch_id,
+                    "before": {"mainVersions": _versions(intent.restored, "main_version")},
+                    "after": {"branchVersions": _versions(intent.restored, "restored_version")},
                 },
             )
         await uow.commit()
     ctx.log.info(
         "process rolled back",
-        process=plan.process_name,
-        environment=plan.environment.value,
+        process=intent.process_name,
+        environment=intent.environment.value,
         release_id=release_id,
-        restore_promotion_id=restore_id or None,
+        restore_promotion_id=intent.restore_id or None,
     )
 
 
@@ -764,31 +987,22 @@ def _versions(items: Iterable[RestoreItem], field: str) -> dict[str, Any]:
     return {item.prod_component_id: getattr(item, field) for item in items}
 
 
-@dataclass(frozen=True)
-class _Restore:
-    promotion_id: str
-    branch_id: str
-    release_id: str
-    restored: tuple[RestoreItem, ...]
-
-
 def _restore_record(
-    ctx: ActionContext,
-    plan: RollbackPlan,
+    actor: str,
+    intent: RollbackIntent,
     previous: PromotionLog,
-    restore: _Restore,
-    reason: str | None,
+    release_id: str,
     now: datetime,
 ) -> PromotionLog:
     """The restore promotion: a PRODUCTION promotion of the previous content, under review."""
-    actor = ctx.principal.email
+    reason = intent.reason
     notes = (
-        f"Rollback of {plan.process_name}: restores main to the content released by promotion "
-        f"{plan.previous.promotion_id} (package version {plan.previous.root_version}), replacing "
-        f"promotion {plan.current.promotion_id}." + (f" Reason: {reason}" if reason else "")
+        f"Rollback of {intent.process_name}: restores main to the content released by promotion "
+        f"{intent.previous_promotion_id} (package version {intent.previous_version}), replacing "
+        f"promotion {intent.current_promotion_id}." + (f" Reason: {reason}" if reason else "")
     )
     return PromotionLog(
-        promotion_id=restore.promotion_id,
+        promotion_id=intent.restore_id,
         dev_account_id=previous.dev_account_id,
         dev_account_name=previous.dev_account_name,
         prod_account_id=previous.prod_account_id,
@@ -799,8 +1013,8 @@ def _restore_record(
         initiated_at=now,
         status=_S.PENDING_PEER_REVIEW,
         target_environment=PRODUCTION,
-        components_total=len(restore.restored),
-        components_updated=len(restore.restored),
+        components_total=len(intent.restored),
+        components_updated=len(intent.restored),
         result_detail={
             "promotionResults": [
                 {
@@ -812,28 +1026,28 @@ def _restore_record(
                     "version": item.restored_version,
                     "error": "",
                 }
-                for item in restore.restored
+                for item in intent.restored
             ],
             "deploymentNotes": notes,
             ROLLBACK_KEY: {
-                "rollbackOf": plan.current.promotion_id,
-                "restores": plan.previous.promotion_id,
-                "packageVersion": plan.previous.root_version,
-                "releaseId": restore.release_id,
-                "reason": reason or "",
+                "rollbackOf": intent.current_promotion_id,
+                "restores": intent.previous_promotion_id,
+                "packageVersion": intent.previous_version,
+                "releaseId": release_id,
+                "reason": reason,
             },
         },
-        branch_id=restore.branch_id,
-        branch_name=branch_name_for(restore.promotion_id),
+        branch_id=intent.branch_id,
+        branch_name=branch_name_for(intent.restore_id),
         submitted_for_review_by=actor,
         submitted_for_review_at=now,
-        integration_pack_id=plan.pack_id,
-        integration_pack_name=plan.pack_name,
+        integration_pack_id=intent.pack_id,
+        integration_pack_name=intent.pack_name,
     )
 
 
 async def _abandon(
-    ctx: ActionContext, plan: RollbackPlan, handle: BranchHandle, exc: Exception
+    ctx: ActionContext, intent: RollbackIntent, handle: BranchHandle, exc: Exception
 ) -> None:
     """After a failure: the restore branch goes (by the id its create answered with, else by
     name), the failure is audited."""
@@ -850,12 +1064,12 @@ async def _abandon(
                 action=ROLLBACK_FAILED,
                 process_name=ctx.process_name,
                 target_type="promotion",
-                target_id=plan.current.promotion_id,
+                target_id=intent.current_promotion_id,
                 detail={
-                    "environment": plan.environment.value,
+                    "environment": intent.environment.value,
                     "errorCode": error_code,
                     "reason": message[:1000],
-                    "rollbackTo": plan.previous.promotion_id,
+                    "rollbackTo": intent.previous_promotion_id,
                 },
             )
             await uow.commit()

@@ -43,6 +43,7 @@ from boomi_promo.store.tables import (
     ExtensionAccessMapping,
     Job,
     JobState,
+    MappingChange,
     NotificationCursor,
     NotificationDelivery,
     PendingExtensionEdit,
@@ -301,6 +302,68 @@ class ComponentMappingRepository:
         return _rowcount(result) > 0
 
 
+class MappingChangeRepository:
+    """Each mapping a promotion wrote, with what it said before (the mapping history)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, change: MappingChange) -> MappingChange:
+        """Store one change; a second one of the same promotion and dev component replaces
+        the first's ``after`` and keeps its ``before`` (the run wrote it twice)."""
+        existing = await self._session.scalar(
+            select(MappingChange).where(
+                MappingChange.promotion_id == change.promotion_id,
+                MappingChange.dev_component_id == change.dev_component_id,
+                MappingChange.dev_account_id == change.dev_account_id,
+            )
+        )
+        if existing is not None:
+            existing.after = change.after
+            existing.written_at = change.written_at
+            await self._session.flush()
+            return existing
+        self._session.add(change)
+        await self._session.flush()
+        return change
+
+    async def unsettled_for_promotion(self, promotion_id: str) -> list[MappingChange]:
+        """The changes of a promotion whose fate is not decided yet, in the order written."""
+        rows = await self._session.scalars(
+            select(MappingChange)
+            .where(MappingChange.promotion_id == promotion_id, MappingChange.outcome.is_(None))
+            .order_by(MappingChange.id)
+        )
+        return list(rows)
+
+    async def for_promotion(self, promotion_id: str) -> list[MappingChange]:
+        rows = await self._session.scalars(
+            select(MappingChange)
+            .where(MappingChange.promotion_id == promotion_id)
+            .order_by(MappingChange.id)
+        )
+        return list(rows)
+
+    async def for_component(
+        self, dev_account_id: str, dev_component_id: str
+    ) -> list[MappingChange]:
+        """Every change of one dev component's mapping, newest first."""
+        rows = await self._session.scalars(
+            select(MappingChange)
+            .where(
+                MappingChange.dev_account_id == dev_account_id,
+                MappingChange.dev_component_id == dev_component_id,
+            )
+            .order_by(MappingChange.id.desc())
+        )
+        return list(rows)
+
+    async def settle(self, change: MappingChange, outcome: str) -> None:
+        change.outcome = outcome
+        change.settled_at = utcnow()
+        await self._session.flush()
+
+
 class PromotionLogRepository:
     """Promotion runs: created once, then moved through the status machine."""
 
@@ -474,6 +537,37 @@ class PromotionLogRepository:
             if row.test_promotion_id is not None:
                 newest.setdefault(row.test_promotion_id, row)
         return newest
+
+    async def lock_of_root(
+        self, dev_account_id: str, root_component_id: str, statuses: Collection[str]
+    ) -> list[PromotionLog]:
+        """The promotions of one root process from one dev account in ``statuses``, oldest
+        first, locked until the unit of work ends.
+
+        Two callers that each call this before changing one of them (a new promotion, a
+        submission for review) take turns: on PostgreSQL a transaction-scoped advisory lock
+        on the (dev account, root) pair serialises them even when no row matches yet, and the
+        rows are read after it is granted, so the second caller sees what the first one
+        committed. SQLite lets one writer in at a time anyway.
+        """
+        if self._session.get_bind().dialect.name == "postgresql":
+            key = f"promotion-root:{dev_account_id}/{root_component_id}".encode()
+            lock_id = int.from_bytes(
+                hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True
+            )
+            await self._session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+        rows = await self._session.scalars(
+            select(PromotionLog)
+            .where(
+                PromotionLog.dev_account_id == dev_account_id,
+                PromotionLog.root_component_id == root_component_id,
+                PromotionLog.status.in_(_distinct(statuses)),
+            )
+            .order_by(PromotionLog.initiated_at, PromotionLog.promotion_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(rows)
 
     async def latest(
         self, *, statuses: Collection[str], process_name: str, dev_account_id: str | None = None

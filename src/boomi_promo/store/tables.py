@@ -143,6 +143,48 @@ class ComponentMapping(TimestampedMixin, Base, kw_only=True):
     """The promotion that last wrote the prod component (none for admin-seeded mappings)."""
 
 
+class MappingChangeOutcome(StrEnum):
+    """What became of a mapping a promotion wrote (``MappingChange.outcome``)."""
+
+    ON_MAIN = "ON_MAIN"
+    """The promotion's component reached main: the change stands for good."""
+    KEPT = "KEPT"
+    """The promotion was discarded, but its component lives on in a package it made."""
+    RESTORED = "RESTORED"
+    """The promotion was discarded: the mapping went back to what it said before."""
+    REPLACED = "REPLACED"
+    """The promotion was discarded after a later promotion (or an admin) rewrote the mapping."""
+
+
+class MappingChange(Base, kw_only=True):
+    """One mapping a promotion wrote: what it said before (``None``: no mapping) and after.
+
+    A promotion that ends without reaching main (withdrawn, rejected, cancelled, superseded)
+    restores from here what the mappings said before it; ``outcome`` records what happened.
+    """
+
+    __tablename__ = "mapping_change"
+    __table_args__ = (
+        UniqueConstraint("promotion_id", "dev_component_id", "dev_account_id"),
+        Index(
+            "ix_mapping_change_dev_account_id_dev_component_id",
+            "dev_account_id",
+            "dev_component_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True, init=False)
+    promotion_id: Mapped[str] = mapped_column(String(36), ForeignKey("promotion_log.promotion_id"))
+    dev_component_id: Mapped[str] = mapped_column(String(ID))
+    dev_account_id: Mapped[str] = mapped_column(String(ID))
+    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    after: Mapped[dict[str, Any]]
+    written_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
+    outcome: Mapped[str | None] = mapped_column(String(CODE), default=None)
+    """``None`` while the promotion is live; a :class:`MappingChangeOutcome` once settled."""
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class DevAccountAccess(TimestampedMixin, Base, kw_only=True):
     """A team SSO group granted a dev sub-account."""
 

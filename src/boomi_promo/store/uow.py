@@ -27,6 +27,7 @@ from boomi_promo.store.repositories import (
     DevAccountAccessRepository,
     ExtensionAccessMappingRepository,
     JobRepository,
+    MappingChangeRepository,
     NotificationRepository,
     PendingExtensionEditRepository,
     PromotionLogRepository,
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.session = session
         self.access = DevAccountAccessRepository(session)
         self.mappings = ComponentMappingRepository(session)
+        self.mapping_changes = MappingChangeRepository(session)
         self.promotions = PromotionLogRepository(session)
         self.client_accounts = ClientAccountConfigRepository(session)
         self.extension_access = ExtensionAccessMappingRepository(session)

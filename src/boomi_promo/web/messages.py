@@ -92,6 +92,16 @@ MESSAGES: dict[str, str] = {
     "UNKNOWN_CURRENT_RELEASE": "The environment runs a version this service did not release, so "
     "it cannot roll it back; roll it back in Boomi.",
     "ALREADY_ROLLED_BACK": "This release was already rolled back.",
+    "AMBIGUOUS_PROCESS": "Processes of two dev accounts have this name. Choose the dev account "
+    "whose process to roll back.",
+    "PROMOTION_IN_REVIEW": "An earlier promotion of this process is still on its way to "
+    "production (the details name it). Its initiator can withdraw it, or wait until it is "
+    "reviewed; then promote again.",
+    "COMPONENT_IN_PROMOTION": "A component of this package is also in another promotion that "
+    "has not reached Test yet (the details name it). Deploy that one to Test, or let it end, "
+    "then promote again.",
+    "NEWER_PROMOTION_IN_PRODUCTION": "Production already runs a newer version of this change's "
+    "components. Promote the package again and take the new promotion to production.",
     "ACCESS_NOT_FOUND": "That team does not hold this dev account any more. Reload the page.",
     "ACCOUNT_IS_CLIENT_ACCOUNT": "That account is set up as a client account, where releases "
     "run; a team develops in a dev account. Choose another account.",

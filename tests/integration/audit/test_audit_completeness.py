@@ -139,7 +139,7 @@ async def run_journey(service: DemoService) -> Expected:
             },
         )
     )
-    expected.add(tested, CAROL, _S.TEST_DEPLOYED)
+    expected.add(tested, CAROL, _S.TEST_DEPLOYING, _S.TEST_DEPLOYED)
     submitted = ok(await service.call(ALICE, "submitForPeerReview", {"promotionId": tested}))
     production: str = submitted["promotionId"]
     expected.add(production, ALICE, _S.PENDING_PEER_REVIEW)
@@ -305,18 +305,22 @@ def check_promotion_statuses(
 
 def check_mapping_changes(changes: list[Change], trail: list[AuditEntry]) -> tuple[int, list[str]]:
     """An admin's mapping write is one entry with the row before and after; the engine's
-    writes are explained by the promotion that completed, or by the merge into main."""
+    writes are explained by the promotion that completed, by the merge into main, or by a
+    restore when a promotion was discarded (one entry with the row before and after)."""
     problems: list[str] = []
     admin_entries: dict[str, list[AuditEntry]] = defaultdict(list)
+    restores: dict[str, list[AuditEntry]] = defaultdict(list)
     completed: set[str] = set()
     merged: set[str] = set()
     for entry in trail:
-        if entry.target_type == "component_mapping":
+        if entry.target_type == "component_mapping" and entry.action == "mapping.restored":
+            restores[entry.target_id].append(entry)
+        elif entry.target_type == "component_mapping":
             admin_entries[entry.target_id].append(entry)
         elif entry.action == "promotion.completed":
             completed.add(entry.target_id)
         elif entry.action == "promotion.merged":
-            merged.update((entry.detail or {}).get("mergedComponentIds", []))
+            merged.update((entry.detail or {}).get("onMainComponentIds", []))
     tried = 0
     for change in (c for c in changes if c.table == "component_mapping"):
         tried += 1
@@ -328,7 +332,9 @@ def check_mapping_changes(changes: list[Change], trail: list[AuditEntry]) -> tup
             and not change.old["on_main"]
             and change.new["on_main"]
         )
-        if went_on_main:
+        if restores[key] and _restored_by(change, restores[key][0]):
+            restores[key].pop(0)
+        elif went_on_main:
             if row["prod_component_id"] not in merged:
                 problems.append(f"mapping {key} went on main with no promotion.merged naming it")
         elif row["last_promotion_id"] and row["mapping_source"] == "PROMOTION_ENGINE":
@@ -343,9 +349,26 @@ def check_mapping_changes(changes: list[Change], trail: list[AuditEntry]) -> tup
             if shapes != (change.operation == "INSERT", change.operation == "DELETE"):
                 problems.append(f"mapping {key}: {change.operation} audited as {detail}")
     problems += [
-        f"mapping {key}: entry for no change" for key, left in admin_entries.items() if left
+        f"mapping {key}: entry for no change"
+        for entries in (admin_entries, restores)
+        for key, left in entries.items()
+        if left
     ]
     return tried, problems
+
+
+def _restored_by(change: Change, entry: AuditEntry) -> bool:
+    """Whether ``change`` is the one the restore ``entry`` describes."""
+    detail = entry.detail or {}
+    before, after = detail.get("before") or {}, detail.get("after")
+    if change.old is None or change.old["prod_component_id"] != before.get("prodComponentId"):
+        return False
+    if after is None:
+        return change.new is None
+    return change.new is not None and (
+        change.new["prod_component_id"],
+        change.new["last_promotion_id"],
+    ) == (after.get("prodComponentId"), after.get("lastPromotionId"))
 
 
 def check_other_records(changes: list[Change], trail: list[AuditEntry]) -> tuple[int, list[str]]:

@@ -295,5 +295,9 @@ async def test_test_goes_back_to_the_previous_test_release_and_a_failed_release_
     assert done["restorePromotionId"] == "" and done["restoreComponents"] == [], (
         "main is not touched by test deployments, so there is nothing to restore"
     )
-    assert (await record(promo_service, second)).result_detail["rolledBack"]["by"] == ERIN
+    rolled_back = await record(promo_service, second)
+    assert rolled_back.result_detail["rolledBack"]["by"] == ERIN
+    assert rolled_back.status == PromotionStatus.TEST_CANCELLED, "Test no longer runs it"
+    offered = body_of(await promo_service.call(BOB, "queryTestDeployments", {}))
+    assert second not in {d["promotionId"] for d in offered["testDeployments"]}
     assert await promo_branches(promo_service) == set()
