@@ -29,11 +29,15 @@ JUSTIFICATION = "Customers in the new region are dropped by the current map."
 
 
 def rename_a_process_step(service: Any) -> None:
+    edit_dev_process(service, OLD_LABEL, NEW_LABEL)
+
+
+def edit_dev_process(service: Any, old: str, new: str) -> None:
     """Change the dev "Customer Sync" process the way a developer's save in Boomi would."""
     prior = service.seed.prior_promotion
     state = service.emulator.state
     current = state.component_view(prior.dev_account_id, prior.dev_root_component_id).revision
-    assert OLD_LABEL in current.object_xml
+    assert old in current.object_xml
     document = ComponentDocument(
         component_id=prior.dev_root_component_id,
         name=current.name,
@@ -43,7 +47,7 @@ def rename_a_process_step(service: Any) -> None:
         branch_id="",
         description=current.description,
         encrypted_values=current.encrypted_values,
-        object_xml=current.object_xml.replace(OLD_LABEL, NEW_LABEL),
+        object_xml=current.object_xml.replace(old, new),
         process_overrides_xml=current.process_overrides_xml,
     )
     state.write_component(

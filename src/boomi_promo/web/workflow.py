@@ -22,6 +22,7 @@ from boomi_promo.domain.review_rules import (
     MAX_REVIEW_COMMENT_CHARS,
 )
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.xml_diff import LineSegment, diff_words
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.web.templating import format_timestamp
 
@@ -243,6 +244,9 @@ class DiffLine:
     left_line: int | None = None
     right_line: int | None = None
     folded: int = 0
+    left_words: Sequence[LineSegment] = ()
+    right_words: Sequence[LineSegment] = ()
+    """A changed line cut into runs, the words that differ marked (empty on other rows)."""
 
     @property
     def is_fold(self) -> bool:
@@ -273,12 +277,18 @@ def diff_view(diff: GenerateComponentDiffResponse) -> DiffView:
 
 
 def _line(row: SideBySideRowItem) -> DiffLine:
+    left_words: Sequence[LineSegment] = ()
+    right_words: Sequence[LineSegment] = ()
+    if row.kind == "changed" and row.left is not None and row.right is not None:
+        left_words, right_words = diff_words(row.left, row.right)
     return DiffLine(
         kind=row.kind,
         left=row.left,
         right=row.right,
         left_line=row.left_line,
         right_line=row.right_line,
+        left_words=left_words,
+        right_words=right_words,
     )
 
 

@@ -174,9 +174,9 @@ async def test_the_diff_viewer_shows_both_sides_with_line_numbers(
     cells = re.findall(r"<td[^>]*>(.*?)</td>", changed.group(1), re.S)
     assert cells == [
         "10",
-        "<code>&lt;timeout value=&#34;30&#34;/&gt;</code>",
+        '<code>&lt;timeout value=&#34;<mark class="diff-word">30</mark>&#34;/&gt;</code>',
         "10",
-        "<code>&lt;timeout value=&#34;60&#34;/&gt;</code>",
+        '<code>&lt;timeout value=&#34;<mark class="diff-word">60</mark>&#34;/&gt;</code>',
     ]
     assert reviews.workflow.requests[-1] == (
         "generateComponentDiff",

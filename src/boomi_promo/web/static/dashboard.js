@@ -338,3 +338,16 @@ window.addEventListener("pageshow", (event) => {
     }
   }
 });
+
+// Review pages: open or close every component comparison at once. Opening one fires its
+// toggle event, so each comparison still loads the first time it is opened.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-diffs]") : null;
+  if (!button) {
+    return;
+  }
+  const open = button.dataset.diffs === "open";
+  for (const details of document.querySelectorAll("details.component-diff")) {
+    details.open = open;
+  }
+});
