@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Locator, Page, expect
 
+from boomi_promo.domain.statuses import PromotionStatus
 from tests.browser.test_dashboard import sign_in_as
 
 pytestmark = pytest.mark.browser
@@ -33,6 +34,15 @@ MERGE_LATENCY_SECONDS = 0.8
 MERGE_CALLS = r"/MergeRequest"
 TEST_PACK = "Orders Sync - TEST"
 PRODUCTION_PACK = "Orders Sync"
+DEV_PACKAGE = "Dev package 2.0"
+"""The seed's newest Orders Sync package: the name of the change on every page."""
+STATUS_CODE = re.compile(r"\b(" + "|".join(sorted(PromotionStatus, key=len, reverse=True)) + r")\b")
+
+
+async def no_status_codes(page: Page) -> None:
+    """A page shows statuses as labels: a raw code (PENDING_PACK_ASSIGNMENT) fails the test."""
+    text = await page.locator("main").inner_text()
+    assert STATUS_CODE.findall(text) == [], f"status codes shown on {page.url}"
 
 
 def nav(page: Page, title: str) -> Locator:
@@ -86,13 +96,20 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
         "waiting for an admin to choose a Test integration pack", timeout=DEPLOYMENT_TIMEOUT_MS
     )
     await expect(waiting).to_contain_text("under Pack Assignment")
-    await expect(alice.locator(".facts .status")).to_have_text("PENDING_PACK_ASSIGNMENT")
+    await expect(alice.locator(".facts .status")).to_have_text("Waiting for a Test pack")
+    await no_status_codes(alice)
+    test_package = await alice.locator(".facts dd.mono").first.inner_text()
+    await expect(waiting).to_contain_text(f"Packaged as Test package {test_package}.")
 
     await nav(alice, "My Promotions").click()
     mine = alice.locator(f'tr[data-promotion-id="{test_promotion_id}"]')
     await expect(mine).to_contain_text(
         "Packaged; waiting for a platform admin to choose a Test integration pack"
     )
+    await expect(mine.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package}"
+    )
+    await no_status_codes(alice)
 
     # carol: assign a new Test pack (mode 4) → TEST_DEPLOYED.
     carol = await open_tab()
@@ -100,6 +117,9 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await nav(carol, "Pack Assignment").click()
     waiting_row = carol.locator(f'li[data-promotion-id="{test_promotion_id}"]')
     await expect(waiting_row).to_contain_text("Orders Sync")
+    await expect(waiting_row.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package}"
+    )
     await waiting_row.get_by_label("Integration pack").select_option(label="Create a new pack…")
     await waiting_row.get_by_label("New pack name").fill(PRODUCTION_PACK)
     await waiting_row.get_by_role("button", name="Release to Test").click()
@@ -107,7 +127,8 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await expect(carol.locator(".notice-success")).to_contain_text(
         f"released to the Test integration pack {TEST_PACK}", timeout=DEPLOYMENT_TIMEOUT_MS
     )
-    await expect(carol.locator(".facts .status")).to_have_text("TEST_DEPLOYED")
+    await expect(carol.locator(".facts .status")).to_have_text("In Test")
+    await no_status_codes(carol)
     await carol.goto(f"{base_url}/admin/packs")
     await expect(carol.locator(".empty-state")).to_contain_text("No test deployment is waiting")
 
@@ -115,6 +136,9 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await nav(alice, "Production Readiness").click()
     ready = alice.locator(f'tr[data-promotion-id="{test_promotion_id}"]')
     await expect(ready).to_contain_text(TEST_PACK)
+    await expect(ready.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package}"
+    )
     await ready.get_by_role("textbox").fill("Adds the country to every customer")
     await ready.get_by_role("button", name=re.compile("Promote .* to production")).click()
     await expect(alice).to_have_url(PROMOTION_URL)
@@ -139,8 +163,13 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await sign_in_as(bob, base_url, "Bob Brown")
     await nav(bob, "Peer Review Queue").click()
     queued = bob.locator(f'tr[data-promotion-id="{production_id}"]')
+    await expect(queued.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package}"
+    )
+    await no_status_codes(bob)
     await queued.get_by_role("link", name=re.compile("^Review")).click()
     await expect(bob.locator("h1")).to_have_text("Peer review: Orders Sync")
+    await no_status_codes(bob)
     await expect(bob.locator(".developer-notes")).to_have_text("Adds the country to every customer")
     components = bob.locator("details.component-diff")
     await expect(components).to_have_count(19)
@@ -152,6 +181,10 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await expect(root.locator(".diff-summary")).to_contain_text("New component")
     await expect(diff.locator("thead th")).to_have_text(["Branch (to ship)"])
     await expect(diff.locator("tr.diff-added").first).to_contain_text("Orders Sync")
+    # The list and the comparison name the same component version.
+    listed = await root.locator("summary .muted").inner_text()
+    assert listed.startswith("branch version ")
+    await expect(root.locator(".diff-summary")).to_contain_text(listed)
     await bob.screenshot(path=str(artifacts_dir / "peer-review-diff.png"), full_page=True)
     await bob.get_by_label("Comments").fill("Mapping and connections look right.")
     await bob.get_by_role("button", name="Approve").click()
@@ -165,6 +198,9 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await nav(erin, "Approvals").click()
     pending = erin.locator(f'tr[data-promotion-id="{production_id}"]')
     await expect(pending).to_contain_text("bob@example.com")
+    await expect(pending.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package}"
+    )
     await pending.get_by_role("link", name=re.compile("^Review")).click()
     await expect(erin.locator("h1")).to_have_text("Approval: Orders Sync")
     await expect(erin.locator(".developer-notes")).to_have_text(
@@ -198,7 +234,9 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     finally:
         state.faults.clear()
     await expect(done).to_contain_text(f"production integration pack {PRODUCTION_PACK}")
-    await expect(erin.locator(".facts .status")).to_have_text("DEPLOYED")
+    await expect(erin.locator(".facts .status")).to_have_text("In production")
+    production_package = await erin.locator(".facts dd.mono").first.inner_text()
+    await expect(done).to_contain_text(f"packaged as Production package {production_package}")
     # The release status shows up while Boomi still releases, and refreshes itself until
     # the release has settled.
     release = erin.locator('.release-status [data-release-type="PRODUCTION"]')
@@ -214,10 +252,36 @@ async def test_a_promotion_goes_from_test_to_production_through_three_people(
     await erin.screenshot(path=str(artifacts_dir / "production-deployed.png"), full_page=True)
 
     # alice sees where it ended, with its release.
+    await no_status_codes(erin)
     await alice.goto(f"{base_url}/promotions")
-    deployed = alice.locator(f'tr[data-promotion-id="{production_id}"]')
+    # One row for the change: its Test step and its Production step, one version story.
+    change = alice.locator(f'tr[data-promotion-id="{test_promotion_id}"]')
+    await expect(alice.locator(f'tr[data-promotion-id="{production_id}"]')).to_have_count(0)
+    await expect(change.locator(".version-story")).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package} · Production package {production_package}"
+    )
+    deployed = change.locator(f'[data-step-promotion-id="{production_id}"]')
+    await expect(deployed).to_contain_text("In production")
     await expect(deployed).to_contain_text("Deployed to production in integration pack")
+    await expect(change.locator(".test-step")).to_contain_text("In Test")
     await expect(
         deployed.locator('[data-release-type="PRODUCTION"][data-release-status="SUCCESS"]')
     ).to_be_visible()
+    await no_status_codes(alice)
+    await alice.goto(f"{base_url}/promotions/{production_id}")
+    for term, value in (
+        ("Dev package", "2.0"),
+        ("Test package", test_package),
+        ("Production package", production_package),
+    ):
+        fact = alice.locator(".facts > div").filter(has=alice.get_by_text(term, exact=True))
+        await expect(fact.locator("dd")).to_have_text(value)
+    await no_status_codes(alice)
+    await nav(alice, "Promotions").click()
+    await expect(
+        alice.locator(f'tr[data-promotion-id="{test_promotion_id}"] .version-story')
+    ).to_have_text(
+        f"{DEV_PACKAGE} Test package {test_package} · Production package {production_package}"
+    )
+    await no_status_codes(alice)
     await alice.screenshot(path=str(artifacts_dir / "my-promotions.png"), full_page=True)

@@ -102,8 +102,27 @@ async def test_alice_edits_a_process_property_and_carol_copies_test_to_productio
     await expect(not_copied).to_contain_text("Connections")
     await expect(not_copied).to_contain_text("PGP certificates")
     await expect(carol.locator(".copy-preview")).to_contain_text(PROCESS_PROPERTIES)
-    await carol.screenshot(path=str(artifacts_dir / "extensions-copy.png"), full_page=True)
     prod_before = await extensions_of(demo_service, client.prod_environment_id)
+    # Old → new for each value the copy changes: Production's batch size becomes Test's.
+    prod_batch = process_property_values(prod_before)["batchSize"]
+    shown_before = "(default)" if prod_batch.get("useDefault") else prod_batch["value"]
+    batch = carol.locator('.copy-preview tr:has(td.copy-label:text-is("Batch size"))')
+    await expect(batch.locator(".copy-old")).to_have_text(shown_before)
+    await expect(batch.locator(".copy-new")).to_have_text("300")
+    heading = await carol.locator("#copied-heading").inner_text()
+    counted = re.search(r"(\d+) values?$", heading)
+    assert counted is not None, heading
+    previewed = int(counted.group(1))
+    assert previewed == await carol.locator(".copy-preview tbody tr").count()
+    # Secrets are named as left out, never shown as values.
+    secrets = {
+        v["value"]
+        for v in process_property_values(before).values()
+        if v.get("usesEncryption") and v.get("value")
+    }
+    page_text = await carol.locator("main").inner_text()
+    assert not any(secret in page_text for secret in secrets)
+    await carol.screenshot(path=str(artifacts_dir / "extensions-copy.png"), full_page=True)
 
     await carol.get_by_role("button", name="Copy to Production").click()
     await expect(carol).to_have_url(JOB_URL)
@@ -111,6 +130,11 @@ async def test_alice_edits_a_process_property_and_carol_copies_test_to_productio
         "Copy complete.", timeout=COPY_TIMEOUT_MS
     )
     await expect(carol.locator(".notice-success")).to_contain_text("encrypted value")
+    # The result counts what the preview listed.
+    plural = "" if previewed == 1 else "s"
+    await expect(carol.locator(".notice-success")).to_contain_text(
+        f"{previewed} value{plural} copied to Production"
+    )
     await carol.screenshot(path=str(artifacts_dir / "extensions-copy-done.png"), full_page=True)
 
     prod_after = await extensions_of(demo_service, client.prod_environment_id)

@@ -30,8 +30,8 @@ async def test_an_admin_finds_a_change_and_reads_its_history(
 
     await page.get_by_role("link", name="Promotions", exact=True).click()
     row = page.locator(f'tr[data-promotion-id="{test_id}"]')
-    await expect(row.locator(".test-step")).to_contain_text("TEST_DEPLOYED")
-    await expect(row.locator(".production-step")).to_contain_text("DEPLOYED")
+    await expect(row.locator(".test-step")).to_contain_text("In Test")
+    await expect(row.locator(".production-step")).to_contain_text("In production")
     assert await page.locator(f'tr[data-promotion-id="{production_id}"]').count() == 0
     await page.screenshot(path=str(artifacts_dir / "all-promotions.png"), full_page=True)
 
@@ -47,7 +47,7 @@ async def test_an_admin_finds_a_change_and_reads_its_history(
     timeline = page.locator(".timeline-entries")
     await expect(timeline).to_contain_text("comments: Checked the map")
     await expect(timeline).to_contain_text("comments: Ship it")
-    await expect(timeline).to_contain_text("DEPLOYED")
+    await expect(timeline).to_contain_text("Deploying to production → In production")
     await expect(page.locator(".timeline-jobs")).to_contain_text("Execute Promotion")
     await page.screenshot(path=str(artifacts_dir / "promotion-history.png"), full_page=True)
 

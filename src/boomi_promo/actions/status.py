@@ -27,6 +27,7 @@ from boomi_promo.domain.review_rules import (
     review_stage_statuses,
 )
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.version_story import VersionStory, version_story
 from boomi_promo.errors import InvalidRequest
 from boomi_promo.identity.principal import Tier
 from boomi_promo.mappings_csv import format_timestamp
@@ -80,6 +81,7 @@ class ProductionStep(Profile):
     admin_approved_by: str
     integration_pack_name: str
     package_version: str
+    production_package_version: str = ""
     initiated_at: str
 
 
@@ -136,6 +138,15 @@ class PromotionItem(Profile):
     deployment_notes: str = Field(
         default="", description="What the developer told the reviewers when submitting it"
     )
+    dev_package_version: str = Field(
+        default="", description="The version the team gave the dev package it promoted"
+    )
+    test_package_version: str = Field(
+        default="", description="Boomi's version of the package released to Test"
+    )
+    production_package_version: str = Field(
+        default="", description="Boomi's version of the package released to production"
+    )
     production_step: ProductionStep | None = Field(
         default=None,
         description="changesOnly: the newest PRODUCTION promotion made from this test deployment",
@@ -143,6 +154,7 @@ class PromotionItem(Profile):
 
 
 def production_step(log: PromotionLog) -> ProductionStep:
+    versions = story_of(log)
     return ProductionStep(
         promotion_id=log.promotion_id,
         status=log.status,
@@ -151,13 +163,24 @@ def production_step(log: PromotionLog) -> ProductionStep:
         admin_approved_by=log.admin_approved_by or "",
         integration_pack_name=log.integration_pack_name or "",
         package_version=log.package_version or "",
+        production_package_version=versions.production,
         initiated_at=timestamp(log.initiated_at),
+    )
+
+
+def story_of(log: PromotionLog) -> VersionStory:
+    return version_story(
+        log.result_detail,
+        target_environment=log.target_environment,
+        status=log.status,
+        package_version=log.package_version or "",
     )
 
 
 def promotion_fields(log: PromotionLog) -> dict[str, Any]:
     """The :class:`PromotionItem` fields of ``log`` (by field name)."""
     detail = log.result_detail or {}
+    versions = story_of(log)
     return {
         "promotion_id": log.promotion_id,
         "process_name": log.process_name or "",
@@ -205,6 +228,9 @@ def promotion_fields(log: PromotionLog) -> dict[str, Any]:
         "withdrawn_at": timestamp(log.withdrawn_at),
         "withdrawal_reason": log.withdrawal_reason or "",
         "deployment_notes": _text(detail.get("deploymentNotes")),
+        "dev_package_version": versions.dev,
+        "test_package_version": versions.test,
+        "production_package_version": versions.production,
     }
 
 
@@ -451,6 +477,8 @@ class TestDeploymentItem(Profile):
     initiated_by: str
     initiated_at: str
     package_version: str
+    dev_package_version: str = ""
+    test_package_version: str = ""
     components_total: int
     components_created: int
     components_updated: int
@@ -484,6 +512,8 @@ def deployment_item(log: PromotionLog) -> TestDeploymentItem:
         initiated_by=log.initiated_by,
         initiated_at=timestamp(log.initiated_at),
         package_version=log.package_version or "",
+        dev_package_version=story_of(log).dev,
+        test_package_version=story_of(log).test,
         components_total=log.components_total,
         components_created=log.components_created,
         components_updated=log.components_updated,

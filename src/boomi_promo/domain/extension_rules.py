@@ -80,11 +80,26 @@ class ExtensionProblem:
     message: str
 
 
+MASKED_VALUE = "••••••"
+DEFAULT_SHOWN_AS = "(default)"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One value a plan changes, as a person reads it: secrets masked, defaults named."""
+
+    label: str
+    old: str
+    new: str
+
+
 @dataclass(frozen=True)
 class ComponentChange:
     component: ComponentRef
     field_count: int
     """Fields, values, properties or certificates changed; a cross-reference table counts once."""
+    fields: tuple[FieldChange, ...] = ()
+    """What changed, one entry per counted change (``len(fields) == field_count``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,36 @@ def _setting_write(requested: _Setting, current: _Setting) -> _Write | None:
         # Pin the value the environment has now as an override.
         return _Write(current.value if requested.value is None else requested.value, False)
     return None
+
+
+def _shown(setting: _Setting) -> str:
+    if setting.use_default is not False:
+        return DEFAULT_SHOWN_AS
+    if setting.encrypted:
+        return MASKED_VALUE
+    return setting.value or ""
+
+
+def _shown_write(write: _Write | None, current: _Setting) -> str:
+    if write is None:
+        return _shown(current)
+    return _shown(_Setting(write.value, write.use_default, current.encrypted))
+
+
+def _field_changes(
+    changed: Sequence[ExtensionField], current: Sequence[ExtensionField], prefix: str = ""
+) -> list[FieldChange]:
+    by_id = {f.id: f for f in current}
+    changes: list[FieldChange] = []
+    for sent in changed:
+        before = _field_setting(by_id[sent.id])
+        label = f"{prefix}{sent.id}"
+        if sent.value is None and sent.use_default is None:
+            changes.append(FieldChange(f"{label} (custom properties)", "", ""))
+            continue
+        write = _Write(sent.value, bool(sent.use_default))
+        changes.append(FieldChange(label, _shown(before), _shown_write(write, before)))
+    return changes
 
 
 def _field_setting(item: ExtensionField) -> _Setting:
@@ -214,7 +259,9 @@ def _plan_field_section(
         fields = _changed_fields(wanted.fields, present.fields, ref, problems)
         if fields:
             out.append(present.model_copy(update={"fields": fields}))
-            changes.append(ComponentChange(ref, len(fields)))
+            changes.append(
+                ComponentChange(ref, len(fields), tuple(_field_changes(fields, present.fields)))
+            )
     return out
 
 
@@ -234,6 +281,7 @@ def _plan_trading_partners(
             continue
         categories = {c.id: c for c in present.categories}
         changed: list[TradingPartnerCategory] = []
+        shown: list[FieldChange] = []
         for category in wanted.categories:
             existing = categories.get(category.id)
             if existing is None:
@@ -242,9 +290,11 @@ def _plan_trading_partners(
             fields = _changed_fields(category.fields, existing.fields, ref, problems)
             if fields:
                 changed.append(existing.model_copy(update={"fields": fields}))
+                prefix = f"{existing.name or existing.id}: "
+                shown.extend(_field_changes(fields, existing.fields, prefix))
         if changed:
             out.append(present.model_copy(update={"categories": changed}))
-            changes.append(ComponentChange(ref, sum(len(c.fields) for c in changed)))
+            changes.append(ComponentChange(ref, sum(len(c.fields) for c in changed), tuple(shown)))
     return out
 
 
@@ -273,14 +323,23 @@ def _plan_cross_references(
         if not override:
             if present.override_values:
                 out.append(present.model_copy(update={"override_values": False, "rows": []}))
-                changes.append(ComponentChange(ref, 1))
+                changes.append(ComponentChange(ref, 1, (_table_change(present, DEFAULT_SHOWN_AS),)))
             continue
         if present.override_values and _rows(wanted.rows) == _rows(present.rows):
             continue
         # Boomi takes a table whole: every row is sent, not only the edited ones.
         out.append(present.model_copy(update={"override_values": True, "rows": wanted.rows}))
-        changes.append(ComponentChange(ref, 1))
+        changes.append(ComponentChange(ref, 1, (_table_change(present, _row_count(wanted.rows)),)))
     return out
+
+
+def _row_count(rows: Sequence[Sequence[str]]) -> str:
+    return f"{len(rows)} row{'' if len(rows) == 1 else 's'}"
+
+
+def _table_change(present: CrossReferenceExtension, new: str) -> FieldChange:
+    old = _row_count(present.rows) if present.override_values else DEFAULT_SHOWN_AS
+    return FieldChange("the table", old, new)
 
 
 def _rows(rows: list[list[str]]) -> list[list[str]]:
@@ -310,7 +369,8 @@ def _plan_properties(
             continue
         if wanted.value is not None and wanted.value != present.value:
             out.append(DynamicProcessProperty(name=present.name, value=wanted.value))
-            changes.append(ComponentChange(ref, 1))
+            shown = FieldChange(present.name, present.value or "", wanted.value)
+            changes.append(ComponentChange(ref, 1, (shown,)))
     return out
 
 
@@ -333,17 +393,20 @@ def _plan_process_properties(
         for key in unknown:
             problems.append(_not_found(ref, f"has no process property '{key}'"))
         values: list[ProcessPropertyValue] = []
-        changed = 0
+        shown: list[FieldChange] = []
         for value in present.values:
             write = None
             if value.key in asked:
                 write = _setting_write(_value_setting(asked[value.key]), _value_setting(value))
-            changed += write is not None
+            if write is not None:
+                before = _value_setting(value)
+                label = value.label or value.key
+                shown.append(FieldChange(label, _shown(before), _shown_write(write, before)))
             values.append(_value_to_send(value, write))
-        if changed and not unknown:
+        if shown and not unknown:
             # Boomi needs every value of the component, the unchanged ones as they are.
             out.append(present.model_copy(update={"values": values}))
-            changes.append(ComponentChange(ref, changed))
+            changes.append(ComponentChange(ref, len(shown), tuple(shown)))
     return out
 
 
@@ -391,7 +454,9 @@ def _plan_certificates(
                     id=present.id, value=write.value, use_default=write.use_default
                 )
             )
-            changes.append(ComponentChange(ref, 1))
+            before = _Setting("certificate", present.use_default, True)
+            shown = FieldChange("certificate", _shown(before), _shown_write(write, before))
+            changes.append(ComponentChange(ref, 1, (shown,)))
     return out
 
 

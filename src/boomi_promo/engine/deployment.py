@@ -67,6 +67,10 @@ from boomi_promo.boomi.models import (
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.version_story import (
+    PRODUCTION_PACKAGE_VERSION_KEY,
+    TEST_PACKAGE_VERSION_KEY,
+)
 from boomi_promo.engine.branches import merge_branch
 from boomi_promo.engine.continuity import (
     PACKAGES_KEY,
@@ -1353,6 +1357,13 @@ async def _record_package(
         )
         promotion.result_detail = {**detail, PACKAGES_KEY: [*kept, entry]}
         if is_root:
+            # Kept apart from ``packageVersion``, which the production packaging overwrites.
+            story_key = (
+                PRODUCTION_PACKAGE_VERSION_KEY
+                if recorded.branch_name == MAIN_BRANCH
+                else TEST_PACKAGE_VERSION_KEY
+            )
+            promotion.result_detail[story_key] = recorded.package_version
             promotion.prod_package_id = recorded.package_id
             promotion.package_version = recorded.package_version
         await uow.promotions.update(promotion)

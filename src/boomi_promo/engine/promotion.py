@@ -48,12 +48,13 @@ from typing import Any
 
 from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
-from boomi_promo.boomi.models import Branch
+from boomi_promo.boomi.models import Branch, PackagedComponent
 from boomi_promo.domain.component_xml import prepare_for_write
 from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
 from boomi_promo.domain.statuses import TERMINAL, UNDER_REVIEW, PromotionStatus
+from boomi_promo.domain.version_story import DEV_PACKAGE_VERSION_KEY
 from boomi_promo.engine.branches import (
     BranchSources,
     assemble_branch,
@@ -193,8 +194,9 @@ dev component alive on its branch, and could still reach main after the new one.
 
 async def execute_promotion(ctx: ActionContext, request: PromotionRequest) -> PromotionOutcome:
     """Run a promotion for the (already authorised) caller; see the module docstring."""
-    root_id = await package_root(ctx, request)
-    run = _PromotionRun(ctx, request, root_id)
+    package = await promoted_package(ctx, request)
+    run = _PromotionRun(ctx, request, package.component_id)
+    run.dev_package_version = str(package.package_version or "")
     await run.start()
     return await run.run()
 
@@ -210,6 +212,11 @@ async def check_promotable(ctx: ActionContext, request: PromotionRequest) -> Non
 
 async def package_root(ctx: ActionContext, request: PromotionRequest) -> str:
     """The root component of the dev package promoted (refused when it is not there)."""
+    return (await promoted_package(ctx, request)).component_id
+
+
+async def promoted_package(ctx: ActionContext, request: PromotionRequest) -> PackagedComponent:
+    """The dev package promoted (refused when it is not there or names another root)."""
     try:
         package = await ctx.boomi.get_packaged_component(
             request.dev_package_id, override_account=request.dev_account_id
@@ -228,7 +235,7 @@ async def package_root(ctx: ActionContext, request: PromotionRequest) -> str:
             f"{request.dev_package_id} ({package.component_id}).",
             field="rootComponentId",
         )
-    return package.component_id
+    return package
 
 
 def cycle_refusal(tree: DependencyTree, cycle: list[str]) -> DependencyCycle:
@@ -294,6 +301,8 @@ class _PromotionRun:
         """When (``time.monotonic()``) the create was sent; by name the branch is looked for
         until it has had the time to show in a Branch QUERY."""
         self.results: dict[str, ComponentResult] = {}
+        self.dev_package_version = ""
+        """The version the team gave its dev package: the change's name on every page."""
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
         folders = BoomiFolders(ctx.boomi)
         self.folders = FolderMirror(folders, search=folders)
@@ -328,6 +337,7 @@ class _PromotionRun:
             initiated_at=datetime.now(UTC),
             status=PromotionStatus.IN_PROGRESS,
             target_environment=TARGET_ENVIRONMENT,
+            result_detail={DEV_PACKAGE_VERSION_KEY: self.dev_package_version},
         )
         async with self.ctx.unit_of_work() as uow:
             await check_no_promotion_in_review(
@@ -910,6 +920,7 @@ class _PromotionRun:
         self, results: list[ComponentResult], sources: BranchSources | None
     ) -> dict[str, Any]:
         return {
+            DEV_PACKAGE_VERSION_KEY: self.dev_package_version,
             "promotionResults": [r.to_json() for r in results],
             "connections": [
                 {"devComponentId": c.component_id, "componentName": c.name}

@@ -26,6 +26,7 @@ from boomi_promo.actions.status import PromotionItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
+from boomi_promo.web.change_rows import change_rows
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
 from boomi_promo.web.messages import technical
 from boomi_promo.web.promotion_list import promotion_history
@@ -102,10 +103,8 @@ async def my_promotions(request: Request, principal: Developer) -> Response:
         request,
         "my_promotions.html",
         {
-            "rows": [
-                PromotionChoices(p, principal, ready_for_production=p.promotion_id in ready)
-                for p in found
-            ],
+            "rows": change_rows(found, principal, ready),
+            "listed": len(found),
             "total": total,
             "error": error,
             "notice": take_flash(request),

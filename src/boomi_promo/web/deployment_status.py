@@ -78,7 +78,10 @@ class DeploymentJob:
         outcome = self.outcome
         if outcome is None:
             return ""
-        version = f" version {outcome.package_version}" if outcome.package_version else ""
+        # Boomi's number for the package, named as every page names it (the version story).
+        to_production = outcome.deployment_target == "PRODUCTION"
+        label = "Production package" if to_production else "Test package"
+        version = f" as {label} {outcome.package_version}" if outcome.package_version else ""
         if outcome.needs_pack_assignment:
             return (
                 f"Packaged{version}. This is the process's first test deployment: it is "

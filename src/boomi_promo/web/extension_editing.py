@@ -38,6 +38,11 @@ from boomi_promo.boomi.models import (
     TradingPartnerCategory,
     TradingPartnerExtension,
 )
+from boomi_promo.domain.extension_rules import (
+    ComponentRef,
+    FieldChange,
+    plan_test_to_prod_copy,
+)
 from boomi_promo.engine.extension_access import EditDecision, ExtensionAccess, decide_edit
 from boomi_promo.identity.principal import Principal
 
@@ -656,9 +661,9 @@ NOT_COPIED_SECTIONS = {
 class CopiedComponent:
     kind: str
     name: str
-    copied: list[str]
-    """Labels of the values copied (a table's rows count as one value)."""
-    skipped: list[str]
+    changes: list[FieldChange]
+    """Each value the copy changes in Production, old → new (secrets masked)."""
+    secrets_kept: list[str]
     """Labels of encrypted values left out: their values cannot be read, so never copied."""
 
 
@@ -673,69 +678,93 @@ class ExcludedSection:
 class CopyPreview:
     copied: list[CopiedComponent]
     excluded: list[ExcludedSection]
+    unchanged_count: int = 0
+    """Components Production already has as Test does: the copy leaves them alone."""
 
     @property
     def copied_count(self) -> int:
-        return sum(len(c.copied) for c in self.copied)
+        """The values the copy changes: the number its result reports as copied."""
+        return sum(len(c.changes) for c in self.copied)
 
     @property
     def skipped_count(self) -> int:
-        return sum(len(c.skipped) for c in self.copied)
+        return sum(len(c.secrets_kept) for c in self.copied)
 
 
 def copy_preview(
-    test: EnvironmentExtensions, access: Mapping[str, ComponentAccess], principal: Principal
+    test: EnvironmentExtensions,
+    prod: EnvironmentExtensions,
+    access: Mapping[str, ComponentAccess],
+    principal: Principal,
 ) -> CopyPreview:
-    """What a Test → Production copy takes from ``test``, and what it leaves out.
+    """What a Test → Production copy changes in ``prod``, value by value, and what it leaves.
 
-    Components the caller may not change are left out too, as the copy leaves them out.
+    The copy's own plan (:func:`plan_test_to_prod_copy`) decides, so the preview and the
+    result count the same values. ``access`` is Production's: the copy writes there.
     """
-    copied: list[CopiedComponent] = []
-    locked: list[str] = []
-    for section, component_id, name, values, table in _components(test):
-        if section in NOT_COPIED_SECTIONS:
-            continue
-        known = access.get(component_id)
-        if known is not None and known.access.component_name and name == component_id:
-            name = known.access.component_name
-        if _decision(section, known, principal) is not EditDecision.ALLOWED:
-            locked.append(name)
-            continue
-        kind = SECTION_TITLES[section]
-        if table is not None:
-            rows = f"{len(table.rows)} row(s)" if table.override else "its default rows"
-            copied.append(CopiedComponent(kind, name, [f"the table ({rows})"], []))
-            continue
-        copied.append(
-            CopiedComponent(
-                kind,
-                name,
-                [v.label for v in values if not v.encrypted],
-                [v.label for v in values if v.encrypted],
-            )
-        )
 
-    def named(component_id: str) -> str:
+    def named(component_id: str, name: str = "") -> str:
         known = access.get(component_id)
-        return (
-            known.access.component_name if known and known.access.component_name else component_id
-        )
+        if name and name != component_id:
+            return name
+        return known.access.component_name if known and known.access.component_name else name
 
+    def may_edit(ref: ComponentRef) -> bool:
+        decision = _decision(ref.section.value, access.get(ref.component_id), principal)
+        return decision is EditDecision.ALLOWED
+
+    plan = plan_test_to_prod_copy(test, prod, may_edit=may_edit)
+    changed = {(c.component.section.value, c.component.component_id) for c in plan.changes}
+    secrets: dict[tuple[str, str], list[str]] = {}
+    for section, component_id, _name, values, _table in _components(test):
+        kept = [v.label for v in values if v.encrypted]
+        if kept and (section, component_id) in changed:
+            secrets[(section, component_id)] = kept
+    copied = [
+        CopiedComponent(
+            kind=SECTION_TITLES[change.component.section.value],
+            name=named(change.component.component_id, change.component.component_name or ""),
+            changes=list(change.fields),
+            secrets_kept=secrets.get(
+                (change.component.section.value, change.component.component_id), []
+            ),
+        )
+        for change in plan.changes
+    ]
+    locked = [
+        named(s.component.component_id, s.component.component_name or "")
+        for s in plan.skipped
+        if s.reason == "you may not edit it"
+    ]
+    missing = [
+        named(s.component.component_id, s.component.component_name or "")
+        for s in plan.skipped
+        if s.reason != "you may not edit it"
+    ]
     excluded = [
         ExcludedSection(
             "Connections",
             NOT_COPIED_SECTIONS["connections"],
-            [c.name or named(c.id) for c in test.connections],
+            [c.name or named(c.id) or c.id for c in test.connections],
         ),
         ExcludedSection(
             "PGP certificates",
             NOT_COPIED_SECTIONS["PGPCertificates"],
-            [named(c.id) for c in test.pgp_certificates],
+            [named(c.id) or c.id for c in test.pgp_certificates],
         ),
         ExcludedSection(
             "Components you may not change",
             "They stay as Production has them; an admin or their team can copy them.",
             locked,
         ),
+        ExcludedSection(
+            "Not extensible in Production",
+            "Production has no extension for them; release the process there first.",
+            missing,
+        ),
     ]
-    return CopyPreview(copied=copied, excluded=[e for e in excluded if e.names])
+    return CopyPreview(
+        copied=copied,
+        excluded=[e for e in excluded if e.names],
+        unchanged_count=len(plan.unchanged),
+    )

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -401,16 +402,18 @@ async def copy_confirmation(request: Request, principal: Developer, account: str
             status_code=picker.status_code if picker.error else 400,
         )
     choice = picker.choice
+    account_id = choice.account.client_account_id
+    prod_environment_id = choice.account.prod_environment_id
     try:
-        found = await gateway.extensions(
-            container_of(request),
-            principal,
-            choice.account.client_account_id,
-            choice.environment_id,
+        test, prod = await asyncio.gather(
+            gateway.extensions(container_of(request), principal, account_id, choice.environment_id),
+            gateway.extensions(container_of(request), principal, account_id, prod_environment_id),
         )
+        # The copy writes Production: its access decides, as it does for the copy itself.
         preview = copy_preview(
-            parse_extensions(found.extension_data),
-            parse_access(found.access_mappings, choice.environment_id, principal),
+            parse_extensions(test.extension_data),
+            parse_extensions(prod.extension_data),
+            parse_access(prod.access_mappings, prod_environment_id, principal),
             principal,
         )
     except PromoError as exc:

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from boomi_promo.identity.principal import Principal
+from boomi_promo.web.labels import release_status_label, status_label
 from boomi_promo.web.lanes import lanes_for
 from boomi_promo.web.session import csrf_token
 
@@ -56,6 +57,8 @@ def create_templates() -> Jinja2Templates:
     )
     environment.filters["timestamp"] = format_timestamp
     environment.filters["type_class"] = component_type_class
+    environment.filters["status_label"] = status_label
+    environment.filters["release_status_label"] = release_status_label
     return Jinja2Templates(env=environment)
 
 

@@ -271,6 +271,25 @@ def test_copy_excludes_connections_certificates_and_secrets() -> None:
     ]
 
 
+def test_a_copy_lists_each_value_it_changes_old_to_new() -> None:
+    plan = plan_test_to_prod_copy(TEST, CURRENT, may_edit=lambda ref: True)
+
+    shown = [
+        (change.component.component_name, f.label, f.old, f.new)
+        for change in plan.changes
+        for f in change.fields
+    ]
+    assert [row[1:] for row in shown] == [
+        ("path", "(default)", "v2/customers"),
+        ("the table", "(default)", "1 row"),
+        ("batch", "100", "10"),
+        ("batchSize", "250", "50"),
+    ]
+    # One listed value per counted one: the preview and the result agree.
+    assert len(shown) == plan.fields_copied
+    assert all(change.field_count == len(change.fields) for change in plan.changes)
+
+
 def test_copy_skips_components_the_caller_may_not_edit() -> None:
     def may_edit(ref: ComponentRef) -> bool:
         return ref.section is not Section.OPERATIONS

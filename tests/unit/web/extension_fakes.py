@@ -165,6 +165,8 @@ class FakeExtensionActions(FakeActions):
     extension_data: dict[str, Any] = field(
         default_factory=lambda: json.loads(json.dumps(EXTENSIONS))
     )
+    prod_extension_data: dict[str, Any] | None = None
+    """Production's extensions, when they differ from Test's (``extension_data``)."""
     updates: list[dict[str, Any]] = field(default_factory=list)
     script_errors: list[ScriptIssueItem] = field(default_factory=list)
 
@@ -195,7 +197,11 @@ class FakeExtensionActions(FakeActions):
             assert payload["environmentId"] in {"env-test", "env-prod"}
             return GetExtensionsResponse(
                 environment_id=payload["environmentId"],
-                extension_data=json.dumps(self.extension_data),
+                extension_data=json.dumps(
+                    self.prod_extension_data
+                    if payload["environmentId"] == "env-prod" and self.prod_extension_data
+                    else self.extension_data
+                ),
                 access_mappings=json.dumps(ACCESS),
                 map_extension_summaries=json.dumps(
                     [{"id": "mapext-1", "name": "Customer JSON - Customer XML"}]

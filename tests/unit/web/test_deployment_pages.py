@@ -73,6 +73,52 @@ async def test_my_promotions_says_where_each_stands_and_offers_what_fits(
     )
 
 
+async def test_my_promotions_shows_a_change_in_one_row_with_its_version_story(
+    client: httpx.AsyncClient, actions: FakeActions
+) -> None:
+    # Newest first: the resubmitted production step, the rejected one, then its test step.
+    test_step = promotion_item(
+        "Orders Sync",
+        promotion_id="p-test",
+        status="TEST_DEPLOYED",
+        dev_package_version="2.1",
+        test_package_version="4.0",
+        initiated_at="2025-03-01T09:00:00Z",
+    )
+    rejected = promotion_item(
+        "Orders Sync",
+        promotion_id="p-prod-1",
+        status="PEER_REJECTED",
+        target_environment="PRODUCTION",
+        test_promotion_id="p-test",
+        dev_package_version="2.1",
+        initiated_at="2025-03-02T09:00:00Z",
+    )
+    resubmitted = promotion_item(
+        "Orders Sync",
+        promotion_id="p-prod-2",
+        status="PENDING_PEER_REVIEW",
+        target_environment="PRODUCTION",
+        test_promotion_id="p-test",
+        dev_package_version="2.1",
+        initiated_at="2025-03-03T09:00:00Z",
+    )
+    actions.workflow.promotions = [resubmitted, rejected, test_step]
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get("/promotions")
+
+    rows = re.findall(r'<tr data-promotion-id="([^"]+)"', page.text)
+    assert rows == ["p-test"]
+    text = text_of(page.text)
+    assert "Dev package 2.1 Test package 4.0" in text
+    assert "In Test" in text and "Waiting for peer review" in text
+    assert "Earlier: Rejected in peer review (2025-03-02 09:00 UTC)" in text
+    # The production step's own actions stay in the row: withdraw the one under review.
+    assert post_targets(page.text) == ["/promotions/p-prod-2/withdraw"]
+    assert "PENDING_PEER_REVIEW" not in text and "TEST_DEPLOYED" not in text
+
+
 async def test_a_completed_promotion_offers_test_and_hotfix(
     client: httpx.AsyncClient, actions: FakeActions
 ) -> None:
@@ -146,10 +192,10 @@ async def test_a_first_test_deployment_says_it_waits_for_a_pack(
     assert "Deployment to Test is waiting for an admin." in text
     assert "under Pack Assignment" in text
     assert (
-        "Packaged version 1.0. This is the process's first test deployment: it is waiting for "
-        "an admin to choose a Test integration pack." in text
+        "Packaged as Test package 1.0. This is the process's first test deployment: it is "
+        "waiting for an admin to choose a Test integration pack." in text
     )
-    assert "PENDING_PACK_ASSIGNMENT" in text
+    assert "Waiting for a Test pack" in text and "PENDING_PACK_ASSIGNMENT" not in text
     assert "data-job-events" not in page.text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from html import unescape
@@ -18,7 +19,12 @@ from boomi_promo.config import Settings
 from boomi_promo.errors import Conflict, Forbidden
 from boomi_promo.store import Job, JobState, UnitOfWorkFactory, create_engine, upgrade_database
 from boomi_promo.web import gateway
-from tests.unit.web.extension_fakes import STORED_SECRET, FakeExtensionActions, map_extension
+from tests.unit.web.extension_fakes import (
+    EXTENSIONS,
+    STORED_SECRET,
+    FakeExtensionActions,
+    map_extension,
+)
 from tests.unit.web.support import FakeContainer, csrf_token_in, sign_in
 
 MANAGER = "/extensions?account=client-co&env=test"
@@ -308,16 +314,46 @@ async def test_review_needs_the_csrf_token(
     assert actions.calls_of("getExtensions") == []
 
 
+def production_differing_from_test() -> dict[str, Any]:
+    prod = json.loads(json.dumps(EXTENSIONS))
+    prod["crossReferences"]["crossReference"][0]["CrossReferenceRows"]["row"].append(
+        {"ref1": "BE", "ref2": "21"}
+    )
+    prod["properties"]["property"][0]["value"] = "10"
+    region, limit, _token = prod["processProperties"]["ProcessProperty"][0]["ProcessPropertyValue"]
+    region.update(value="US", useDefault=False)
+    limit.update(value="100")
+    return dict(prod)
+
+
+def copy_rows(html: str) -> list[list[str]]:
+    """(component, value, old, new) of each row of the copy preview."""
+    rows = re.findall(r'<tr data-copy-component="([^"]*)">(.*?)</tr>', html, re.S)
+    return [
+        [name, *(text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))]
+        for name, row in rows
+    ]
+
+
 async def test_the_copy_page_says_what_is_and_is_not_copied_then_starts_a_job(
     client: httpx.AsyncClient, actions: FakeExtensionActions, container: FakeContainer
 ) -> None:
+    actions.prod_extension_data = production_differing_from_test()
     await sign_in(client, "carol@example.com")
     page = await client.get("/extensions/copy?account=client-co")
     text = text_of(page.text)
     assert "Copy Client Co Test to Client Co Production?" in text
     assert "Connections : Orders API" in text
     assert "PGP certificates : Partner Key" in text
-    assert "Orders Settings Process properties Region, Limit Token" in text
+    # Old → new per value; the secret is named as left out, never shown.
+    assert "Changed in Production: 4 values" in text
+    assert copy_rows(page.text) == [
+        ["Partner Rates", "the table", "2 rows", "1 row"],
+        ["batchSize", "batchSize", "10", "50"],
+        ["Orders Settings", "Region", "US", "(default)"],
+        ["Orders Settings", "Limit", "100", "250"],
+    ]
+    assert "Not copied (encrypted): Token" in text
     started = await client.post(
         "/extensions/copy",
         data={"csrf_token": csrf_token_in(page.text), "account": "client-co"},

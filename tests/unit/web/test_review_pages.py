@@ -288,7 +288,7 @@ async def test_the_admin_queue_and_approval_page(
     page = await client.get("/admin/approvals/p-admin")
 
     text = text_of(page.text)
-    assert "PEER_APPROVED by bob@example.com" in text
+    assert "Approved by bob@example.com" in text
     assert "Looks right." in text
     options = re.findall(r"<option value=\"([^\"]+)\"( selected)?>", page.text)
     assert options == [("pack-billing", ""), ("pack-invoices", " selected"), ("new", "")]
