@@ -55,7 +55,7 @@ async def test_an_admin_rolls_production_back_from_the_releases_page(
     await page.get_by_role("link", name="Releases").click()
     section = page.locator('section[data-process="Customer Sync"]')
     production = section.locator('.release-now[data-environment="PRODUCTION"]')
-    await expect(production).to_contain_text(f"version {second.package_version}")
+    await expect(production).to_contain_text(f"Production package {second.package_version}")
     await page.screenshot(path=str(artifacts_dir / "admin-releases.png"), full_page=True)
 
     await production.get_by_role("link", name=re.compile("Roll back Production")).click()
@@ -69,6 +69,6 @@ async def test_an_admin_rolls_production_back_from_the_releases_page(
     await page.get_by_role("button", name=re.compile("Roll back to version")).click()
 
     await expect(page.locator(".notice-success")).to_contain_text("Rolled back Customer Sync")
-    await expect(production).to_contain_text(f"version {first.package_version}")
+    await expect(production).to_contain_text(f"Production package {first.package_version}")
     await section.locator("summary").click()
     await expect(section.locator("tr.rolled-back").first).to_contain_text("Rolled back")
