@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.boomi_ids import OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.access import visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment import (
     DeploymentMode,
     DeploymentOptions,
@@ -49,7 +49,7 @@ from boomi_promo.identity.principal import Tier
 from boomi_promo.store import PromotionLog
 
 if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+    from boomi_promo.engine.context import Services
     from boomi_promo.store import Job
 
 MAX_COMMENTS = 500
@@ -198,7 +198,7 @@ def _deployment_fields(outcome: DeploymentOutcome, *, is_hotfix: bool) -> dict[s
     }
 
 
-async def recover_interrupted_deployment(container: Container, job: Job) -> None:
+async def recover_interrupted_deployment(container: Services, job: Job) -> None:
     """A D or S job that died mid-deployment: the promotion ends *_DEPLOY_FAILED, interrupted."""
     promotion_id = job.promotion_id or str(job.request.get("promotionId") or "")
     if promotion_id:

@@ -45,14 +45,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
 from sqlalchemy import text
 
-from boomi_promo.actions.access import granted_dev_accounts
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId, SynthesizedBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.extensions import (
     UNAUTHORIZED_CLIENT_ACCOUNT,
     ClientAccount,
     granted_client_accounts,
     require_client_environment,
+    require_map_editor,
 )
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.models import (
@@ -84,7 +83,10 @@ from boomi_promo.domain.scripts import (
     ScriptRejected,
     validate_script,
 )
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.extension_access import (
+    CONNECTION_EDIT_ADMIN_ONLY,
+    UNAUTHORIZED_EXTENSION_EDIT,
     EditDecision,
     ExtensionAccess,
     access_for_environment,
@@ -92,13 +94,11 @@ from boomi_promo.engine.extension_access import (
     rebuild_extension_access,
 )
 from boomi_promo.errors import Conflict, Forbidden, InvalidRequest, NotFound, PromoError
-from boomi_promo.identity.principal import Principal, Tier
+from boomi_promo.identity.principal import Principal
 
 if TYPE_CHECKING:
     from boomi_promo.store.uow import UnitOfWork
 
-CONNECTION_EDIT_ADMIN_ONLY = "CONNECTION_EDIT_ADMIN_ONLY"
-UNAUTHORIZED_EXTENSION_EDIT = "UNAUTHORIZED_EXTENSION_EDIT"
 MAP_EXTENSION_CHANGED = "MAP_EXTENSION_CHANGED"
 SCRIPT_VALIDATION_FAILED = "SCRIPT_VALIDATION_FAILED"
 AUDIT_TARGET_ENVIRONMENT = "environment"
@@ -614,7 +614,7 @@ async def update_map_extension(
                 error_code="MAP_EXTENSION_NOT_FOUND",
                 field="mapExtensionId",
             )
-        await _require_map_editor(ctx, current)
+        await require_map_editor(ctx, current)
         _require_unchanged(request, current)
         try:
             edited, preview = apply_map_edit(current, edit)
@@ -700,27 +700,6 @@ async def _map_extension_lock(
 def _lock_key(map_extension_id: str) -> int:
     digest = hashlib.sha256(f"map-extension:{map_extension_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-async def _require_map_editor(ctx: ActionContext, extension: EnvironmentMapExtension) -> None:
-    """Admins, or contributors whose groups grant a dev account the map's process (or the map)
-    was promoted from."""
-    if ctx.principal.tier is Tier.ADMIN:
-        return
-    granted = {a.account_id for a in await granted_dev_accounts(ctx)}
-    async with ctx.unit_of_work() as uow:
-        for component_id in (extension.process_id, extension.map_id):
-            if not component_id:
-                continue
-            mappings = await uow.mappings.list_for_prod_component(component_id)
-            if any(m.dev_account_id in granted for m in mappings):
-                return
-    raise Forbidden(
-        f"Your groups may not change map extension {extension.name or extension.id}: its process "
-        "comes from a dev account they do not grant.",
-        error_code=UNAUTHORIZED_EXTENSION_EDIT,
-        field="mapExtensionId",
-    )
 
 
 def _require_unchanged(

@@ -16,9 +16,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, fiel
 from sqlalchemy import ColumnElement, Text, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
-from boomi_promo.actions.access import granted_dev_accounts, require_dev_account, visible_promotion
 from boomi_promo.actions.boomi_ids import OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import PromotionResultItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.review_rules import (
@@ -27,9 +25,11 @@ from boomi_promo.domain.review_rules import (
     review_stage_statuses,
 )
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.access import granted_dev_accounts, require_dev_account, visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import InvalidRequest
+from boomi_promo.exports.mappings_csv import format_timestamp
 from boomi_promo.identity.principal import Tier
-from boomi_promo.mappings_csv import format_timestamp
 from boomi_promo.store import AuditEntry, Job, Page, PromotionLog, UnitOfWork
 from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import EMAIL, ID, NAME

@@ -54,8 +54,6 @@ from typing import Any
 
 import structlog
 
-from boomi_promo.actions.access import require_dev_account
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import (
@@ -67,7 +65,9 @@ from boomi_promo.boomi.models import (
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.branches import merge_branch
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import (
     PACKAGES_KEY,
     WRITTEN_ACTIONS,

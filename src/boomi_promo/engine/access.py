@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import NotFound, UnauthorizedAccountAccess
 from boomi_promo.identity.principal import Tier, team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
