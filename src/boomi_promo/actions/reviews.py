@@ -45,7 +45,7 @@ from boomi_promo.domain.review_rules import (
     peer_review_outcome,
     require_status,
 )
-from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.statuses import CANCELLABLE, WITHDRAWABLE, PromotionStatus
 from boomi_promo.engine.access import (
     granted_dev_accounts,
     require_dev_account,
@@ -72,8 +72,6 @@ from boomi_promo.store.tables import ID
 
 PRODUCTION = "PRODUCTION"
 _S = PromotionStatus
-WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
-CANCELLABLE = frozenset({_S.TEST_DEPLOYED, _S.PENDING_PACK_ASSIGNMENT})
 
 PromotionId = Annotated[str, StringConstraints(min_length=1, max_length=ID)]
 ReviewText = Annotated[

@@ -1225,14 +1225,7 @@ def _proc(ctx: ActionContext) -> str:
 
 
 async def _load(uow: UnitOfWork, promotion_id: str) -> PromotionLog:
-    promotion = await uow.promotions.get(promotion_id)
-    if promotion is None:
-        raise NotFound(
-            f"There is no promotion '{promotion_id}'.",
-            error_code="PROMOTION_NOT_FOUND",
-            field="promotionId",
-        )
-    return promotion
+    return await uow.promotions.require(promotion_id)
 
 
 async def _linked_test_promotion(uow: UnitOfWork, promotion: PromotionLog) -> PromotionLog | None:

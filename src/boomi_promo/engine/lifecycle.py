@@ -22,7 +22,6 @@ from boomi_promo.engine.recovery import (
     FailureRecord,
     delete_promotion_branch,
 )
-from boomi_promo.errors import NotFound
 from boomi_promo.store import PromotionLog, UnitOfWork, UnitOfWorkFactory
 
 log = structlog.get_logger("boomi_promo.engine")
@@ -30,14 +29,7 @@ log = structlog.get_logger("boomi_promo.engine")
 
 async def load_for_update(uow: UnitOfWork, promotion_id: str) -> PromotionLog:
     """The promotion, locked for this unit of work; 404 ``PROMOTION_NOT_FOUND`` if unknown."""
-    promotion = await uow.promotions.get_for_update(promotion_id)
-    if promotion is None:
-        raise NotFound(
-            f"There is no promotion '{promotion_id}'.",
-            error_code="PROMOTION_NOT_FOUND",
-            field="promotionId",
-        )
-    return promotion
+    return await uow.promotions.require(promotion_id, lock=True)
 
 
 async def change_status(

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from boomi_promo.errors import PromotionNotFound
 from boomi_promo.store.errors import ConcurrentPromotionError, JobNotFoundError
 from boomi_promo.store.tables import (
     IN_PROGRESS_GUARD_INDEX,
@@ -389,6 +390,21 @@ class PromotionLogRepository:
 
     async def get(self, promotion_id: str) -> PromotionLog | None:
         return await self._session.get(PromotionLog, promotion_id)
+
+    async def require(
+        self, promotion_id: str, *, lock: bool = False, field: str = "promotionId"
+    ) -> PromotionLog:
+        """The promotion (``lock``: locked until the unit of work ends); 404 if there is none.
+
+        Callers that answer to a person check visibility first (``engine.access``).
+        """
+        if lock:
+            promotion = await self.get_for_update(promotion_id)
+        else:
+            promotion = await self.get(promotion_id)
+        if promotion is None:
+            raise PromotionNotFound(promotion_id, field=field)
+        return promotion
 
     async def get_for_update(self, promotion_id: str) -> PromotionLog | None:
         """The promotion, locked until the unit of work ends, read fresh from the database."""
