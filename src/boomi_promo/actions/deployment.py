@@ -263,9 +263,7 @@ def _check_echoed(request: PackageAndDeployRequest, promotion: PromotionLog) -> 
             raise InvalidRequest(
                 f"Field '{name}' is {given!r} but the promotion has {stored!r}.", field=name
             )
-    mode = request.mode or mode_for(
-        PromotionStatus(promotion.status), is_hotfix=promotion.is_hotfix
-    )
+    mode = request.mode or mode_for(promotion.status, is_hotfix=promotion.is_hotfix)
     if request.deployment_target and mode is not None:
         to_test = mode in (DeploymentMode.TEST, DeploymentMode.PACK_ASSIGNMENT)
         if request.deployment_target != ("TEST" if to_test else "PRODUCTION"):
@@ -334,7 +332,7 @@ class SubmitAdminReviewResponse(DeploymentResponse):
 
 
 def _check_reviewable(promotion: PromotionLog) -> None:
-    status = PromotionStatus(promotion.status)
+    status = promotion.status
     if status is PromotionStatus.PENDING_ADMIN_REVIEW:
         return
     if status in _DECIDED:

@@ -551,7 +551,7 @@ async def authorize_deployment(
 
 
 def _check_mode(promotion: PromotionLog, requested: DeploymentMode | None) -> DeploymentMode:
-    status = PromotionStatus(promotion.status)
+    status = promotion.status
     expected = mode_for(status, is_hotfix=promotion.is_hotfix)
     if expected is None or (requested is not None and requested is not expected):
         wanted = f"mode {int(requested)}" if requested is not None else "a deployment"
@@ -1431,7 +1431,7 @@ async def compensate_interrupted_deployment(
         promotion = await uow.promotions.get_for_update(promotion_id)
         if promotion is None or promotion.status not in targets:
             return
-        current = PromotionStatus(promotion.status)
+        current = promotion.status
         await change_status(
             uow,
             promotion,

@@ -45,7 +45,7 @@ async def change_status(
     """``promotion`` → ``target`` (409 ``INVALID_PROMOTION_STATUS`` unless the table allows it),
     setting ``fields`` on the record and appending the audit entry; a DISCARDING ``target``
     also restores the mappings the promotion wrote. The caller commits."""
-    current = PromotionStatus(promotion.status)
+    current = promotion.status
     require_transition(current, target)
     promotion.status = target
     for name, value in fields.items():

@@ -549,7 +549,7 @@ class _PromotionRun:
             superseded_next = (
                 holder.root_component_id == self.root_id and holder.status in SUPERSEDABLE
             )
-            if PromotionStatus(holder.status) in TERMINAL or superseded_next:
+            if holder.status in TERMINAL or superseded_next:
                 continue
             name = mappings[owners[holder.promotion_id]].component_name
             doing = f"promoting {self.tree.root.name}, which shares {name} with it,"

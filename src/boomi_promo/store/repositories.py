@@ -9,6 +9,7 @@ not change-tracked in place; assign a new value to change one.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar, cast
@@ -18,6 +19,7 @@ from sqlalchemy import (
     CursorResult,
     Insert,
     SQLColumnExpression,
+    Text,
     and_,
     delete,
     func,
@@ -26,6 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -443,16 +446,23 @@ class PromotionLogRepository:
         test_promotion_id: str | None = None,
         initiated_from: datetime | None = None,
         initiated_to: datetime | None = None,
+        initiated_until: datetime | None = None,
         without_linked_promotion_in: Collection[str] | None = None,
         without_participant: str | None = None,
         promotion_id: str | None = None,
+        component_id: str | None = None,
+        changes_only: bool = False,
         page: int = 1,
         page_size: int = 50,
     ) -> Page[PromotionLog]:
         """Promotions matching every given filter, newest first.
 
         ``initiated_by`` / ``exclude_initiated_by`` compare e-mails case-insensitively.
-        ``initiated_from`` is inclusive, ``initiated_to`` exclusive. ``without_linked_promotion_in``
+        ``initiated_from`` and ``initiated_until`` are inclusive, ``initiated_to`` exclusive.
+        ``component_id``: the root, or any component the results or connections name.
+        ``changes_only``: no production record of a test deployment (each change once); with
+        ``statuses``, a change matches when it or its production record is in one of them.
+        ``without_linked_promotion_in``
         keeps only promotions that no other promotion links to (by ``test_promotion_id``) while
         in one of those statuses: a test deployment with a live production promotion is hidden.
         ``without_participant`` leaves out promotions that person initiated, submitted for
@@ -460,8 +470,33 @@ class PromotionLogRepository:
         """
         log = PromotionLog
         conditions: list[ColumnElement[bool]] = []
-        if statuses is not None:
+        if changes_only:
+            conditions.append(log.test_promotion_id.is_(None))
+        if statuses is not None and changes_only:
+            production = aliased(PromotionLog)
+            conditions.append(
+                or_(
+                    log.status.in_(_distinct(statuses)),
+                    select(production.promotion_id)
+                    .where(
+                        production.test_promotion_id == log.promotion_id,
+                        production.status.in_(_distinct(statuses)),
+                    )
+                    .exists(),
+                )
+            )
+        elif statuses is not None:
             conditions.append(log.status.in_(_distinct(statuses)))
+        if component_id is not None:
+            # resultDetail is JSON text on both databases: a quoted id is a whole JSON string
+            # value (a dev or prod component id in the results, or a connection it used).
+            quoted = json.dumps(component_id)
+            conditions.append(
+                or_(
+                    log.root_component_id == component_id,
+                    sql_cast(log.result_detail, Text).contains(quoted, autoescape=True),
+                )
+            )
         if dev_account_id is not None:
             conditions.append(log.dev_account_id == dev_account_id)
         if dev_account_ids is not None:
@@ -482,6 +517,8 @@ class PromotionLogRepository:
             conditions.append(log.initiated_at >= initiated_from)
         if initiated_to is not None:
             conditions.append(log.initiated_at < initiated_to)
+        if initiated_until is not None:
+            conditions.append(log.initiated_at <= initiated_until)
         if without_linked_promotion_in is not None:
             linked = aliased(PromotionLog)
             conditions.append(
