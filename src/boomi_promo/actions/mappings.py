@@ -47,7 +47,7 @@ from boomi_promo.errors import Conflict, InsufficientTier, InvalidRequest, NotFo
 from boomi_promo.exports.mappings_csv import MappingCsvError, parse_mappings_csv
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import CODE, NAME
 
 CONNECTIONS_FOLDER = "#Connections"

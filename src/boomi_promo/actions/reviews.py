@@ -67,7 +67,7 @@ from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Forbidden
 from boomi_promo.identity.principal import team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import ID
 
 PRODUCTION = "PRODUCTION"

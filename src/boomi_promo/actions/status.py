@@ -27,7 +27,7 @@ from boomi_promo.errors import InvalidRequest
 from boomi_promo.exports.mappings_csv import format_timestamp
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import AuditEntry, Job, PromotionLog
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import EMAIL, ID, NAME
 
 DEFAULT_PAGE_SIZE = 50

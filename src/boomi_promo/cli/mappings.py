@@ -42,7 +42,7 @@ from boomi_promo.store import (
     upgrade_database,
 )
 from boomi_promo.store.database import normalize_url
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 
 mappings_app = typer.Typer(
     help="ComponentMappings as CSV: export them, or bulk-seed them from a file.",

@@ -12,8 +12,8 @@ new promotion instead (``engine.promotion``).
 
 The checks run before a job starts (the action's precheck) and again inside the job, in the
 unit of work that changes the record, after locking every promotion of the root that could
-conflict (:meth:`~boomi_promo.store.repositories.PromotionLogRepository.lock_of_root`): two
-callers take turns, and the second one sees what the first one did.
+conflict (:meth:`~boomi_promo.store.repositories.promotions.PromotionLogRepository.lock_of_root`):
+two callers take turns, and the second one sees what the first one did.
 """
 
 from __future__ import annotations

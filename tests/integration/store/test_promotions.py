@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from boomi_promo.store.errors import ConcurrentPromotionError
-from boomi_promo.store.repositories import Page
+from boomi_promo.store.repositories.base import Page
 from boomi_promo.store.tables import PromotionLog
 
 from .records import T0, promotion
