@@ -21,8 +21,8 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from boomi_promo.boomi.client import MAX_RESPONSE_BYTES
 from boomi_promo.boomi.models import Component
+from boomi_promo.boomi.transport import MAX_RESPONSE_BYTES
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.references import rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
