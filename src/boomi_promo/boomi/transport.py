@@ -122,7 +122,7 @@ class ResponseTooLargeError(Exception):
 
 class AmbiguousFailure(Exception):
     """A create failed in a way that may mean Boomi carried it out: a 5xx answer, or no
-    answer after the request went out. :meth:`BoomiClient._create` looks before resending
+    answer after the request went out. :meth:`BoomiTransport._create` looks before resending
     (``resend``), or before giving up with ``failure`` when no attempt is left."""
 
     def __init__(self, failure: BoomiError, *, attempt: int, delay: float, resend: bool) -> None:
