@@ -45,14 +45,14 @@ from sqlalchemy.engine import Connection, make_url
 
 from benchmarks.reporting import percentile, table, write_results
 from boomi_promo.actions.runner import execute_action
-from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
-from boomi_promo.cli import freeze_startup_objects
+from boomi_promo.cli.main import freeze_startup_objects
 from boomi_promo.demo import demo_settings, seed_demo_records
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.seed import DEMO_API_TOKEN, DEMO_USERNAME, DemoSeed, build_demo_state
 from boomi_promo.identity.local import demo_users
 from boomi_promo.identity.principal import Principal
+from boomi_promo.service import create_app
 from boomi_promo.store import ComponentMapping, MappingSource, PromotionLog, upgrade_database
 from boomi_promo.store.migrate import alembic_config
 

@@ -19,8 +19,8 @@ from boomi_promo.observability import ServiceMetrics
 from boomi_promo.store import current_revision, head_revision, upgrade_database
 from boomi_promo.store.database import create_engine
 from boomi_promo.store.rate_limits import DatabaseRateLimiter
+from boomi_promo.store.sessions import SESSION_MAX_AGE_SECONDS, SignedOutSessions
 from boomi_promo.store.uow import UnitOfWorkFactory
-from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS, SignedOutSessions
 
 
 @dataclass

@@ -26,7 +26,6 @@ import structlog
 import uvicorn
 from pydantic import SecretStr, TypeAdapter
 
-from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.config import BoomiSettings, GroupSettings, Settings
 from boomi_promo.emulator.app import create_app as create_emulator_app
@@ -38,6 +37,7 @@ from boomi_promo.emulator.seed import (
     build_demo_state,
 )
 from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.service import create_app
 from boomi_promo.store import (
     ClientAccountConfig,
     ComponentMapping,

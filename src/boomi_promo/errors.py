@@ -9,7 +9,8 @@ with the HTTP status named here. Boomi failures arrive as
     ├── InvalidRequest            400  INVALID_REQUEST            (names the field)
     ├── NotAuthenticated          401  UNAUTHENTICATED
     ├── Forbidden                 403  (INSUFFICIENT_TIER, IDENTITY_MISMATCH, ...)
-    ├── NotFound                  404  (PROMOTION_NOT_FOUND, COMPONENT_NOT_FOUND, ...)
+    ├── NotFound                  404  (COMPONENT_NOT_FOUND, ...)
+    │   └── PromotionNotFound     404  PROMOTION_NOT_FOUND
     ├── Conflict                  409  (INVALID_PROMOTION_STATUS, CONCURRENT_PROMOTION, ...)
     ├── UpstreamFailure           502/503/504  (AUTH_FAILED, API_RATE_LIMIT, BOOMI_UNAVAILABLE, ...)
     └── ServiceUnavailable        503  (JOB_QUEUE_UNAVAILABLE)
@@ -96,6 +97,16 @@ class IdentityMismatch(Forbidden):
 class NotFound(PromoError):
     status_code = 404
     error_code = "NOT_FOUND"
+
+
+class PromotionNotFound(NotFound):
+    """No such promotion, or one the caller may not see: both answered alike, so no answer
+    tells another team that a promotion exists (``engine.access``)."""
+
+    error_code = "PROMOTION_NOT_FOUND"
+
+    def __init__(self, promotion_id: str, *, field: str = "promotionId") -> None:
+        super().__init__(f"There is no promotion '{promotion_id}' that you can see.", field=field)
 
 
 class Conflict(PromoError):

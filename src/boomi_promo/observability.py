@@ -15,8 +15,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from boomi_promo.boomi.client import BoomiCall, BoomiClient
+from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.boomi.transport import BoomiCall
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.store import JobState, PromotionLog
 

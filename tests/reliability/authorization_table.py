@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from boomi_promo.actions.registry import all_actions
+from boomi_promo.actions.catalog import all_actions
 
 
 class Caller(StrEnum):

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode
 from schemathesis.core.result import Err
 
-from boomi_promo.actions.registry import all_actions
+from boomi_promo.actions.catalog import all_actions
 from boomi_promo.identity.local import demo_users
 from boomi_promo.identity.principal import Tier
 from tests.support.reliability import ReliabilityLog

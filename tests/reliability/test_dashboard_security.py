@@ -20,9 +20,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from boomi_promo.api.app import create_app
 from boomi_promo.emulator.seed import TEAM_A_ID, Seeder, profile_json
 from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.service import create_app
 from boomi_promo.web.routes import SESSION_COOKIE
 from boomi_promo.web.security import SECURITY_HEADERS
 from tests.integration.promotion.support import ALICE, BOB, CAROL, promote, writes_to_boomi

@@ -27,10 +27,10 @@ from typing import Any
 import httpx
 import pytest
 
-from boomi_promo.api.app import create_app
 from boomi_promo.domain.statuses import UNDER_REVIEW, PromotionStatus
 from boomi_promo.emulator.control import FaultInjector
 from boomi_promo.engine.reconcile import reconcile_branches
+from boomi_promo.service import create_app
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 from tests.integration.deployment.support import (
     body_of,

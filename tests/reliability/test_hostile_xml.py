@@ -21,12 +21,12 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from boomi_promo.boomi.client import MAX_RESPONSE_BYTES
 from boomi_promo.boomi.models import Component
+from boomi_promo.boomi.transport import MAX_RESPONSE_BYTES
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.references import rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 from boomi_promo.xmlsafe import MAX_XML_BYTES, UnsafeXmlError, XmlSyntaxError, parse_xml
 from tests.integration.promotion.support import (
     ALICE,

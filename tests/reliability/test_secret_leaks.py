@@ -34,7 +34,6 @@ from fastapi import FastAPI
 from sqlalchemy import MetaData, select
 from sqlalchemy.exc import SAWarning
 
-from boomi_promo.api.app import create_app
 from boomi_promo.config import Settings
 from boomi_promo.demo import grant_dev_account, team_group_for
 from boomi_promo.emulator.secret_classes import (
@@ -50,6 +49,7 @@ from boomi_promo.emulator.secret_corpus import (
 )
 from boomi_promo.emulator.seed import DemoSeed
 from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.service import create_app
 from boomi_promo.store import (
     UnitOfWorkFactory,
     create_engine,

@@ -41,10 +41,10 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from boomi_promo.api.app import create_app
 from boomi_promo.domain.statuses import UNDER_REVIEW, PromotionStatus
 from boomi_promo.emulator.app import EmulatorApp
 from boomi_promo.emulator.seed import build_demo_state
+from boomi_promo.service import create_app
 from boomi_promo.store import PromotionLog
 from tests.reliability.conftest import long_run
 from tests.reliability.workflow_invariants import INVARIANTS, Lifelong, check, read_records

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from boomi_promo.actions.access import granted_dev_accounts
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.engine.access import granted_dev_accounts
+from boomi_promo.engine.context import ActionContext
 
 
 class GetDevAccountsRequest(Profile):

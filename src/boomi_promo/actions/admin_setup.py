@@ -24,7 +24,6 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import (
     BoomiBadRequestError,
@@ -34,6 +33,7 @@ from boomi_promo.boomi.errors import (
 from boomi_promo.boomi.models import Account, ComponentMetadata, Environment
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.extension_access import refresh_authorized_groups
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound
 from boomi_promo.identity.principal import Tier

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.secret_allowlist import SecretFindingItem
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.secrets import find_environment_values
+from boomi_promo.engine.access import require_dev_account
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import packaged_promotions, plan_continuity
 from boomi_promo.engine.secret_check import blocking, component_secrets, mark_allowlisted
 from boomi_promo.engine.tree import TreeComponent, resolve_tree

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator
 
-from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.boomi_ids import OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.access import visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment import (
     DeploymentMode,
     DeploymentOptions,
@@ -49,7 +49,7 @@ from boomi_promo.identity.principal import Tier
 from boomi_promo.store import PromotionLog
 
 if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+    from boomi_promo.engine.context import Services
     from boomi_promo.store import Job
 
 MAX_COMMENTS = 500
@@ -198,7 +198,7 @@ def _deployment_fields(outcome: DeploymentOutcome, *, is_hotfix: bool) -> dict[s
     }
 
 
-async def recover_interrupted_deployment(container: Container, job: Job) -> None:
+async def recover_interrupted_deployment(container: Services, job: Job) -> None:
     """A D or S job that died mid-deployment: the promotion ends *_DEPLOY_FAILED, interrupted."""
     promotion_id = job.promotion_id or str(job.request.get("promotionId") or "")
     if promotion_id:
@@ -263,9 +263,7 @@ def _check_echoed(request: PackageAndDeployRequest, promotion: PromotionLog) -> 
             raise InvalidRequest(
                 f"Field '{name}' is {given!r} but the promotion has {stored!r}.", field=name
             )
-    mode = request.mode or mode_for(
-        PromotionStatus(promotion.status), is_hotfix=promotion.is_hotfix
-    )
+    mode = request.mode or mode_for(promotion.status, is_hotfix=promotion.is_hotfix)
     if request.deployment_target and mode is not None:
         to_test = mode in (DeploymentMode.TEST, DeploymentMode.PACK_ASSIGNMENT)
         if request.deployment_target != ("TEST" if to_test else "PRODUCTION"):
@@ -334,7 +332,7 @@ class SubmitAdminReviewResponse(DeploymentResponse):
 
 
 def _check_reviewable(promotion: PromotionLog) -> None:
-    status = PromotionStatus(promotion.status)
+    status = promotion.status
     if status is PromotionStatus.PENDING_ADMIN_REVIEW:
         return
     if status in _DECIDED:

@@ -20,15 +20,15 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
-from boomi_promo.actions.access import visible_promotion
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import Component
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.domain.xml_diff import LineDiff, diff_lines, normalize_component_xml
+from boomi_promo.engine.access import visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.errors import ComponentNotFound
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound, PromoError

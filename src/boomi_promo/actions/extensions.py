@@ -17,11 +17,18 @@ from typing import Any
 from pydantic import Field
 
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId, SynthesizedBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
-from boomi_promo.boomi.models import EnvironmentExtensions, ExtensionField, MapExtensionSummary
+from boomi_promo.boomi.models import (
+    EnvironmentExtensions,
+    EnvironmentMapExtension,
+    ExtensionField,
+    MapExtensionSummary,
+)
 from boomi_promo.boomi.query import QueryFilter
+from boomi_promo.engine.access import granted_dev_accounts
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.extension_access import (
+    UNAUTHORIZED_EXTENSION_EDIT,
     ExtensionAccess,
     access_for_environment,
     decide_edit,
@@ -391,9 +398,6 @@ class GetMapExtensionResponse(ResponseProfile):
 async def get_map_extension(
     ctx: ActionContext, request: GetMapExtensionRequest
 ) -> GetMapExtensionResponse:
-    # extension_updates builds on this module, so its editor rule is imported when needed.
-    from boomi_promo.actions.extension_updates import _require_map_editor
-
     account = await require_client_environment(
         ctx, request.environment_id, request.client_account_id
     )
@@ -416,7 +420,7 @@ async def get_map_extension(
         request.map_extension_id, override_account=account.client_account_id
     )
     try:
-        await _require_map_editor(ctx, extension)
+        await require_map_editor(ctx, extension)
     except Forbidden:
         can_edit = False
     else:
@@ -429,4 +433,25 @@ async def get_map_extension(
         version=extension.version,
         fingerprint=extension.fingerprint(),
         can_edit=can_edit,
+    )
+
+
+async def require_map_editor(ctx: ActionContext, extension: EnvironmentMapExtension) -> None:
+    """Admins, or contributors whose groups grant a dev account the map's process (or the map)
+    was promoted from."""
+    if ctx.principal.tier is Tier.ADMIN:
+        return
+    granted = {a.account_id for a in await granted_dev_accounts(ctx)}
+    async with ctx.unit_of_work() as uow:
+        for component_id in (extension.process_id, extension.map_id):
+            if not component_id:
+                continue
+            mappings = await uow.mappings.list_for_prod_component(component_id)
+            if any(m.dev_account_id in granted for m in mappings):
+                return
+    raise Forbidden(
+        f"Your groups may not change map extension {extension.name or extension.id}: its process "
+        "comes from a dev account they do not grant.",
+        error_code=UNAUTHORIZED_EXTENSION_EDIT,
+        field="mapExtensionId",
     )

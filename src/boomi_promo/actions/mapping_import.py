@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from boomi_promo.actions.mapping_records import audit_mapping_change, mapping_snapshot
 from boomi_promo.domain.component_types import CONNECTION_TYPE
-from boomi_promo.mappings_csv import CsvProblem, MappingCsvError, MappingRow, merge_row
+from boomi_promo.exports.mappings_csv import CsvProblem, MappingCsvError, MappingRow, merge_row
 from boomi_promo.store import ComponentMapping, UnitOfWork
 
 

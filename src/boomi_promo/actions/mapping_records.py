@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from boomi_promo.actions.registry import Profile
-from boomi_promo.mappings_csv import format_timestamp
+from boomi_promo.exports.mappings_csv import format_timestamp
 from boomi_promo.store import ComponentMapping, UnitOfWork
 
 AUDIT_TARGET_TYPE = "component_mapping"

@@ -8,7 +8,8 @@ One action, four operations chosen by ``action``:
   exists in the primary account and the dev component in its dev account, of the same type.
 * ``delete`` (ADMIN) — remove one mapping.
 * ``importCsv`` (ADMIN) — create or update many mappings from CSV text
-  (:mod:`boomi_promo.mappings_csv`), all rows or none; ``dryRun`` only reports what it would do.
+  (:mod:`boomi_promo.exports.mappings_csv`), all rows or none; ``dryRun`` only reports
+  what it would do.
 * ``seedConnection`` (ADMIN) — point dev connections of any number of dev accounts at one
   shared production connection in the primary account's ``#Connections`` folder (connections
   are never promoted, SPEC §5.6). Every row is checked before any is written.
@@ -28,9 +29,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StringConstraints
 from sqlalchemy import ColumnElement, func, select
 
-from boomi_promo.actions.access import granted_dev_accounts, require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.mapping_import import import_mapping_rows
 from boomi_promo.actions.mapping_records import (
     MappingItem,
@@ -42,11 +41,13 @@ from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import ComponentMetadata
 from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
+from boomi_promo.engine.access import granted_dev_accounts, require_dev_account
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import Conflict, InsufficientTier, InvalidRequest, NotFound
+from boomi_promo.exports.mappings_csv import MappingCsvError, parse_mappings_csv
 from boomi_promo.identity.principal import Tier
-from boomi_promo.mappings_csv import MappingCsvError, parse_mappings_csv
 from boomi_promo.store import ComponentMapping, MappingSource, Page, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import CODE, NAME
 
 CONNECTIONS_FOLDER = "#Connections"

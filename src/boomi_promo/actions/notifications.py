@@ -14,12 +14,12 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.identity.principal import Tier
 from boomi_promo.notifications.channels import build_channels, send_to_each
 from boomi_promo.notifications.events import sample_notification
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import DeliveryStatus, NotificationDelivery
 
 

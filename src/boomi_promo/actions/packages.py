@@ -7,12 +7,12 @@ from collections.abc import Iterable
 
 from pydantic import Field
 
-from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.query import QueryFilter
+from boomi_promo.engine.access import require_dev_account
+from boomi_promo.engine.context import ActionContext
 
 # Metadata reads are independent; a few in flight keep the shared rate limiter busy
 # without queueing hundreds of requests at once.

@@ -21,12 +21,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from boomi_promo.actions.access import visible_promotion
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import InstallationType, ReleaseIntegrationPackStatus
 from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.engine.access import visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment import (
     AUDIT_PAGE_SIZE,
     RELEASE_REQUESTED,

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import MissingConnectionItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.secret_allowlist import SecretFindingItem
+from boomi_promo.engine.access import require_dev_account
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.plan import (
     CREATE,
     UPDATE,

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from boomi_promo.actions.access import require_dev_account
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.engine.access import require_dev_account
+from boomi_promo.engine.context import ActionContext
+from boomi_promo.engine.lifecycle import compensate_interrupted_promotion
 from boomi_promo.engine.promotion import PromotionRequest, check_promotable, execute_promotion
-from boomi_promo.engine.recovery import compensate_interrupted_promotion
 
 if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+    from boomi_promo.engine.context import Services
     from boomi_promo.store import Job
 
 INTERRUPTED_REASON = "interrupted: the service stopped while this promotion ran"
@@ -84,7 +84,7 @@ class ExecutePromotionResponse(ResponseProfile):
     missing_connection_mappings: list[MissingConnectionItem] = Field(default_factory=list)
 
 
-async def recover_interrupted_promotion(container: Container, job: Job) -> None:
+async def recover_interrupted_promotion(container: Services, job: Job) -> None:
     """A job that died mid-promotion: delete its branch, end the promotion FAILED."""
     if job.promotion_id:
         await compensate_interrupted_promotion(

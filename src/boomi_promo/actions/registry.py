@@ -17,8 +17,7 @@ from pydantic.alias_generators import to_camel
 from boomi_promo.identity.principal import Tier
 
 if TYPE_CHECKING:
-    from boomi_promo.actions.context import ActionContext
-    from boomi_promo.bootstrap import Container
+    from boomi_promo.engine.context import ActionContext, Services
     from boomi_promo.store import Job
 
 
@@ -41,7 +40,7 @@ class ResponseProfile(Profile):
 RequestT = TypeVar("RequestT", bound=Profile)
 ResponseT = TypeVar("ResponseT", bound=ResponseProfile)
 Handler = Callable[["ActionContext", Any], Awaitable[ResponseProfile]]
-Recovery = Callable[["Container", "Job"], Awaitable[None]]
+Recovery = Callable[["Services", "Job"], Awaitable[None]]
 Precheck = Callable[["ActionContext", Any], Awaitable[None]]
 
 
@@ -123,38 +122,3 @@ def action(
         return handler
 
     return register
-
-
-def get_action(name: str) -> ActionSpec | None:
-    load_actions()
-    return ACTIONS.get(name)
-
-
-def all_actions() -> list[ActionSpec]:
-    load_actions()
-    return list(ACTIONS.values())
-
-
-def load_actions() -> None:
-    """Import every action module so that its ``@action`` registrations run."""
-    from boomi_promo.actions import (  # noqa: F401
-        accounts,
-        admin_setup,
-        dependencies,
-        deployment,
-        diff,
-        extension_updates,
-        extensions,
-        mappings,
-        notifications,
-        packages,
-        packs,
-        plan,
-        promotion,
-        releases,
-        reviews,
-        rollback,
-        scripts,
-        secret_allowlist,
-        status,
-    )

@@ -20,12 +20,6 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from boomi_promo.actions.access import (
-    granted_dev_accounts,
-    require_dev_account,
-    visible_promotion,
-)
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import (
     DEFAULT_PAGE_SIZE,
@@ -51,7 +45,12 @@ from boomi_promo.domain.review_rules import (
     peer_review_outcome,
     require_status,
 )
-from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.statuses import CANCELLABLE, WITHDRAWABLE, PromotionStatus
+from boomi_promo.engine.access import (
+    granted_dev_accounts,
+    require_dev_account,
+    visible_promotion,
+)
 from boomi_promo.engine.branches import (
     BranchHandle,
     BranchSources,
@@ -59,6 +58,7 @@ from boomi_promo.engine.branches import (
     count_branches,
 )
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, check_ready_for_review
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import review_sources
 from boomi_promo.engine.deployment import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
@@ -67,13 +67,11 @@ from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Forbidden
 from boomi_promo.identity.principal import team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import ID
 
 PRODUCTION = "PRODUCTION"
 _S = PromotionStatus
-WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
-CANCELLABLE = frozenset({_S.TEST_DEPLOYED, _S.PENDING_PACK_ASSIGNMENT})
 
 PromotionId = Annotated[str, StringConstraints(min_length=1, max_length=ID)]
 ReviewText = Annotated[

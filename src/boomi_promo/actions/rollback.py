@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 from pydantic import Field, field_validator
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.context import ActionContext, action_context
 from boomi_promo.engine.deployment import ReleaseType
 from boomi_promo.engine.rollback import (
     RestoreItem,
@@ -31,7 +31,7 @@ from boomi_promo.identity.principal import Principal, Tier
 from boomi_promo.store.tables import ID, NAME
 
 if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+    from boomi_promo.engine.context import Services
     from boomi_promo.store import Job
 
 MAX_REASON = 1000
@@ -172,7 +172,7 @@ async def _plan(ctx: ActionContext, request: RollbackReleaseRequest) -> Rollback
     )
 
 
-async def recover_interrupted_rollback(container: Container, job: Job) -> None:
+async def recover_interrupted_rollback(container: Services, job: Job) -> None:
     """A rollback whose job died after writing ahead: finish it (release if Boomi does not show
     it done, then record), as the admin who asked for it."""
     if not job.promotion_id or job.principal_groups is None:
@@ -183,13 +183,11 @@ async def recover_interrupted_rollback(container: Container, job: Job) -> None:
         groups=job.principal_groups,
         settings=container.settings.groups,
     )
-    ctx = ActionContext(
-        principal=principal,
-        settings=container.settings,
-        boomi=container.boomi,
-        uow_factory=container.uow_factory,
-        log=structlog.get_logger("boomi_promo.actions").bind(user=principal.email),
+    ctx = action_context(
+        container,
+        principal,
         process_name=job.process_name,
+        log=structlog.get_logger("boomi_promo.actions").bind(user=principal.email),
     )
     await resume_rollback(ctx, job.promotion_id)
 

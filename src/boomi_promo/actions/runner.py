@@ -7,16 +7,17 @@ principal, the body is valid. Boomi failures become typed product errors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from pydantic import ValidationError
 
 from boomi_promo.actions.boomi_ids import BOOMI_ID_PATTERN, BOOMI_ID_RULE
-from boomi_promo.actions.context import ActionContext
-from boomi_promo.actions.registry import ActionSpec, Profile, ResponseProfile, get_action
+from boomi_promo.actions.catalog import get_action
+from boomi_promo.actions.registry import ActionSpec, Profile, ResponseProfile
 from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.engine.context import Services, action_context
 from boomi_promo.errors import (
     IdentityMismatch,
     InsufficientTier,
@@ -25,14 +26,24 @@ from boomi_promo.errors import (
     PromoError,
     from_boomi_error,
 )
-from boomi_promo.identity.principal import Principal, Tier, check_identity_fields
+from boomi_promo.identity.principal import Principal, check_identity_fields
 from boomi_promo.logging import current_request_id, new_request_id
-from boomi_promo.store import JobState
+from boomi_promo.store import Job, JobState
 
-if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+T = TypeVar("T")
 
-_TIER_RANK = {Tier.READONLY: 0, Tier.CONTRIBUTOR: 1, Tier.ADMIN: 2}
+
+class LongActions(Protocol):
+    """Where a long action runs to its end: the job runner (``jobs.runner.JobRunner``)."""
+
+    async def submit(self, spec: ActionSpec, request: Profile, principal: Principal) -> Job: ...
+
+    async def wait(self, job_id: str, principal: Principal) -> Job: ...
+
+
+class ActionServices(Services, Protocol):
+    @property
+    def jobs(self) -> LongActions: ...
 
 
 def require_action(name: str) -> ActionSpec:
@@ -55,7 +66,7 @@ def describe_validation_error(exc: ValidationError) -> InvalidRequest:
 
 
 def authorize(spec: ActionSpec, principal: Principal, payload: Mapping[str, Any]) -> None:
-    if _TIER_RANK[principal.tier] < _TIER_RANK[spec.min_tier]:
+    if not principal.tier.at_least(spec.min_tier):
         raise InsufficientTier(
             f"{spec.name} needs the {spec.min_tier.value} tier; "
             f"your groups give {principal.tier.value}."
@@ -109,8 +120,19 @@ def nul_character_field(value: Any, path: str = "") -> str | None:
     return None
 
 
+async def boomi_errors_mapped(call: Awaitable[T]) -> T:
+    """The one place a Boomi failure becomes the product error callers see (``errors``)."""
+    try:
+        return await call
+    except BoomiError as exc:
+        structlog.get_logger("boomi_promo.actions").warning(
+            "boomi call failed", error_code=exc.error_code, status=exc.status_code
+        )
+        raise from_boomi_error(exc) from exc
+
+
 async def run_handler(
-    container: Container, spec: ActionSpec, request: Profile, principal: Principal
+    container: Services, spec: ActionSpec, request: Profile, principal: Principal
 ) -> ResponseProfile:
     """Run a short action in the caller's task; its log lines carry who, what and which request."""
     log_context: dict[str, str] = {
@@ -126,25 +148,14 @@ async def run_handler(
     # carry them; afterwards the task's context is as it was (nothing leaks into the next call).
     with structlog.contextvars.bound_contextvars(**log_context):
         log = structlog.get_logger("boomi_promo.actions")
-        ctx = ActionContext(
-            principal=principal,
-            settings=container.settings,
-            boomi=container.boomi,
-            uow_factory=container.uow_factory,
-            log=log,
-            process_name=spec.process_name,
-        )
-        try:
-            response = await spec.handler(ctx, request)
-        except BoomiError as exc:
-            log.warning("boomi call failed", error_code=exc.error_code, status=exc.status_code)
-            raise from_boomi_error(exc) from exc
+        ctx = action_context(container, principal, process_name=spec.process_name, log=log)
+        response = await boomi_errors_mapped(spec.handler(ctx, request))
         log.info("action completed")
         return response
 
 
 async def execute_action(
-    container: Container, name: str, payload: Mapping[str, Any], principal: Principal
+    container: ActionServices, name: str, payload: Mapping[str, Any], principal: Principal
 ) -> ResponseProfile:
     """Run an action to its end and return its response (long actions still run as a job)."""
     spec, request = prepare_action(name, payload, principal)

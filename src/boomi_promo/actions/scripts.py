@@ -26,7 +26,6 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.scripts import (
     MAX_SCRIPT_BYTES,
@@ -37,6 +36,7 @@ from boomi_promo.domain.scripts import (
     ScriptTooLarge,
     validate_script,
 )
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import PromoError
 from boomi_promo.store.tables import ID, NAME
 

@@ -24,12 +24,12 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from boomi_promo.actions.access import require_dev_account
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.secrets import find_blocking_secrets
+from boomi_promo.engine.access import require_dev_account
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.errors import ComponentNotFound
 from boomi_promo.engine.secret_check import ComponentSecret
 from boomi_promo.errors import InvalidRequest, NotFound

@@ -7,18 +7,12 @@ every promotion. Both actions answer newest first, a page at a time.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
-from sqlalchemy import ColumnElement, Text, cast, func, or_, select
-from sqlalchemy.orm import aliased
 
-from boomi_promo.actions.access import granted_dev_accounts, require_dev_account, visible_promotion
 from boomi_promo.actions.boomi_ids import OptionalBoomiId
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.promotion import PromotionResultItem
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.review_rules import (
@@ -28,11 +22,13 @@ from boomi_promo.domain.review_rules import (
 )
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.domain.version_story import VersionStory, version_story
+from boomi_promo.engine.access import granted_dev_accounts, require_dev_account, visible_promotion
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import InvalidRequest
+from boomi_promo.exports.mappings_csv import format_timestamp
 from boomi_promo.identity.principal import Tier
-from boomi_promo.mappings_csv import format_timestamp
-from boomi_promo.store import AuditEntry, Job, Page, PromotionLog, UnitOfWork
-from boomi_promo.store.repositories import MAX_PAGE, MAX_PAGE_SIZE
+from boomi_promo.store import AuditEntry, Job, PromotionLog
+from boomi_promo.store.repositories.base import MAX_PAGE, MAX_PAGE_SIZE
 from boomi_promo.store.tables import EMAIL, ID, NAME
 
 DEFAULT_PAGE_SIZE = 50
@@ -316,87 +312,6 @@ class QueryStatusResponse(ResponseProfile):
     page_size: int = DEFAULT_PAGE_SIZE
 
 
-@dataclass(frozen=True)
-class StatusFilter:
-    """What :func:`find_promotions` selects; ``None`` means no restriction."""
-
-    dev_account_ids: Collection[str] | None = None
-    statuses: Collection[str] | None = None
-    promotion_id: str | None = None
-    process_name: str | None = None
-    component_id: str | None = None
-    initiated_by: str | None = None
-    initiated_from: datetime | None = None
-    initiated_until: datetime | None = None
-    target_environment: str | None = None
-    changes_only: bool = False
-
-
-def _conditions(where: StatusFilter) -> list[ColumnElement[bool]]:
-    log = PromotionLog
-    conditions: list[ColumnElement[bool]] = []
-    if where.dev_account_ids is not None:
-        conditions.append(log.dev_account_id.in_(set(where.dev_account_ids)))
-    if where.changes_only:
-        conditions.append(log.test_promotion_id.is_(None))
-    if where.statuses is not None and where.changes_only:
-        production = aliased(PromotionLog)
-        conditions.append(
-            or_(
-                log.status.in_(set(where.statuses)),
-                select(production.promotion_id)
-                .where(
-                    production.test_promotion_id == log.promotion_id,
-                    production.status.in_(set(where.statuses)),
-                )
-                .exists(),
-            )
-        )
-    elif where.statuses is not None:
-        conditions.append(log.status.in_(set(where.statuses)))
-    if where.promotion_id is not None:
-        conditions.append(log.promotion_id == where.promotion_id)
-    if where.process_name is not None:
-        conditions.append(log.process_name == where.process_name)
-    if where.component_id is not None:
-        # resultDetail is JSON text on both databases: a quoted id is a whole JSON string value
-        # (a dev or prod component id in the results, or a connection the promotion used).
-        quoted = json.dumps(where.component_id)
-        conditions.append(
-            or_(
-                log.root_component_id == where.component_id,
-                cast(log.result_detail, Text).contains(quoted, autoescape=True),
-            )
-        )
-    if where.initiated_by is not None:
-        conditions.append(func.lower(log.initiated_by) == where.initiated_by.lower())
-    if where.initiated_from is not None:
-        conditions.append(log.initiated_at >= where.initiated_from)
-    if where.initiated_until is not None:
-        conditions.append(log.initiated_at <= where.initiated_until)
-    if where.target_environment is not None:
-        conditions.append(log.target_environment == where.target_environment)
-    return conditions
-
-
-async def find_promotions(
-    uow: UnitOfWork, where: StatusFilter, *, page: int, page_size: int
-) -> Page[PromotionLog]:
-    """Promotions matching ``where``, newest first."""
-    conditions = _conditions(where)
-    total = await uow.session.scalar(
-        select(func.count()).select_from(PromotionLog).where(*conditions)
-    )
-    rows = await uow.session.scalars(
-        select(PromotionLog)
-        .where(*conditions)
-        .order_by(PromotionLog.initiated_at.desc(), PromotionLog.promotion_id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return Page(list(rows), total or 0)
-
-
 def requested_statuses(request: QueryStatusRequest) -> frozenset[str] | None:
     """``status`` and ``statuses`` together, narrowed to the review stage; ``None``: any."""
     named = {*(request.statuses or []), *([request.status] if request.status else [])}
@@ -417,20 +332,22 @@ def requested_statuses(request: QueryStatusRequest) -> frozenset[str] | None:
 async def query_status(ctx: ActionContext, request: QueryStatusRequest) -> QueryStatusResponse:
     if request.start_date and request.end_date and request.end_date < request.start_date:
         raise InvalidRequest("endDate is before startDate.", field="endDate")
-    where = StatusFilter(
-        dev_account_ids=await visible_dev_accounts(ctx, request.dev_account_id),
-        statuses=requested_statuses(request),
-        promotion_id=request.promotion_id,
-        process_name=request.process_name,
-        component_id=request.component_id,
-        initiated_by=request.initiated_by,
-        initiated_from=request.start_date,
-        initiated_until=request.end_date,
-        target_environment=request.target_environment,
-        changes_only=request.changes_only,
-    )
+    dev_account_ids = await visible_dev_accounts(ctx, request.dev_account_id)
     async with ctx.unit_of_work() as uow:
-        found = await find_promotions(uow, where, page=request.page, page_size=request.page_size)
+        found = await uow.promotions.query(
+            dev_account_ids=dev_account_ids,
+            statuses=requested_statuses(request),
+            promotion_id=request.promotion_id,
+            process_name=request.process_name,
+            component_id=request.component_id,
+            initiated_by=request.initiated_by,
+            initiated_from=request.start_date,
+            initiated_until=request.end_date,
+            target_environment=request.target_environment,
+            changes_only=request.changes_only,
+            page=request.page,
+            page_size=request.page_size,
+        )
         steps: dict[str, PromotionLog] = {}
         if request.changes_only:
             steps = await uow.promotions.newest_linked_productions(

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from boomi_promo.actions.registry import ActionSpec, all_actions
+from boomi_promo.actions.catalog import all_actions
+from boomi_promo.actions.registry import ActionSpec
 from boomi_promo.actions.runner import prepare_action, require_action, run_handler
 from boomi_promo.api.auth import api_principal
 from boomi_promo.api.limits import parse_json_body

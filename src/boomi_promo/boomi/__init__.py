@@ -1,6 +1,7 @@
-"""Client for the Boomi Platform (Partner) REST API: client, errors, models, queries, limiter."""
+"""Client for the Boomi Platform (Partner) REST API: transport, client (endpoints), errors, models,
+queries, limiter."""
 
-from boomi_promo.boomi.client import BoomiCall, BoomiClient, CallHook, RawAnswer
+from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import (
     BoomiAuthError,
     BoomiBadRequestError,
@@ -49,6 +50,7 @@ from boomi_promo.boomi.models import (
     ReleaseStatus,
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.boomi.transport import BoomiCall, CallHook, RawAnswer
 
 __all__ = [
     "BNS_NAMESPACE",

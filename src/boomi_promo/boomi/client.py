@@ -1,55 +1,25 @@
-"""Async client for the Boomi Platform (Partner) REST API.
+"""Async client for the Boomi Platform (Partner) REST API: one method per endpoint.
 
-One :class:`BoomiClient` per primary account. Every call:
-
-* goes to ``{base_url}/{api_prefix}/{account_id}/{Object}...`` with Basic auth
-  ``BOOMI_TOKEN.<username>:<api token>``, and ``?overrideAccount=`` when it runs as a
-  sub-account;
-* waits for the rate limiter first, on every attempt, keyed by the account Boomi counts the
-  call against: the primary account, or the effective (override) account when the primary
-  account has Boomi's ``overrideAccountRateLimit`` on;
-* retries 503 (Boomi's answer past its rate limit), 429, other 5xx, timeouts and connection
-  failures up to ``max_retries`` times with jittered exponential backoff (``Retry-After`` wins
-  when Boomi sends it), never 401 or other 4xx;
-* resends a create only after looking the object up by its natural key, when the failure may
-  mean Boomi acted (a 5xx, or no answer after the request went out): see :meth:`_create`;
-* raises a typed :mod:`boomi_promo.boomi.errors` exception when it finally fails;
-* is logged (method, path, status, attempt, elapsed) and reported to ``on_call``.
-
-Component is XML; everything else is JSON.
+One :class:`BoomiClient` per primary account; how each call is sent (auth, rate limit, retries,
+typed errors) is :mod:`boomi_promo.boomi.transport`'s. Component is XML; everything else is
+JSON.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import email.utils
-import json
-import random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
-from urllib.parse import quote
+from datetime import date
+from typing import Any, TypeVar
 
 import httpx
-import structlog
 from lxml import etree
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from boomi_promo.boomi.errors import (
     BoomiBadRequestError,
-    BoomiError,
-    BoomiHTTPError,
     BoomiNotFoundError,
-    BoomiResponseError,
-    BoomiTimeoutError,
-    BoomiTransportError,
     BranchNotReadyError,
-    http_error_class,
-    parse_error_message,
 )
 from boomi_promo.boomi.limiter import LocalRateLimiter, RateLimiter
 from boomi_promo.boomi.models import (
@@ -86,20 +56,19 @@ from boomi_promo.boomi.models import (
     with_root_attributes,
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.boomi.transport import (
+    JSON,
+    TEXT,
+    XML,
+    BoomiTransport,
+    CallHook,
+    ModelT,
+    Request,
+    json_bytes,
+    segment,
+)
 from boomi_promo.config import BoomiSettings
 from boomi_promo.xmlsafe import parse_xml, to_bytes
-
-JSON = "application/json"
-XML = "application/xml"
-TEXT = "text/plain"
-
-MAX_RETRY_AFTER_SECONDS = 60.0
-"""A Retry-After longer than this is capped, so one answer cannot stall a job for hours."""
-
-MAX_RESPONSE_BYTES = 32 * 1024 * 1024
-"""A larger answer (after decompression) is refused before it is read to the end: one hostile
-or broken component must not exhaust the service's memory. Boomi's own largest documents
-(big processes and maps) stay well under a few megabytes."""
 
 BULK_COMPONENT_MAX = 5
 """Ids per Component bulk GET, as Boomi documents it."""
@@ -112,9 +81,6 @@ REFERENCE_QUERY_PARENTS = 50
 
 MAIN_BRANCH = "main"
 """Boomi's default branch, which packages come from when no branch is named."""
-
-SEQUENTIAL_GAP_SECONDS = 0.12
-"""The pause after each call in ``sequential`` call mode (the public design's fixed gap)."""
 
 _CLOSED_MERGE_STAGES = frozenset(
     {
@@ -131,80 +97,8 @@ _CLOSED_MERGE_STAGES = frozenset(
 _STARTED_MERGE_STAGES = frozenset({MergeStage.MERGING, MergeStage.MERGED})
 """Stages a merge request is in once its MERGE was executed."""
 
-# Recomputed for the body as it was read (decoded, complete).
-_HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-
-_log = structlog.get_logger(__name__)
-
-ModelT = TypeVar("ModelT", bound=BaseModel)
 ResultT = TypeVar("ResultT")
 _XSI = "http://www.w3.org/2001/XMLSchema-instance"
-CreatedT = TypeVar("CreatedT")
-
-
-@dataclass(frozen=True, slots=True)
-class BoomiCall:
-    """One HTTP attempt, as reported to the ``on_call`` hook (for metrics)."""
-
-    method: str
-    path_template: str
-    """The path with ids replaced by placeholders, e.g. ``Branch/{id}``: low cardinality."""
-    account_id: str
-    status: int | None
-    """``None`` when no HTTP answer arrived (timeout, connection failure)."""
-    attempt: int
-    elapsed_seconds: float
-    limiter_wait_seconds: float
-    will_retry: bool
-
-
-CallHook = Callable[[BoomiCall], None]
-
-
-@dataclass(frozen=True, slots=True)
-class RawAnswer:
-    """One call of :meth:`BoomiClient.send_once`, as it went: for diagnostics only."""
-
-    status: int | None
-    """``None`` when no HTTP answer arrived."""
-    body: bytes
-    elapsed_seconds: float
-    problem: str | None = None
-    """Why no answer arrived, or Boomi's own message on an error status (credentials
-    removed)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    method: str
-    path: str
-    """Relative to the account, e.g. ``Component/abc~2``."""
-    template: str
-    override_account: str | None
-    accept: str = JSON
-    content: bytes | None = None
-    content_type: str | None = None
-
-
-class _ResponseTooLargeError(Exception):
-    """An answer passed :attr:`BoomiClient.max_response_bytes` while it was being read."""
-
-
-class _AmbiguousFailure(Exception):
-    """A create failed in a way that may mean Boomi carried it out: a 5xx answer, or no
-    answer after the request went out. :meth:`BoomiClient._create` looks before resending
-    (``resend``), or before giving up with ``failure`` when no attempt is left."""
-
-    def __init__(self, failure: BoomiError, *, attempt: int, delay: float, resend: bool) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
-        self.attempt = attempt
-        self.delay = delay
-        self.resend = resend
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
 
 
 def _revision_suffix(version: int | None, branch_id: str | None) -> str:
@@ -213,78 +107,12 @@ def _revision_suffix(version: int | None, branch_id: str | None) -> str:
     if version is not None:
         return f"~{version}"
     if branch_id is not None:
-        return f"~{_segment(branch_id)}"
+        return f"~{segment(branch_id)}"
     return ""
 
 
-class BoomiClient:
+class BoomiClient(BoomiTransport):
     """Typed async client for one primary account. Use as an async context manager."""
-
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        account_id: str,
-        username: str,
-        api_token: str,
-        limiter: RateLimiter | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        backoff_seconds: float = 1.0,
-        override_account_rate_limit: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
-        api_prefix: str = "partner/api/rest/v1",
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        jitter: Callable[[], float] = random.random,
-        on_call: CallHook | None = None,
-        max_response_bytes: int = MAX_RESPONSE_BYTES,
-        call_mode: Literal["concurrent", "sequential"] = "concurrent",
-        sequential_gap_seconds: float = SEQUENTIAL_GAP_SECONDS,
-        branch_query_delay_seconds: float = 0.0,
-    ) -> None:
-        """``limiter=None`` sends without limiting (tests); :meth:`from_settings` always limits.
-
-        ``sleep`` and ``clock`` serve backoff and polling waits, ``jitter`` (uniform in [0, 1))
-        spreads the backoff; tests inject fakes. ``override_account_rate_limit`` keys the
-        limiter by the effective account instead of the primary: set it only when Boomi counts
-        Partner API calls against the override account (the primary account's
-        ``overrideAccountRateLimit`` property). ``call_mode="sequential"`` sends one call at a
-        time (retries included) and pauses ``sequential_gap_seconds`` after each, whatever the
-        limiter would allow.
-        """
-        if not account_id:
-            raise ValueError("account_id is required")
-        if max_retries < 0:
-            raise ValueError("max_retries cannot be negative")
-        self.account_id = account_id
-        self.max_retries = max_retries
-        self.backoff_seconds = backoff_seconds
-        self.override_account_rate_limit = override_account_rate_limit
-        self.max_response_bytes = max_response_bytes
-        self._root = "/".join(
-            part.strip("/") for part in (base_url, api_prefix, _segment(account_id)) if part
-        )
-        self._limiter = limiter
-        self._sleep = sleep
-        self._clock = clock
-        self._jitter = jitter
-        self._on_call = on_call
-        self.call_mode = call_mode
-        self._sequential_gap = sequential_gap_seconds
-        self.branch_query_delay_seconds = branch_query_delay_seconds
-        """How long a new branch may be missing from a Branch query (a lost create's lookup)."""
-        self._one_at_a_time = asyncio.Lock() if call_mode == "sequential" else None
-        user = f"BOOMI_TOKEN.{username}"
-        credentials = base64.b64encode(f"{user}:{api_token}".encode()).decode("ascii")
-        # Kept only to scrub them from any text that ends up in an exception message.
-        self._secrets = tuple(secret for secret in (api_token, credentials) if secret)
-        self._http = httpx.AsyncClient(
-            auth=httpx.BasicAuth(user, api_token),
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
 
     @classmethod
     def from_settings(
@@ -313,24 +141,10 @@ class BoomiClient:
             max_response_bytes=settings.max_response_bytes,
         )
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     # ---------------------------------------------------------------- Account
 
     async def get_account(self, account_id: str) -> Account:
-        request = _Request("GET", f"Account/{_segment(account_id)}", "Account/{id}", None)
+        request = Request("GET", f"Account/{segment(account_id)}", "Account/{id}", None)
         return self._model(Account, request, await self._send(request))
 
     def query_accounts(self, filter: QueryFilter) -> AsyncIterator[Account]:
@@ -343,12 +157,12 @@ class BoomiClient:
         self, object_type: str, filter: QueryFilter, *, override_account: str | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         """Every result of a query, page after page (``queryMore`` until no token is left)."""
-        request = _Request(
+        request = Request(
             "POST",
             f"{object_type}/query",
             f"{object_type}/query",
             override_account,
-            content=_json_bytes(filter.to_json()),
+            content=json_bytes(filter.to_json()),
             content_type=JSON,
         )
         seen_tokens: set[str] = set()
@@ -361,7 +175,7 @@ class BoomiClient:
             if page.query_token in seen_tokens:
                 raise self._bad_response(request, "Boomi returned the same queryToken twice")
             seen_tokens.add(page.query_token)
-            request = _Request(
+            request = Request(
                 "POST",
                 f"{object_type}/queryMore",
                 f"{object_type}/queryMore",
@@ -373,7 +187,7 @@ class BoomiClient:
     # ---------------------------------------------------------------- Folder
 
     async def get_folder(self, folder_id: str, *, override_account: str | None = None) -> Folder:
-        request = _Request("GET", f"Folder/{_segment(folder_id)}", "Folder/{id}", override_account)
+        request = Request("GET", f"Folder/{segment(folder_id)}", "Folder/{id}", override_account)
         return self._model(Folder, request, await self._send(request))
 
     def query_folders(
@@ -431,9 +245,9 @@ class BoomiClient:
     ) -> Component:
         """The latest revision, a given revision (``~version``) or as seen on a branch."""
         suffix = _revision_suffix(version, branch_id)
-        request = _Request(
+        request = Request(
             "GET",
-            f"Component/{_segment(component_id)}{suffix}",
+            f"Component/{segment(component_id)}{suffix}",
             "Component/{id}" + ("~{revision}" if suffix else ""),
             override_account,
             accept=XML,
@@ -457,7 +271,7 @@ class BoomiClient:
         document = with_root_attributes(
             xml, {"componentId": None, "branchId": branch_id, **_folder(folder_id)}
         )
-        request = _Request(
+        request = Request(
             "POST",
             "Component",
             "Component",
@@ -521,9 +335,9 @@ class BoomiClient:
         document = with_root_attributes(
             xml, {"componentId": component_id, "branchId": branch_id, **_folder(folder_id)}
         )
-        request = _Request(
+        request = Request(
             "POST",
-            f"Component/{_segment(component_id)}",
+            f"Component/{segment(component_id)}",
             "Component/{id}",
             override_account,
             accept=XML,
@@ -543,9 +357,9 @@ class BoomiClient:
         override_account: str | None = None,
     ) -> ComponentMetadata:
         suffix = _revision_suffix(version, branch_id)
-        request = _Request(
+        request = Request(
             "GET",
-            f"ComponentMetadata/{_segment(component_id)}{suffix}",
+            f"ComponentMetadata/{segment(component_id)}{suffix}",
             "ComponentMetadata/{id}" + ("~{revision}" if suffix else ""),
             override_account,
         )
@@ -574,9 +388,9 @@ class BoomiClient:
         :meth:`query_child_references`.
         """
         suffix = _revision_suffix(None, branch_id)
-        request = _Request(
+        request = Request(
             "GET",
-            f"ComponentReference/{_segment(component_id)}{suffix}",
+            f"ComponentReference/{segment(component_id)}{suffix}",
             "ComponentReference/{id}" + ("~{branch}" if suffix else ""),
             override_account,
         )
@@ -627,7 +441,7 @@ class BoomiClient:
         self, filter: QueryFilter, *, override_account: str | None = None
     ) -> AsyncIterator[ComponentReference]:
         """Reference edges matching ``filter`` (e.g. the parents of a ``componentId``)."""
-        request = _Request(
+        request = Request(
             "POST", "ComponentReference/query", "ComponentReference/query", override_account
         )
         async for item in self.query(
@@ -776,7 +590,7 @@ class BoomiClient:
         return await self._create(request, self._parse_model(Branch), find)
 
     async def get_branch(self, branch_id: str, *, override_account: str | None = None) -> Branch:
-        request = _Request("GET", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account)
+        request = Request("GET", f"Branch/{segment(branch_id)}", "Branch/{id}", override_account)
         return self._model(Branch, request, await self._send(request))
 
     def query_branches(
@@ -804,9 +618,7 @@ class BoomiClient:
         Boomi lists a deleted branch as DELETING for a while; should it refuse a second delete
         meanwhile (400), the branch is read to tell that apart from a real refusal.
         """
-        request = _Request(
-            "DELETE", f"Branch/{_segment(branch_id)}", "Branch/{id}", override_account
-        )
+        request = Request("DELETE", f"Branch/{segment(branch_id)}", "Branch/{id}", override_account)
         try:
             await self._send(request)
         except BoomiNotFoundError:
@@ -932,7 +744,7 @@ class BoomiClient:
             "MergeRequestDetails": {},
         }
         request = self._json_post(
-            f"MergeRequest/execute/{_segment(merge_request_id)}",
+            f"MergeRequest/execute/{segment(merge_request_id)}",
             "MergeRequest/execute/{id}",
             body,
             override_account,
@@ -1054,7 +866,7 @@ class BoomiClient:
         }
         # The same whole list sent twice leaves the same pack: safe to resend.
         request = self._json_post(
-            f"PublisherIntegrationPack/{_segment(pack.id)}",
+            f"PublisherIntegrationPack/{segment(pack.id)}",
             "PublisherIntegrationPack/{id}",
             body,
             override_account,
@@ -1065,9 +877,9 @@ class BoomiClient:
         self, pack_id: str, *, override_account: str | None = None
     ) -> bool:
         """Delete a pack; ``False`` when it was already gone (404)."""
-        request = _Request(
+        request = Request(
             "DELETE",
-            f"PublisherIntegrationPack/{_segment(pack_id)}",
+            f"PublisherIntegrationPack/{segment(pack_id)}",
             "PublisherIntegrationPack/{id}",
             override_account,
         )
@@ -1167,9 +979,9 @@ class BoomiClient:
         self, request_id: str, *, override_account: str | None = None
     ) -> ReleaseIntegrationPackStatus:
         """Where a release stands; Boomi's HTTP 202 (still pending) is an answer, not an error."""
-        request = _Request(
+        request = Request(
             "GET",
-            f"ReleaseIntegrationPackStatus/{_segment(request_id)}",
+            f"ReleaseIntegrationPackStatus/{segment(request_id)}",
             "ReleaseIntegrationPackStatus/{id}",
             override_account,
         )
@@ -1190,8 +1002,8 @@ class BoomiClient:
     async def get_environment(
         self, environment_id: str, *, override_account: str | None = None
     ) -> Environment:
-        request = _Request(
-            "GET", f"Environment/{_segment(environment_id)}", "Environment/{id}", override_account
+        request = Request(
+            "GET", f"Environment/{segment(environment_id)}", "Environment/{id}", override_account
         )
         return self._model(Environment, request, await self._send(request))
 
@@ -1234,7 +1046,7 @@ class BoomiClient:
         wire["partial"] = partial
         # The same body sent twice leaves the same extensions: safe to resend.
         request = self._json_post(
-            f"EnvironmentExtensions/{_segment(extensions_id)}",
+            f"EnvironmentExtensions/{segment(extensions_id)}",
             "EnvironmentExtensions/{id}",
             wire,
             override_account,
@@ -1263,9 +1075,9 @@ class BoomiClient:
         self, extension_id: str, *, override_account: str | None = None
     ) -> EnvironmentMapExtension:
         """The map extension, with the response's ETag (when Boomi sends one) in ``etag``."""
-        request = _Request(
+        request = Request(
             "GET",
-            f"EnvironmentMapExtension/{_segment(extension_id)}",
+            f"EnvironmentMapExtension/{segment(extension_id)}",
             "EnvironmentMapExtension/{id}",
             override_account,
         )
@@ -1283,16 +1095,14 @@ class BoomiClient:
         wire = body.to_wire()
         wire["id"] = extension_id
         request = self._json_post(
-            f"EnvironmentMapExtension/{_segment(extension_id)}",
+            f"EnvironmentMapExtension/{segment(extension_id)}",
             "EnvironmentMapExtension/{id}",
             wire,
             override_account,
         )
         return self._map_extension(request, await self._send(request))
 
-    def _map_extension(
-        self, request: _Request, response: httpx.Response
-    ) -> EnvironmentMapExtension:
+    def _map_extension(self, request: Request, response: httpx.Response) -> EnvironmentMapExtension:
         extension = self._model(EnvironmentMapExtension, request, response)
         etag = response.headers.get("ETag")
         return extension.model_copy(update={"etag": etag}) if etag else extension
@@ -1353,9 +1163,9 @@ class BoomiClient:
         self, deployment_id: str, *, override_account: str | None = None
     ) -> bool:
         """Undeploy; ``False`` when the deployment was already gone (404)."""
-        request = _Request(
+        request = Request(
             "DELETE",
-            f"DeployedPackage/{_segment(deployment_id)}",
+            f"DeployedPackage/{segment(deployment_id)}",
             "DeployedPackage/{id}",
             override_account,
         )
@@ -1431,21 +1241,19 @@ class BoomiClient:
 
     def _bulk_request(
         self, object_type: str, ids: list[str], override_account: str | None, *, accept: str
-    ) -> _Request:
+    ) -> Request:
         body = {"type": "GET", "request": [{"id": object_id} for object_id in ids]}
-        return _Request(
+        return Request(
             "POST",
             f"{object_type}/bulk",
             f"{object_type}/bulk",
             override_account,
             accept=accept,
-            content=_json_bytes(body),
+            content=json_bytes(body),
             content_type=JSON,
         )
 
-    def _bulk_xml_entries(
-        self, request: _Request, response: httpx.Response
-    ) -> list[dict[str, Any]]:
+    def _bulk_xml_entries(self, request: Request, response: httpx.Response) -> list[dict[str, Any]]:
         """The ``<response>`` elements of an XML BulkResult as JSON-like entries."""
         try:
             root = parse_xml(response.content)
@@ -1474,7 +1282,7 @@ class BoomiClient:
 
     def _bulk_items(
         self,
-        request: _Request,
+        request: Request,
         ids: list[str],
         entries: list[dict[str, Any]],
         parse: Callable[[Any], ResultT],
@@ -1508,385 +1316,7 @@ class BoomiClient:
                 ) from None
         return items
 
-    # ---------------------------------------------------------------- diagnostics
-
-    async def send_once(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: bytes | None = None,
-        content_type: str | None = None,
-        accept: str = JSON,
-        override_account: str | None = None,
-        limited: bool = True,
-    ) -> RawAnswer:
-        """``method path`` (relative to the account, e.g. ``Component/bulk``) sent once: never
-        retried, any status returned as Boomi gave it rather than raised.
-
-        For ``promo doctor --probe``, which reports Boomi's own answers (a 400 where the
-        product reads it as "nothing", a 503 past the rate limit). ``limited=False`` sends
-        without waiting for the rate limiter. Product code uses the typed methods.
-        """
-        request = _Request(
-            method.upper(),
-            path,
-            path,
-            override_account,
-            accept=accept,
-            content=body,
-            content_type=content_type,
-        )
-        account = override_account or self.account_id
-        params = {"overrideAccount": override_account} if override_account else None
-        headers = {"Accept": accept}
-        if content_type:
-            headers["Content-Type"] = content_type
-        waited = await self._limiter.acquire(account) if self._limiter and limited else 0.0
-        started = time.monotonic()
-        try:
-            response = await self._fetch(
-                request.method, f"{self._root}/{path}", params=params, headers=headers, content=body
-            )
-        except (httpx.RequestError, _ResponseTooLargeError) as exc:
-            self._report(request, account, None, 1, started, waited, False)
-            failure = self._scrub(str(exc) or type(exc).__name__)
-            return RawAnswer(None, b"", time.monotonic() - started, failure)
-        self._report(request, account, response.status_code, 1, started, waited, False)
-        message = None if response.is_success else parse_error_message(response.content)
-        problem = self._scrub(message) if message else None
-        return RawAnswer(
-            response.status_code, response.content, time.monotonic() - started, problem
-        )
-
-    # ---------------------------------------------------------------- transport
-
-    def _json_post(
-        self, path: str, template: str, body: dict[str, Any], override_account: str | None
-    ) -> _Request:
-        return _Request(
-            "POST",
-            path,
-            template,
-            override_account,
-            content=_json_bytes(body),
-            content_type=JSON,
-        )
-
-    async def _create(
-        self,
-        request: _Request,
-        parse: Callable[[_Request, httpx.Response], CreatedT],
-        find: Callable[[], Awaitable[CreatedT | None]],
-    ) -> CreatedT:
-        """Send a create; resend it only after ``find`` (a lookup by its natural key) finds
-        nothing.
-
-        A 5xx, a timeout or a broken connection after the request went out may mean Boomi
-        created the object and the answer was lost; resending blindly would make a second one.
-        After such a failure the back-off is waited (a slow create gets time to land), then
-        the object found is answered as the create's result, or the request is resent.
-        Failures that prove nothing was done (429, a refused connection) are retried as usual.
-        """
-        attempt = 1
-        while True:
-            try:
-                return parse(request, await self._send(request, first_attempt=attempt, create=True))
-            except _AmbiguousFailure as ambiguous:
-                await self._sleep(ambiguous.delay)
-                found = await find()
-                _log.warning(
-                    "boomi.create_looked_up",
-                    method=request.method,
-                    path=request.path,
-                    attempt=ambiguous.attempt,
-                    found=found is not None,
-                )
-                if found is not None:
-                    return found
-                if not ambiguous.resend:
-                    raise ambiguous.failure from ambiguous.__cause__
-                attempt = ambiguous.attempt + 1
-
-    def _parse_model(self, model: type[ModelT]) -> Callable[[_Request, httpx.Response], ModelT]:
-        def parse(request: _Request, response: httpx.Response) -> ModelT:
-            return self._model(model, request, response)
-
-        return parse
-
-    async def _send(
-        self, request: _Request, *, first_attempt: int = 1, create: bool = False
-    ) -> httpx.Response:
-        """One call with limiter, retries and error mapping; returns a 2xx response.
-
-        ``create``: the request makes an object, so a failure that may mean Boomi acted is
-        not retried here but raised as :class:`_AmbiguousFailure` for :meth:`_create`.
-        """
-        if self._one_at_a_time is None:
-            return await self._send_attempts(request, first_attempt, create)
-        async with self._one_at_a_time:
-            try:
-                return await self._send_attempts(request, first_attempt, create)
-            finally:
-                await self._sleep(self._sequential_gap)
-
-    async def _send_attempts(
-        self, request: _Request, first_attempt: int, create: bool
-    ) -> httpx.Response:
-        account = request.override_account or self.account_id
-        # Boomi counts a Partner API call against the primary account unless the primary has
-        # overrideAccountRateLimit on: the limiter must count the same way.
-        limiter_key = account if self.override_account_rate_limit else self.account_id
-        url = f"{self._root}/{request.path}"
-        params = {"overrideAccount": request.override_account} if request.override_account else None
-        headers = {"Accept": request.accept}
-        if request.content_type:
-            headers["Content-Type"] = request.content_type
-        attempt = first_attempt - 1
-        while True:
-            attempt += 1
-            waited = await self._limiter.acquire(limiter_key) if self._limiter else 0.0
-            started = time.monotonic()
-            response: httpx.Response | None = None
-            cause: httpx.RequestError | None = None
-            failure: BoomiError
-            retryable = True
-            ambiguous = False  # Boomi may have acted on the request
-            try:
-                response = await self._fetch(
-                    request.method, url, params=params, headers=headers, content=request.content
-                )
-            except _ResponseTooLargeError as exc:
-                failure = self._bad_response(request, str(exc))
-                retryable = False
-            except httpx.TimeoutException as exc:
-                cause = exc
-                failure = self._transport_failure(BoomiTimeoutError, request, exc)
-                ambiguous = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
-            except httpx.RequestError as exc:
-                cause = exc
-                failure = self._transport_failure(BoomiTransportError, request, exc)
-                ambiguous = not isinstance(exc, httpx.ConnectError)
-            else:
-                if response.is_success:
-                    self._report(
-                        request, account, response.status_code, attempt, started, waited, False
-                    )
-                    return response
-                failure = self._http_failure(request, response)
-                retryable = response.status_code == 429 or response.status_code >= 500
-                ambiguous = response.status_code >= 500
-            will_retry = retryable and attempt <= self.max_retries
-            self._report(
-                request,
-                account,
-                response.status_code if response is not None else None,
-                attempt,
-                started,
-                waited,
-                will_retry,
-            )
-            failure.attempts = attempt
-            if create and ambiguous and retryable:
-                # Even after the last attempt: the create may have landed, so look once more
-                # (after a short wait) before reporting a failure.
-                delay = (
-                    self._retry_delay(attempt, response)
-                    if will_retry
-                    else self._retry_delay(1, None)
-                )
-                if will_retry:
-                    self._log_retry(request, account, attempt, failure, delay, look_up_first=True)
-                raise _AmbiguousFailure(
-                    failure, attempt=attempt, delay=delay, resend=will_retry
-                ) from cause
-            if not will_retry:
-                raise failure from cause
-            delay = self._retry_delay(attempt, response)
-            self._log_retry(request, account, attempt, failure, delay, look_up_first=False)
-            await self._sleep(delay)
-
-    @staticmethod
-    def _log_retry(
-        request: _Request,
-        account: str,
-        attempt: int,
-        failure: BoomiError,
-        delay: float,
-        *,
-        look_up_first: bool,
-    ) -> None:
-        _log.warning(
-            "boomi.retry",
-            method=request.method,
-            path=request.path,
-            account=account,
-            attempt=attempt,
-            error_code=failure.error_code,
-            status=failure.status_code,
-            delay_seconds=delay,
-            look_up_first=look_up_first,
-        )
-
-    async def _fetch(
-        self,
-        method: str,
-        url: str,
-        *,
-        params: dict[str, str] | None,
-        headers: dict[str, str],
-        content: bytes | None,
-    ) -> httpx.Response:
-        """The answer, read in full unless it grows past :attr:`max_response_bytes`."""
-        outgoing = self._http.build_request(
-            method, url, params=params, headers=headers, content=content
-        )
-        streamed = await self._http.send(outgoing, stream=True)
-        limit = self.max_response_bytes
-        too_large = _ResponseTooLargeError(f"the answer is larger than {limit} bytes; refused")
-        try:
-            declared = streamed.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large
-            body = bytearray()
-            async for chunk in streamed.aiter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise too_large
-        finally:
-            await streamed.aclose()
-        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _HOP_HEADERS]
-        return httpx.Response(
-            streamed.status_code, headers=kept, content=bytes(body), request=outgoing
-        )
-
-    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float:
-        # Jittered (0.5x to 1.5x of 1 s, 2 s, 4 s, ...) so that callers throttled together do
-        # not all come back in the same instant.
-        backoff: float = self.backoff_seconds * 2 ** (attempt - 1) * (0.5 + self._jitter())
-        if response is None:
-            return backoff
-        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-        if retry_after is None:
-            return backoff
-        return min(retry_after, MAX_RETRY_AFTER_SECONDS)
-
-    def _report(
-        self,
-        request: _Request,
-        account: str,
-        status: int | None,
-        attempt: int,
-        started: float,
-        waited: float,
-        will_retry: bool,
-    ) -> None:
-        elapsed = time.monotonic() - started
-        _log.info(
-            "boomi.call",
-            method=request.method,
-            path=request.path,
-            account=account,
-            status=status,
-            attempt=attempt,
-            elapsed_ms=round(elapsed * 1000, 1),
-            limiter_wait_ms=round(waited * 1000, 1),
-        )
-        if self._on_call is not None:
-            self._on_call(
-                BoomiCall(
-                    method=request.method,
-                    path_template=request.template,
-                    account_id=account,
-                    status=status,
-                    attempt=attempt,
-                    elapsed_seconds=elapsed,
-                    limiter_wait_seconds=waited,
-                    will_retry=will_retry,
-                )
-            )
-
-    # ---------------------------------------------------------------- errors and parsing
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-    def _transport_failure(
-        self,
-        error_class: type[BoomiTransportError],
-        request: _Request,
-        exc: httpx.RequestError,
-    ) -> BoomiTransportError:
-        what = "timed out" if error_class is BoomiTimeoutError else "could not reach Boomi"
-        detail = str(exc) or type(exc).__name__
-        return error_class(
-            self._scrub(f"Boomi {request.method} /{request.path} {what}: {detail}"),
-            method=request.method,
-            path=f"/{request.path}",
-        )
-
-    def _http_failure(self, request: _Request, response: httpx.Response) -> BoomiHTTPError:
-        status = response.status_code
-        boomi_message = parse_error_message(response.content)
-        boomi_message = self._scrub(boomi_message) if boomi_message else None
-        reason = response.reason_phrase or "error"
-        message = f"Boomi {request.method} /{request.path} answered HTTP {status} {reason}"
-        if boomi_message:
-            message += f": {boomi_message}"
-        if status == 401:
-            message += " (the Boomi API token may be expired or revoked)"
-        return http_error_class(status)(
-            self._scrub(message),
-            method=request.method,
-            path=f"/{request.path}",
-            status_code=status,
-            boomi_message=boomi_message,
-        )
-
-    def _bad_response(self, request: _Request, problem: str) -> BoomiResponseError:
-        return BoomiResponseError(
-            self._scrub(f"Boomi {request.method} /{request.path}: {problem}"),
-            method=request.method,
-            path=f"/{request.path}",
-        )
-
-    def _json(self, request: _Request, response: httpx.Response) -> dict[str, Any]:
-        try:
-            document = response.json()
-        except ValueError:
-            raise self._bad_response(request, "the answer is not JSON") from None
-        if not isinstance(document, dict):
-            raise self._bad_response(request, "the answer is not a JSON object")
-        return document
-
-    async def _get_model(
-        self,
-        model: type[ModelT],
-        object_type: str,
-        object_id: str,
-        override_account: str | None,
-    ) -> ModelT:
-        """``GET /{object_type}/{id}`` answered as ``model``."""
-        request = _Request(
-            "GET", f"{object_type}/{_segment(object_id)}", f"{object_type}/{{id}}", override_account
-        )
-        return self._model(model, request, await self._send(request))
-
-    def _model(self, model: type[ModelT], request: _Request, response: httpx.Response) -> ModelT:
-        return self._validate(model, request, self._json(request, response))
-
-    def _validate(self, model: type[ModelT], request: _Request, document: Any) -> ModelT:
-        try:
-            return model.model_validate(document)
-        except ValidationError as exc:
-            fields = ", ".join(".".join(map(str, error["loc"])) for error in exc.errors())
-            raise self._bad_response(
-                request, f"unexpected {model.__name__} (fields: {fields})"
-            ) from None
-
-    def _component(self, request: _Request, response: httpx.Response) -> Component:
+    def _component(self, request: Request, response: httpx.Response) -> Component:
         try:
             return Component.from_xml(response.content)
         except (ValueError, ValidationError) as exc:
@@ -1894,7 +1324,7 @@ class BoomiClient:
                 request, f"the answer is not a Component document: {exc}"
             ) from None
 
-    def _references(self, request: _Request, document: dict[str, Any]) -> list[ComponentReference]:
+    def _references(self, request: Request, document: dict[str, Any]) -> list[ComponentReference]:
         items = document.get("references") or []
         if not isinstance(items, list):
             raise self._bad_response(request, "ComponentReference.references is not a list")
@@ -1907,7 +1337,7 @@ class BoomiClient:
         filter: QueryFilter,
         override_account: str | None,
     ) -> AsyncIterator[ModelT]:
-        request = _Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
+        request = Request("POST", f"{object_type}/query", f"{object_type}/query", override_account)
         async for item in self.query(object_type, filter, override_account=override_account):
             yield self._validate(model, request, item)
 
@@ -1932,24 +1362,3 @@ def _live_members(pack: PublisherIntegrationPack) -> list[str]:
 def _folder(folder_id: str | None) -> dict[str, str | None]:
     # No folder given keeps the document's own folderId; a given one replaces it.
     return {"folderId": folder_id} if folder_id is not None else {}
-
-
-def _json_bytes(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode("utf-8")
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

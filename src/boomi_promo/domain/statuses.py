@@ -83,6 +83,17 @@ TERMINAL = frozenset(status for status, targets in ALLOWED_TRANSITIONS.items() i
 """Statuses no transition leaves. The branch of a promotion is gone in each of them."""
 
 
+def leading_to(target: PromotionStatus) -> frozenset[PromotionStatus]:
+    """The statuses from which ``target`` may be reached (read off the table above)."""
+    return frozenset(status for status, targets in ALLOWED_TRANSITIONS.items() if target in targets)
+
+
+WITHDRAWABLE = leading_to(_S.WITHDRAWN)
+"""Waiting for a review: its initiator may withdraw it (withdrawPromotion)."""
+CANCELLABLE = leading_to(_S.TEST_CANCELLED)
+"""Deployed to test (or waiting for its pack): the test deployment may be cancelled."""
+
+
 DISCARDING = frozenset(
     {
         _S.FAILED,

@@ -12,20 +12,19 @@ new promotion instead (``engine.promotion``).
 
 The checks run before a job starts (the action's precheck) and again inside the job, in the
 unit of work that changes the record, after locking every promotion of the root that could
-conflict (:meth:`~boomi_promo.store.repositories.PromotionLogRepository.lock_of_root`): two
-callers take turns, and the second one sees what the first one did.
+conflict (:meth:`~boomi_promo.store.repositories.promotions.PromotionLogRepository.lock_of_root`):
+two callers take turns, and the second one sees what the first one did.
 """
 
 from __future__ import annotations
 
-from boomi_promo.domain.statuses import UNDER_REVIEW, PromotionStatus
+from boomi_promo.domain.statuses import UNDER_REVIEW, WITHDRAWABLE, PromotionStatus
 from boomi_promo.engine.errors import ConcurrentPromotion, PromotionInReview
 from boomi_promo.store import PromotionLog, UnitOfWork
 
 _S = PromotionStatus
 GUARDED = frozenset({*UNDER_REVIEW, _S.IN_PROGRESS, _S.COMPLETED, _S.TEST_DEPLOY_FAILED})
 """What the checks lock: the statuses a conflicting change moves a promotion into or out of."""
-WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
 
 
 def in_review_refusal(blocking: PromotionLog, *, doing: str) -> PromotionInReview:

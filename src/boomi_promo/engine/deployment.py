@@ -54,8 +54,6 @@ from typing import Any
 
 import structlog
 
-from boomi_promo.actions.access import require_dev_account
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import (
@@ -71,7 +69,9 @@ from boomi_promo.domain.version_story import (
     PRODUCTION_PACKAGE_VERSION_KEY,
     TEST_PACKAGE_VERSION_KEY,
 )
+from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.branches import merge_branch
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import (
     PACKAGES_KEY,
     WRITTEN_ACTIONS,
@@ -555,7 +555,7 @@ async def authorize_deployment(
 
 
 def _check_mode(promotion: PromotionLog, requested: DeploymentMode | None) -> DeploymentMode:
-    status = PromotionStatus(promotion.status)
+    status = promotion.status
     expected = mode_for(status, is_hotfix=promotion.is_hotfix)
     if expected is None or (requested is not None and requested is not expected):
         wanted = f"mode {int(requested)}" if requested is not None else "a deployment"
@@ -1229,14 +1229,7 @@ def _proc(ctx: ActionContext) -> str:
 
 
 async def _load(uow: UnitOfWork, promotion_id: str) -> PromotionLog:
-    promotion = await uow.promotions.get(promotion_id)
-    if promotion is None:
-        raise NotFound(
-            f"There is no promotion '{promotion_id}'.",
-            error_code="PROMOTION_NOT_FOUND",
-            field="promotionId",
-        )
-    return promotion
+    return await uow.promotions.require(promotion_id)
 
 
 async def _linked_test_promotion(uow: UnitOfWork, promotion: PromotionLog) -> PromotionLog | None:
@@ -1449,7 +1442,7 @@ async def compensate_interrupted_deployment(
         promotion = await uow.promotions.get_for_update(promotion_id)
         if promotion is None or promotion.status not in targets:
             return
-        current = PromotionStatus(promotion.status)
+        current = promotion.status
         await change_status(
             uow,
             promotion,

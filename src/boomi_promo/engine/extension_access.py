@@ -97,6 +97,10 @@ class ExtensionAccess:
         )
 
 
+CONNECTION_EDIT_ADMIN_ONLY = "CONNECTION_EDIT_ADMIN_ONLY"
+UNAUTHORIZED_EXTENSION_EDIT = "UNAUTHORIZED_EXTENSION_EDIT"
+
+
 class EditDecision(StrEnum):
     ALLOWED = "ALLOWED"
     ADMIN_ONLY = "ADMIN_ONLY"
@@ -112,8 +116,8 @@ class EditDecision(StrEnum):
         if self is EditDecision.ALLOWED:
             return None
         if self is EditDecision.ADMIN_ONLY:
-            return "CONNECTION_EDIT_ADMIN_ONLY"
-        return "UNAUTHORIZED_EXTENSION_EDIT"
+            return CONNECTION_EDIT_ADMIN_ONLY
+        return UNAUTHORIZED_EXTENSION_EDIT
 
 
 def decide_edit(access: ExtensionAccess | None, principal: Principal) -> EditDecision:

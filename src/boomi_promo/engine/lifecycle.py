@@ -10,24 +10,26 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
+
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.domain.statuses import DISCARDING, PromotionStatus, require_transition
 from boomi_promo.engine.mapping_history import restore_discarded
-from boomi_promo.engine.recovery import delete_promotion_branch
-from boomi_promo.errors import NotFound
+from boomi_promo.engine.recovery import (
+    MAX_ERROR_MESSAGE_CHARS,
+    RECOVERY_PROCESS,
+    SYSTEM_ACTOR,
+    FailureRecord,
+    delete_promotion_branch,
+)
 from boomi_promo.store import PromotionLog, UnitOfWork, UnitOfWorkFactory
+
+log = structlog.get_logger("boomi_promo.engine")
 
 
 async def load_for_update(uow: UnitOfWork, promotion_id: str) -> PromotionLog:
     """The promotion, locked for this unit of work; 404 ``PROMOTION_NOT_FOUND`` if unknown."""
-    promotion = await uow.promotions.get_for_update(promotion_id)
-    if promotion is None:
-        raise NotFound(
-            f"There is no promotion '{promotion_id}'.",
-            error_code="PROMOTION_NOT_FOUND",
-            field="promotionId",
-        )
-    return promotion
+    return await uow.promotions.require(promotion_id, lock=True)
 
 
 async def change_status(
@@ -43,7 +45,7 @@ async def change_status(
     """``promotion`` → ``target`` (409 ``INVALID_PROMOTION_STATUS`` unless the table allows it),
     setting ``fields`` on the record and appending the audit entry; a DISCARDING ``target``
     also restores the mappings the promotion wrote. The caller commits."""
-    current = PromotionStatus(promotion.status)
+    current = promotion.status
     require_transition(current, target)
     promotion.status = target
     for name, value in fields.items():
@@ -98,3 +100,60 @@ async def release_branch(
             detail={"branchId": branch_id},
         )
         await uow.commit()
+
+
+async def record_failure(
+    uow_factory: UnitOfWorkFactory,
+    promotion_id: str,
+    failure: FailureRecord,
+    *,
+    actor: str,
+    process_name: str,
+) -> bool:
+    """IN_PROGRESS → FAILED (reason, branch cleared, audited); ``False`` if not IN_PROGRESS."""
+    async with uow_factory() as uow:
+        promotion = await uow.promotions.get_for_update(promotion_id)
+        if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
+            return False
+        fields: dict[str, Any] = dict(failure.counts)
+        if failure.result_detail is not None:
+            fields["result_detail"] = failure.result_detail
+        await change_status(
+            uow,
+            promotion,
+            PromotionStatus.FAILED,
+            actor=actor,
+            process_name=process_name,
+            detail={"reason": failure.reason[:MAX_ERROR_MESSAGE_CHARS]},
+            error_message=failure.reason[:MAX_ERROR_MESSAGE_CHARS],
+            branch_id=None,
+            **fields,
+        )
+        await uow.commit()
+    return True
+
+
+async def compensate_interrupted_promotion(
+    boomi: BoomiClient, uow_factory: UnitOfWorkFactory, promotion_id: str, *, reason: str
+) -> None:
+    """Undo an IN_PROGRESS promotion whose run stopped: branch deleted, status FAILED.
+
+    Does nothing for a promotion that is not IN_PROGRESS (already ended), so running it twice
+    is harmless. A Boomi failure while deleting the branch is raised and leaves the promotion
+    IN_PROGRESS, so a later attempt can finish the job.
+    """
+    async with uow_factory() as uow:
+        promotion = await uow.promotions.get(promotion_id)
+        if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
+            return
+        branch_id = promotion.branch_id
+    await delete_promotion_branch(boomi, promotion_id, branch_id)
+    ended = await record_failure(
+        uow_factory,
+        promotion_id,
+        FailureRecord(reason=reason),
+        actor=SYSTEM_ACTOR,
+        process_name=RECOVERY_PROCESS,
+    )
+    if ended:
+        log.warning("interrupted promotion compensated", promotion_id=promotion_id, reason=reason)

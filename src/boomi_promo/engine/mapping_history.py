@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from boomi_promo.domain.statuses import DISCARDING, PromotionStatus
+from boomi_promo.domain.statuses import DISCARDING
 from boomi_promo.engine.continuity import recorded_packages
 from boomi_promo.store import (
     ComponentMapping,
@@ -177,7 +177,7 @@ async def _usable_before(uow: UnitOfWork, change: MappingChange) -> ComponentMap
         if not owner_id or owner_id in seen:
             break
         owner = await uow.promotions.get(owner_id)
-        if owner is None or PromotionStatus(owner.status) not in DISCARDING:
+        if owner is None or owner.status not in DISCARDING:
             break
         held = {prod for package in recorded_packages(owner) for prod in package.prod_component_ids}
         if before.get("onMain") or before.get("prodComponentId") in held:

@@ -25,7 +25,7 @@ import structlog
 
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiNotFoundError
-from boomi_promo.domain.statuses import TERMINAL, PromotionStatus
+from boomi_promo.domain.statuses import TERMINAL
 from boomi_promo.engine.continuity import recorded_packages
 from boomi_promo.engine.mapping_history import (
     MAPPING_TARGET,
@@ -174,7 +174,7 @@ async def _check(
     on_branch = (
         owner is not None
         and owner.branch_id
-        and PromotionStatus(owner.status) not in TERMINAL
+        and owner.status not in TERMINAL
         and await where.on(prod_id, owner.branch_id)
     )
     in_package = False

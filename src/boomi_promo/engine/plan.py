@@ -33,7 +33,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.client import REFERENCE_QUERY_PARENTS
 from boomi_promo.boomi.models import Folder
 from boomi_promo.boomi.query import Operator, QueryFilter
@@ -43,6 +42,7 @@ from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import find_environment_values, strip_secrets
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import count_branches
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import PromotionFailed

@@ -46,7 +46,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import Branch, PackagedComponent
 from boomi_promo.domain.component_xml import prepare_for_write
@@ -62,6 +61,7 @@ from boomi_promo.engine.branches import (
     lookup_deadline,
 )
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, in_review_refusal
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
 from boomi_promo.engine.documents import DocumentPrefetch
 from boomi_promo.engine.errors import (
@@ -75,13 +75,12 @@ from boomi_promo.engine.errors import (
     PromotionFailed,
 )
 from boomi_promo.engine.folders import BoomiFolders, FolderMirror
-from boomi_promo.engine.lifecycle import change_status
+from boomi_promo.engine.lifecycle import change_status, record_failure
 from boomi_promo.engine.mapping_history import record_change, snapshot
 from boomi_promo.engine.recovery import (
     FailureRecord,
     branch_name_for,
     delete_promotion_branch,
-    record_failure,
 )
 from boomi_promo.engine.secret_check import (
     ComponentSecret,
@@ -560,7 +559,7 @@ class _PromotionRun:
             superseded_next = (
                 holder.root_component_id == self.root_id and holder.status in SUPERSEDABLE
             )
-            if PromotionStatus(holder.status) in TERMINAL or superseded_next:
+            if holder.status in TERMINAL or superseded_next:
                 continue
             name = mappings[owners[holder.promotion_id]].component_name
             doing = f"promoting {self.tree.root.name}, which shares {name} with it,"

@@ -1,4 +1,5 @@
-"""Ending a promotion FAILED with its branch deleted: after a failure, or after a crash.
+"""A promotion's branch, found and deleted: what ending a promotion FAILED after a failure or a
+crash needs (``engine.lifecycle.record_failure`` and ``compensate_interrupted_promotion``).
 
 Every branch the engine creates is named ``promo-{promotionId}``; the branch is looked up by
 that name too, so a crash between creating it and recording its id leaves no orphan.
@@ -11,18 +12,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.models import Branch
-from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.store import UnitOfWorkFactory
 
 MAX_ERROR_MESSAGE_CHARS = 5000
 SYSTEM_ACTOR = "system"
 RECOVERY_PROCESS = "C · PROMO - Execute Promotion"
-
-log = structlog.get_logger("boomi_promo.engine")
 
 
 def branch_name_for(promotion_id: str) -> str:
@@ -80,63 +75,3 @@ async def delete_promotion_branch(
             return
         branch_id = branch.id
     await boomi.delete_branch(branch_id)
-
-
-async def record_failure(
-    uow_factory: UnitOfWorkFactory,
-    promotion_id: str,
-    failure: FailureRecord,
-    *,
-    actor: str,
-    process_name: str,
-) -> bool:
-    """IN_PROGRESS → FAILED (reason, branch cleared, audited); ``False`` if not IN_PROGRESS."""
-    # Imported here: lifecycle deletes branches with this module's helpers.
-    from boomi_promo.engine.lifecycle import change_status
-
-    async with uow_factory() as uow:
-        promotion = await uow.promotions.get_for_update(promotion_id)
-        if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
-            return False
-        fields: dict[str, Any] = dict(failure.counts)
-        if failure.result_detail is not None:
-            fields["result_detail"] = failure.result_detail
-        await change_status(
-            uow,
-            promotion,
-            PromotionStatus.FAILED,
-            actor=actor,
-            process_name=process_name,
-            detail={"reason": failure.reason[:MAX_ERROR_MESSAGE_CHARS]},
-            error_message=failure.reason[:MAX_ERROR_MESSAGE_CHARS],
-            branch_id=None,
-            **fields,
-        )
-        await uow.commit()
-    return True
-
-
-async def compensate_interrupted_promotion(
-    boomi: BoomiClient, uow_factory: UnitOfWorkFactory, promotion_id: str, *, reason: str
-) -> None:
-    """Undo an IN_PROGRESS promotion whose run stopped: branch deleted, status FAILED.
-
-    Does nothing for a promotion that is not IN_PROGRESS (already ended), so running it twice
-    is harmless. A Boomi failure while deleting the branch is raised and leaves the promotion
-    IN_PROGRESS, so a later attempt can finish the job.
-    """
-    async with uow_factory() as uow:
-        promotion = await uow.promotions.get(promotion_id)
-        if promotion is None or promotion.status != PromotionStatus.IN_PROGRESS:
-            return
-        branch_id = promotion.branch_id
-    await delete_promotion_branch(boomi, promotion_id, branch_id)
-    ended = await record_failure(
-        uow_factory,
-        promotion_id,
-        FailureRecord(reason=reason),
-        actor=SYSTEM_ACTOR,
-        process_name=RECOVERY_PROCESS,
-    )
-    if ended:
-        log.warning("interrupted promotion compensated", promotion_id=promotion_id, reason=reason)

@@ -54,7 +54,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.boomi.errors import BoomiBadRequestError, BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
 from boomi_promo.domain.review_rules import LIVE_PRODUCTION_STATUSES
@@ -66,6 +65,7 @@ from boomi_promo.engine.branches import (
     source_branch_name,
 )
 from boomi_promo.engine.concurrency import check_no_promotion_in_review
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
 from boomi_promo.engine.deployment import (
     AUDIT_PAGE_SIZE,

@@ -44,7 +44,7 @@ SIGN_IN_SCOPE = "openid profile email"
 MIN_SESSION_SECRET_LENGTH = 32
 _HTTP_TIMEOUT = httpx.Timeout(10.0)
 _OAUTH_ERROR_CODE = re.compile(r"^[a-z_]{1,64}$")
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 _log = structlog.get_logger("boomi_promo.identity")
 
@@ -363,4 +363,4 @@ def _is_trusted_url(value: str) -> bool:
         url = httpx.URL(value)
     except httpx.InvalidURL:
         return False
-    return url.scheme == "https" or (url.scheme == "http" and url.host in _LOOPBACK_HOSTS)
+    return url.scheme == "https" or (url.scheme == "http" and url.host in LOOPBACK_HOSTS)

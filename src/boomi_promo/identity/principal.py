@@ -20,6 +20,13 @@ class Tier(StrEnum):
     CONTRIBUTOR = "CONTRIBUTOR"
     READONLY = "READONLY"
 
+    def at_least(self, minimum: Tier) -> bool:
+        """Each tier may do everything the tiers below it may."""
+        return _TIER_RANK[self] >= _TIER_RANK[minimum]
+
+
+_TIER_RANK = {Tier.READONLY: 0, Tier.CONTRIBUTOR: 1, Tier.ADMIN: 2}
+
 
 def resolve_tier(groups: Iterable[str], group_settings: GroupSettings) -> Tier:
     """ADMIN with the admin group, else CONTRIBUTOR with the contributor group, else READONLY.

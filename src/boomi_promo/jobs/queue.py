@@ -11,17 +11,20 @@ progress, response, heartbeat); the queue decides which worker runs it and when.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import procrastinate
 from sqlalchemy.engine import make_url
 
-if TYPE_CHECKING:
-    from boomi_promo.jobs.runner import JobRunner
-
 QUEUE_NAME = "promo-jobs"
 RUN_JOB_TASK = "boomi_promo.run_job"
 RUNNER_CONTEXT_KEY = "job_runner"
+
+
+class QueuedJobRunner(Protocol):
+    """What a worker hands each job it takes (``jobs.runner.JobRunner``)."""
+
+    async def run_queued(self, job_id: str) -> None: ...
 
 
 def queue_conninfo(database_url: str) -> str:
@@ -44,7 +47,7 @@ def build_queue_app(database_url: str, *, pool_size: int = 4) -> procrastinate.A
 
     @app.task(name=RUN_JOB_TASK, queue=QUEUE_NAME, pass_context=True)
     async def run_job(context: procrastinate.JobContext, job_id: str) -> None:
-        runner: JobRunner = context.additional_context[RUNNER_CONTEXT_KEY]
+        runner: QueuedJobRunner = context.additional_context[RUNNER_CONTEXT_KEY]
         await runner.run_queued(job_id)
 
     return app

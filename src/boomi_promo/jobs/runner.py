@@ -20,19 +20,20 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import procrastinate
 import structlog
 
-from boomi_promo.actions.context import ActionContext
-from boomi_promo.actions.registry import ActionSpec, Profile, get_action
-from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.actions.catalog import get_action
+from boomi_promo.actions.registry import ActionSpec, Profile
+from boomi_promo.actions.runner import boomi_errors_mapped
 from boomi_promo.config import JobQueue
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.engine.context import ActionContext, Services, action_context
 from boomi_promo.engine.reconcile import reconcile_forever
 from boomi_promo.engine.recovery import SYSTEM_ACTOR
-from boomi_promo.errors import NotFound, PromoError, ServiceUnavailable, from_boomi_error
+from boomi_promo.errors import NotFound, PromoError, ServiceUnavailable
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.jobs.queue import (
     QUEUE_NAME,
@@ -42,10 +43,16 @@ from boomi_promo.jobs.queue import (
     release_queue_job,
 )
 from boomi_promo.notifications.dispatcher import dispatch_forever
+from boomi_promo.observability import ServiceMetrics
 from boomi_promo.store import Job, JobState
 
-if TYPE_CHECKING:
-    from boomi_promo.bootstrap import Container
+
+class JobServices(Services, Protocol):
+    """What the runner uses of the wired service (``bootstrap.Container``)."""
+
+    @property
+    def metrics(self) -> ServiceMetrics: ...
+
 
 log = structlog.get_logger("boomi_promo.jobs")
 
@@ -75,7 +82,7 @@ INTERNAL_ERROR_RESPONSE = {
 class JobProgress:
     """Stores each reported step on the job row (visible to every replica and the event stream)."""
 
-    def __init__(self, container: Container, job_id: str) -> None:
+    def __init__(self, container: JobServices, job_id: str) -> None:
         self._container = container
         self._job_id = job_id
 
@@ -121,7 +128,7 @@ def job_document(job: Job) -> dict[str, Any]:
 
 
 class JobRunner:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: JobServices) -> None:
         self._container = container
         self.timings = container.settings.jobs
         self.owner = f"promo-{uuid.uuid4()}"
@@ -188,10 +195,7 @@ class JobRunner:
     async def submit(self, spec: ActionSpec, request: Profile, principal: Principal) -> Job:
         """Check, then record and start (or queue) the job; a refusal writes nothing."""
         if spec.precheck is not None:
-            try:
-                await spec.precheck(self._context(spec, principal), request)
-            except BoomiError as exc:
-                raise from_boomi_error(exc) from exc
+            await boomi_errors_mapped(spec.precheck(self._context(spec, principal), request))
         job = Job(
             action=spec.name,
             process_name=spec.process_name,
@@ -366,7 +370,7 @@ class JobRunner:
         started = time.monotonic()
         ctx = self._context(spec, principal, progress=JobProgress(self._container, job_id))
         try:
-            response = await spec.handler(ctx, request)
+            response = await boomi_errors_mapped(spec.handler(ctx, request))
         except asyncio.CancelledError:
             heartbeat.cancel()
             right_now = datetime.now(UTC) + timedelta(seconds=1)
@@ -375,17 +379,6 @@ class JobRunner:
         except PromoError as exc:
             await self._finish(
                 job_id, principal, spec, started, JobState.FAILED, exc.envelope(), exc.status_code
-            )
-        except BoomiError as exc:
-            failure = from_boomi_error(exc)
-            await self._finish(
-                job_id,
-                principal,
-                spec,
-                started,
-                JobState.FAILED,
-                failure.envelope(),
-                failure.status_code,
             )
         except Exception:
             log.exception("job failed unexpectedly")
@@ -402,17 +395,13 @@ class JobRunner:
     def _context(
         self, spec: ActionSpec, principal: Principal, *, progress: JobProgress | None = None
     ) -> ActionContext:
-        ctx = ActionContext(
-            principal=principal,
-            settings=self._container.settings,
-            boomi=self._container.boomi,
-            uow_factory=self._container.uow_factory,
-            log=log.bind(user=principal.email),
+        return action_context(
+            self._container,
+            principal,
             process_name=spec.process_name,
+            log=log.bind(user=principal.email),
+            progress=progress,
         )
-        if progress is not None:
-            ctx.progress = progress
-        return ctx
 
     async def _heartbeat(self, job_id: str) -> None:
         while True:

@@ -38,7 +38,7 @@ from boomi_promo.notifications.events import (
     notification_for_entry,
     stale_review_notification,
 )
-from boomi_promo.store.repositories import NotificationRepository
+from boomi_promo.store.repositories.notifications import NotificationRepository
 from boomi_promo.store.tables import (
     AuditEntry,
     DeliveryStatus,

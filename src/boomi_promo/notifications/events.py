@@ -158,7 +158,7 @@ def stale_review_notification(
     periods = stale_period(since, now, period)
     if periods < 1:
         return None
-    status = PromotionStatus(promotion.status)
+    status = promotion.status
     process = promotion.process_name or promotion.root_component_id
     stage = "peer review" if status is _S.PENDING_PEER_REVIEW else "admin review"
     waited = _duration(now - since)

@@ -3,7 +3,7 @@
 from boomi_promo.store.database import create_engine, session_factory
 from boomi_promo.store.errors import ConcurrentPromotionError, JobNotFoundError, StoreError
 from boomi_promo.store.migrate import current_revision, head_revision, upgrade_database
-from boomi_promo.store.repositories import Page
+from boomi_promo.store.repositories.base import Page
 from boomi_promo.store.tables import (
     AuditEntry,
     ClientAccountConfig,

@@ -36,12 +36,29 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from boomi_promo.domain.statuses import PromotionStatus
+
 ID = 100
 """Boomi ids (UUIDs, account ids such as ``acme-A1B2C3``, base64 branch and folder ids)."""
 NAME = 255
 EMAIL = 320
 CODE = 32
 """Statuses, component types, sources and similar upper-case codes."""
+
+
+class StatusCode(TypeDecorator[PromotionStatus]):
+    """A promotion's status: :class:`PromotionStatus` in Python, its plain string in the database
+    (the same ``VARCHAR(32)`` and the same values as ever: no migration)."""
+
+    impl = String(CODE)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        # Any string binds as is: a filter may name a status no promotion has.
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> PromotionStatus | None:
+        return None if value is None else PromotionStatus(value)
 
 
 def utcnow() -> datetime:
@@ -242,7 +259,7 @@ class PromotionLog(Base, kw_only=True):
     process_name: Mapped[str | None] = mapped_column(String(NAME), default=None)
     initiated_by: Mapped[str] = mapped_column(String(EMAIL))
     initiated_at: Mapped[datetime] = mapped_column(default_factory=utcnow)
-    status: Mapped[str] = mapped_column(String(CODE))
+    status: Mapped[PromotionStatus] = mapped_column(StatusCode())
     target_environment: Mapped[str] = mapped_column(String(16))
     components_total: Mapped[int] = mapped_column(Integer, default=0)
     components_created: Mapped[int] = mapped_column(Integer, default=0)

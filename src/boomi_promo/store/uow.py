@@ -20,20 +20,22 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boomi_promo.store.database import session_factory
-from boomi_promo.store.repositories import (
-    AuditLogRepository,
-    ClientAccountConfigRepository,
-    ComponentMappingRepository,
-    DevAccountAccessRepository,
+from boomi_promo.store.repositories.access import DevAccountAccessRepository
+from boomi_promo.store.repositories.audit import AuditLogRepository
+from boomi_promo.store.repositories.client_accounts import ClientAccountConfigRepository
+from boomi_promo.store.repositories.extensions import (
     ExtensionAccessMappingRepository,
-    JobRepository,
-    MappingChangeRepository,
-    NotificationRepository,
     PendingExtensionEditRepository,
-    PromotionLogRepository,
-    SecretAllowlistRepository,
-    SignedOutSessionRepository,
 )
+from boomi_promo.store.repositories.jobs import JobRepository
+from boomi_promo.store.repositories.mappings import (
+    ComponentMappingRepository,
+    MappingChangeRepository,
+)
+from boomi_promo.store.repositories.notifications import NotificationRepository
+from boomi_promo.store.repositories.promotions import PromotionLogRepository
+from boomi_promo.store.repositories.secret_allowlist import SecretAllowlistRepository
+from boomi_promo.store.repositories.sessions import SignedOutSessionRepository
 
 AfterCommit = Callable[[], Awaitable[None] | None]
 

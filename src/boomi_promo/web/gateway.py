@@ -15,16 +15,14 @@ from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
 from boomi_promo.actions.deployment import SubmitAdminReviewResponse
 from boomi_promo.actions.diff import GenerateComponentDiffResponse
-from boomi_promo.actions.extension_updates import (
-    UpdateExtensionsResponse,
-    UpdateMapExtensionResponse,
-)
+from boomi_promo.actions.extension_updates import UpdateExtensionsResponse
 from boomi_promo.actions.extensions import (
     ClientAccountItem,
     GetExtensionsResponse,
     GetMapExtensionResponse,
     ListClientAccountsResponse,
 )
+from boomi_promo.actions.map_extension_updates import UpdateMapExtensionResponse
 from boomi_promo.actions.mappings import ManageMappingsResponse
 from boomi_promo.actions.packages import ListDevPackagesResponse, PackageItem
 from boomi_promo.actions.packs import (

@@ -10,12 +10,6 @@ from dataclasses import dataclass
 
 from boomi_promo.identity.principal import Tier
 
-_TIER_RANK = {Tier.READONLY: 0, Tier.CONTRIBUTOR: 1, Tier.ADMIN: 2}
-
-
-def tier_at_least(tier: Tier, minimum: Tier) -> bool:
-    return _TIER_RANK[tier] >= _TIER_RANK[minimum]
-
 
 @dataclass(frozen=True)
 class LanePage:
@@ -33,7 +27,7 @@ class Lane:
     pages: tuple[LanePage, ...]
 
     def open_to(self, tier: Tier) -> bool:
-        return tier_at_least(tier, self.min_tier)
+        return tier.at_least(self.min_tier)
 
 
 DEVELOPER = Lane(

@@ -21,15 +21,6 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import Response
 
-from boomi_promo.audit_export import format_instant
-from boomi_promo.delivery_metrics import (
-    MetricsFormat,
-    load_delivery_metrics,
-    resolve_period,
-    team_fields,
-    week_fields,
-    write_metrics,
-)
 from boomi_promo.domain.delivery_metrics import (
     DeliveryMetrics,
     StatusGroup,
@@ -37,6 +28,15 @@ from boomi_promo.domain.delivery_metrics import (
     WeekFigures,
 )
 from boomi_promo.errors import InvalidRequest
+from boomi_promo.exports.audit import format_instant
+from boomi_promo.exports.metrics import (
+    MetricsFormat,
+    load_delivery_metrics,
+    resolve_period,
+    team_fields,
+    week_fields,
+    write_metrics,
+)
 from boomi_promo.web.guards import Admin, container_of
 from boomi_promo.web.templating import render
 

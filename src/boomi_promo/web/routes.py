@@ -25,6 +25,7 @@ from boomi_promo.actions.packages import PackageItem
 from boomi_promo.config import GroupSettings
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
+from boomi_promo.store.sessions import SESSION_MAX_AGE_SECONDS
 from boomi_promo.web import gateway
 from boomi_promo.web.deployment_pages import router as deployment_router
 from boomi_promo.web.extension_pages import router as extension_router
@@ -51,7 +52,7 @@ from boomi_promo.web.promotion_pages import router as promotion_router
 from boomi_promo.web.release_pages import router as release_router
 from boomi_promo.web.review_pages import router as review_router
 from boomi_promo.web.security import SecurityHeadersMiddleware
-from boomi_promo.web.session import SESSION_MAX_AGE_SECONDS, session_principal
+from boomi_promo.web.session import session_principal
 from boomi_promo.web.setup_pages import router as setup_router
 from boomi_promo.web.signin import router as signin_router
 from boomi_promo.web.templating import STATIC_DIR, render, wants_fragment

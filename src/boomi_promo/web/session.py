@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 
 from boomi_promo.config import GroupSettings
 from boomi_promo.identity.principal import Principal
+from boomi_promo.store.sessions import SignedOutSessions
 
-if TYPE_CHECKING:
-    from boomi_promo.store.uow import UnitOfWorkFactory
-
-SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
-"""How long a dashboard session cookie lasts."""
 USER_KEY = "user"
 SESSION_ID_KEY = "sid"
 """Names this sign-in, so that signing out can be remembered server-side (SignedOutSessions)."""
@@ -79,27 +74,6 @@ def sign_in(request: Request, principal: Principal) -> None:
 def session_id(request: Request) -> str | None:
     value = request.session.get(SESSION_ID_KEY)
     return value if isinstance(value, str) and value else None
-
-
-class SignedOutSessions:
-    """Sessions signed out before their cookie expired, kept in the store for every replica.
-
-    The cookie is only signed, so a copy taken before sign-out would otherwise work until it
-    expires; with this record it is refused everywhere from the moment of sign-out.
-    """
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, *, max_age_seconds: int) -> None:
-        self._uow_factory = uow_factory
-        self._max_age = timedelta(seconds=max_age_seconds)
-
-    async def add(self, sid: str) -> None:
-        async with self._uow_factory() as uow:
-            await uow.signed_out_sessions.add(sid, expires_at=datetime.now(UTC) + self._max_age)
-            await uow.commit()
-
-    async def contains(self, sid: str) -> bool:
-        async with self._uow_factory() as uow:
-            return await uow.signed_out_sessions.contains(sid)
 
 
 async def sign_out(request: Request, signed_out: SignedOutSessions) -> None:

@@ -21,7 +21,7 @@ from boomi_promo.domain.review_rules import (
     MAX_HOTFIX_JUSTIFICATION_CHARS,
     MAX_REVIEW_COMMENT_CHARS,
 )
-from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.domain.statuses import WITHDRAWABLE, PromotionStatus
 from boomi_promo.domain.xml_diff import LineSegment, diff_words
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.web.templating import format_timestamp
@@ -32,7 +32,6 @@ HOTFIX_JUSTIFICATION_LIMIT = MAX_HOTFIX_JUSTIFICATION_CHARS
 REVIEW_COMMENT_LIMIT = MAX_REVIEW_COMMENT_CHARS
 DEPLOYMENT_NOTES_LIMIT = MAX_DEPLOYMENT_NOTES_CHARS
 DEPLOYABLE_TO_TEST = frozenset({_S.COMPLETED, _S.TEST_DEPLOY_FAILED})
-WITHDRAWABLE = frozenset({_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW})
 RELEASED = frozenset({_S.TEST_DEPLOYED, _S.DEPLOYED})
 """Statuses whose releases the Active Promotions panel follows until they settle."""
 RELEASE_IN_PROGRESS = "IN_PROGRESS"

@@ -24,7 +24,7 @@ import pytest
 
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.store import AuditEntry, UnitOfWorkFactory, create_engine
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 from tests.integration.audit.probe import Change, install_probe, probed_changes
 from tests.integration.promotion.support import ALICE, BOB, CAROL, promote, team_a
 from tests.support.reliability import ReliabilityLog

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner, Result
 
-from boomi_promo.audit_export import AuditFilter, stream_entries
 from boomi_promo.cli import app
+from boomi_promo.exports.audit import AuditFilter, stream_entries
 from boomi_promo.store import UnitOfWorkFactory, create_engine
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 
 CAROL = "carol@example.com"
 ALICE = "alice@example.com"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from boomi_promo.api.app import create_app
+from boomi_promo.service import create_app
 from tests.support.servers import EmulatorHandle, start_server
 from tests.support.service import (
     DemoService,

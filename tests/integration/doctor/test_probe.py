@@ -224,7 +224,7 @@ def test_at_a_terminal_the_probe_is_offered_and_runs_only_if_accepted(
     deployment: Deployment, boomi_like: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # CliRunner's streams are no terminal; this stands in for a person at one.
-    monkeypatch.setattr("boomi_promo.cli_doctor._at_a_terminal", lambda: True)
+    monkeypatch.setattr("boomi_promo.cli.doctor._at_a_terminal", lambda: True)
 
     declined = deployment.runner.invoke(app, ["doctor"], env=deployment.env, input="\n")
 

@@ -13,8 +13,8 @@ import pytest
 from pydantic import Field
 from sqlalchemy import update
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.actions.registry import ACTIONS, ActionSpec, Profile, ResponseProfile
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.errors import Conflict
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import Job, JobState, UnitOfWorkFactory, create_engine

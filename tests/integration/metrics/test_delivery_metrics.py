@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner
 
-from boomi_promo.audit_export import format_instant
 from boomi_promo.cli import app
-from boomi_promo.delivery_metrics import CSV_COLUMNS, TEAM_COLUMNS
+from boomi_promo.exports.audit import format_instant
+from boomi_promo.exports.metrics import CSV_COLUMNS, TEAM_COLUMNS
 from tests.integration.deployment.support import (
     ERIN,
     PROCESS,

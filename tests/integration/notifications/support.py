@@ -27,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from boomi_promo.api.app import create_app
 from boomi_promo.config import (
     EmailChannel,
     NotificationEvent,
@@ -38,6 +37,7 @@ from boomi_promo.config import (
     WebhookChannel,
     WebhookFormat,
 )
+from boomi_promo.service import create_app
 from boomi_promo.store.tables import NotificationDelivery
 from tests.integration.promotion.support import store_of
 from tests.support.process import free_port

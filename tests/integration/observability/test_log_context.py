@@ -17,10 +17,10 @@ import pytest
 import structlog
 
 from boomi_promo.actions.runner import execute_action
-from boomi_promo.api.app import create_app
 from boomi_promo.bootstrap import bootstrap
 from boomi_promo.identity.local import demo_users
 from boomi_promo.identity.principal import Principal
+from boomi_promo.service import create_app
 from tests.integration.promotion.support import ALICE, BOB, promote
 from tests.integration.reviews.support import deployed_to_test, ok
 from tests.support.servers import EmulatorHandle, start_server

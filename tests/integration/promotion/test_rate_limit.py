@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from boomi_promo.api.app import create_app
 from boomi_promo.demo import seed_generated_account_records
 from boomi_promo.emulator.generated import GeneratedAccount, add_generated_dev_account
 from boomi_promo.identity.local import LocalIdentity
+from boomi_promo.service import create_app
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 from tests.support.servers import EmulatorHandle, start_server
 from tests.support.service import DemoService, prepare_database, run_in_fresh_loop, service_settings

@@ -6,7 +6,7 @@ import uuid
 
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.recovery import compensate_interrupted_promotion
+from boomi_promo.engine.lifecycle import compensate_interrupted_promotion
 from boomi_promo.store import PromotionLog, UnitOfWorkFactory, create_engine
 from tests.integration.promotion.support import ALICE, live_branch_ids, promote, team_a
 from tests.support.service import DemoService

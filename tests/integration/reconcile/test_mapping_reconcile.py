@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from boomi_promo.boomi.client import BoomiClient
-from boomi_promo.cli_reconcile import format_mapping_report
+from boomi_promo.cli.reconcile import format_mapping_report
 from boomi_promo.engine.mapping_reconcile import reconcile_mappings
 from boomi_promo.store import UnitOfWorkFactory
 from tests.integration.promotion.support import promote, team_a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.store.tables import (
     ClientAccountConfig,
     ComponentMapping,
@@ -36,7 +37,7 @@ def promotion(
         process_name=process_name,
         initiated_by=initiated_by,
         initiated_at=initiated_at,
-        status=status,
+        status=PromotionStatus(status),
         target_environment=target_environment,
         test_promotion_id=test_promotion_id,
     )

@@ -6,9 +6,12 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
+from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.errors import PromotionNotFound
 from boomi_promo.store.errors import ConcurrentPromotionError
-from boomi_promo.store.repositories import Page
+from boomi_promo.store.repositories.base import Page
 from boomi_promo.store.tables import PromotionLog
 
 from .records import T0, promotion
@@ -240,3 +243,29 @@ async def test_a_single_status_string_is_refused_rather_than_read_as_letters(uow
     async with uow_factory() as uow:
         with pytest.raises(TypeError, match="IN_PROGRESS"):
             await uow.promotions.query(statuses="IN_PROGRESS")
+
+
+async def test_a_status_reads_back_as_a_promotion_status_stored_as_its_plain_name(uow_factory):
+    log = promotion(status="PENDING_PEER_REVIEW")
+    async with uow_factory() as uow:
+        await uow.promotions.add(log)
+        await uow.commit()
+
+    async with uow_factory() as uow:
+        stored = await uow.promotions.get(log.promotion_id)
+        raw = await uow.session.scalar(
+            text("SELECT status FROM promotion_log WHERE promotion_id = :id"),
+            {"id": log.promotion_id},
+        )
+    assert stored is not None
+    assert stored.status is PromotionStatus.PENDING_PEER_REVIEW
+    assert raw == "PENDING_PEER_REVIEW"
+
+
+async def test_an_unknown_promotion_is_a_404_naming_it(uow_factory):
+    async with uow_factory() as uow:
+        with pytest.raises(PromotionNotFound) as refused:
+            await uow.promotions.require("no-such-promotion")
+    assert refused.value.status_code == 404
+    assert refused.value.error_code == "PROMOTION_NOT_FOUND"
+    assert "no-such-promotion" in refused.value.message

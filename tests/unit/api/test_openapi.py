@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from boomi_promo.actions.registry import all_actions
-from boomi_promo.api.app import create_app
+from boomi_promo.actions.catalog import all_actions
 from boomi_promo.config import Settings
+from boomi_promo.service import create_app
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from boomi_promo.boomi import (
     Operator,
     QueryFilter,
 )
-from boomi_promo.boomi.client import JSON
+from boomi_promo.boomi.transport import JSON
 from boomi_promo.config import BoomiSettings
 from boomi_promo.xmlsafe import parse_xml, to_bytes
 from tests.unit.boomi.support import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from boomi_promo.doctor_probe import ProbeCheck, ProbeReport, Result, render_json, render_table
+from boomi_promo.doctor.probe import ProbeCheck, ProbeReport, Result, render_json, render_table
 
 
 def report(*checks: ProbeCheck) -> ProbeReport:

@@ -8,8 +8,10 @@ import pytest
 
 from boomi_promo.domain.statuses import (
     ALLOWED_TRANSITIONS,
+    CANCELLABLE,
     INITIAL_STATUSES,
     TERMINAL,
+    WITHDRAWABLE,
     InvalidTransition,
     PromotionStatus,
     can_transition,
@@ -151,3 +153,11 @@ def test_every_status_is_reachable_from_a_start() -> None:
                 frontier.append(target)
 
     assert reached == set(PromotionStatus)
+
+
+def test_only_a_promotion_waiting_for_a_review_can_be_withdrawn() -> None:
+    assert {S.PENDING_PEER_REVIEW, S.PENDING_ADMIN_REVIEW} == WITHDRAWABLE
+
+
+def test_only_a_test_deployment_or_one_waiting_for_its_pack_can_be_cancelled() -> None:
+    assert {S.TEST_DEPLOYED, S.PENDING_PACK_ASSIGNMENT} == CANCELLABLE

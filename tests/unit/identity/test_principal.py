@@ -192,3 +192,20 @@ def test_snake_case_identity_fields_naming_the_caller_are_accepted() -> None:
     body = {"requester_email": "ALICE@example.com", "promotion_metadata": {"requested_by": ""}}
 
     assert check_identity_fields(ALICE, body) is None
+
+
+@pytest.mark.parametrize(
+    ("tier", "minimum", "allowed"),
+    [
+        (Tier.ADMIN, Tier.CONTRIBUTOR, True),
+        (Tier.ADMIN, Tier.ADMIN, True),
+        (Tier.CONTRIBUTOR, Tier.READONLY, True),
+        (Tier.CONTRIBUTOR, Tier.ADMIN, False),
+        (Tier.READONLY, Tier.CONTRIBUTOR, False),
+        (Tier.READONLY, Tier.READONLY, True),
+    ],
+)
+def test_each_tier_may_do_what_the_tiers_below_it_may(
+    tier: Tier, minimum: Tier, allowed: bool
+) -> None:
+    assert tier.at_least(minimum) is allowed

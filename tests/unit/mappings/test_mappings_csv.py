@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from boomi_promo.mappings_csv import (
+from boomi_promo.exports.mappings_csv import (
     COLUMNS,
     MappingCsvError,
     MappingRow,

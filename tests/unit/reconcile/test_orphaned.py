@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from boomi_promo.boomi.models import Branch
-from boomi_promo.cli_reconcile import format_report
+from boomi_promo.cli.reconcile import format_report
 from boomi_promo.domain.statuses import TERMINAL, PromotionStatus
 from boomi_promo.engine.reconcile import (
     Orphan,

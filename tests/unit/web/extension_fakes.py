@@ -13,15 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from boomi_promo.actions.extension_updates import (
-    UpdateExtensionsResponse,
-    UpdateMapExtensionResponse,
-)
+from boomi_promo.actions.extension_updates import UpdateExtensionsResponse
 from boomi_promo.actions.extensions import (
     ClientAccountItem,
     GetExtensionsResponse,
     ListClientAccountsResponse,
 )
+from boomi_promo.actions.map_extension_updates import UpdateMapExtensionResponse
 from boomi_promo.actions.registry import ResponseProfile
 from boomi_promo.actions.scripts import ScriptIssueItem, ValidateScriptResponse
 from boomi_promo.boomi.models import EnvironmentMapExtension

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from boomi_promo.actions.context import ActionContext
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.errors import NotFound, UnauthorizedAccountAccess
+from boomi_promo.engine.context import ActionContext
+from boomi_promo.errors import PromotionNotFound, UnauthorizedAccountAccess
 from boomi_promo.identity.principal import Tier, team_groups
 from boomi_promo.store import PromotionLog, UnitOfWork
-
-PROMOTION_NOT_FOUND = "PROMOTION_NOT_FOUND"
 
 
 @dataclass(frozen=True)
@@ -46,14 +44,6 @@ async def require_dev_account(ctx: ActionContext, dev_account_id: str) -> DevAcc
     )
 
 
-def promotion_not_found(promotion_id: str, field: str = "promotionId") -> NotFound:
-    return NotFound(
-        f"There is no promotion '{promotion_id}' that you can see.",
-        error_code=PROMOTION_NOT_FOUND,
-        field=field,
-    )
-
-
 async def visible_promotion(
     ctx: ActionContext,
     uow: UnitOfWork,
@@ -67,12 +57,9 @@ async def visible_promotion(
     Admins see every promotion; a contributor those of the dev accounts their team groups grant,
     and any promotion waiting for peer review (E2 offers those to every contributor).
     """
-    if lock:
-        promotion = await uow.promotions.get_for_update(promotion_id)
-    else:
-        promotion = await uow.promotions.get(promotion_id)
-    if promotion is None or not await _may_see(ctx, uow, promotion):
-        raise promotion_not_found(promotion_id, field)
+    promotion = await uow.promotions.require(promotion_id, lock=lock, field=field)
+    if not await _may_see(ctx, uow, promotion):
+        raise PromotionNotFound(promotion_id, field=field)
     return promotion
 
 

@@ -5,7 +5,7 @@ Both commands work on the configured database (``PROMO_DATABASE_URL``, else SQLi
 Boomi — the prod component exists in the primary account, the dev component in its dev
 account, of the same type — is the manageMappings action's job; an import trusts the ids in
 the file and checks only the file itself and what is stored. Format and rules:
-:mod:`boomi_promo.mappings_csv`.
+:mod:`boomi_promo.exports.mappings_csv`.
 
 An import validates every line first and writes nothing if any line is wrong. Then, in one
 transaction, it creates or updates the mapping of each line that says something new, with one
@@ -22,14 +22,14 @@ from typing import Annotated
 
 import typer
 
+from boomi_promo.actions.catalog import get_action
 from boomi_promo.actions.mapping_import import ImportOutcome, import_mapping_rows
 from boomi_promo.actions.mappings import (
     MappingFilter,
     find_mappings,
 )
-from boomi_promo.actions.registry import get_action
 from boomi_promo.config import Settings
-from boomi_promo.mappings_csv import (
+from boomi_promo.exports.mappings_csv import (
     MappingCsvError,
     MappingRow,
     format_mappings_csv,
@@ -42,7 +42,7 @@ from boomi_promo.store import (
     upgrade_database,
 )
 from boomi_promo.store.database import normalize_url
-from boomi_promo.store.repositories import MAX_PAGE_SIZE
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 
 mappings_app = typer.Typer(
     help="ComponentMappings as CSV: export them, or bulk-seed them from a file.",

@@ -1,4 +1,5 @@
-"""The service: JSON API, dashboard and health endpoints in one ASGI app."""
+"""The service: JSON API, dashboard and health endpoints in one ASGI app (composed here, so
+the API and the dashboard never import each other)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from boomi_promo import __version__
-from boomi_promo.actions.registry import all_actions
+from boomi_promo.actions.catalog import all_actions
 from boomi_promo.api.endpoints import build_router, promo_error_response
 from boomi_promo.api.limits import BodySizeLimitMiddleware
 from boomi_promo.bootstrap import Container, bootstrap, resolve_session_secret

@@ -2,7 +2,7 @@
 
 Reads the configured database (``PROMO_DATABASE_URL``, else SQLite in ``PROMO_DATA_DIR``) and
 never calls Boomi. The figures are those the dashboard shows for the same period
-(:mod:`boomi_promo.delivery_metrics`), computed from the audit trail ``promo audit export``
+(:mod:`boomi_promo.exports.metrics`), computed from the audit trail ``promo audit export``
 writes and the promotion records; a file given with ``--output`` appears only once complete.
 """
 
@@ -20,14 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from boomi_promo.bootstrap import SchemaOutOfDate, ensure_schema
 from boomi_promo.config import Settings
-from boomi_promo.delivery_metrics import (
+from boomi_promo.domain.delivery_metrics import DEFAULT_PERIOD_DAYS, DeliveryMetrics, Period
+from boomi_promo.errors import InvalidRequest
+from boomi_promo.exports.metrics import (
     MetricsFormat,
     load_delivery_metrics,
     resolve_period,
     write_metrics,
 )
-from boomi_promo.domain.delivery_metrics import DEFAULT_PERIOD_DAYS, DeliveryMetrics, Period
-from boomi_promo.errors import InvalidRequest
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 
 metrics_app = typer.Typer(

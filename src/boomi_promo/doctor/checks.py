@@ -4,7 +4,7 @@ Every check runs even when an earlier one failed, so one run shows everything th
 each result says in a sentence what an operator should do about it. Boomi is asked with few
 retries, so an unreachable Boomi is reported in seconds rather than after the full backoff.
 
-``promo doctor --probe`` runs :mod:`boomi_promo.doctor_probe` instead (:func:`probe`).
+``promo doctor --probe`` runs :mod:`boomi_promo.doctor.probe` instead (:func:`probe`).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from boomi_promo.boomi.errors import (
 )
 from boomi_promo.boomi.limiter import LocalRateLimiter
 from boomi_promo.boomi.query import Operator, QueryFilter
-from boomi_promo.cli import identity_problems, settings_problems
 from boomi_promo.config import Settings
-from boomi_promo.doctor_probe import ProbeCheck, ProbeReport, Result, run_probe
+from boomi_promo.doctor.probe import ProbeCheck, ProbeReport, Result, run_probe
+from boomi_promo.doctor.startup import identity_problems, settings_problems
 from boomi_promo.engine.branches import count_branches
 from boomi_promo.store import UnitOfWorkFactory, create_engine, current_revision, head_revision
 from boomi_promo.store.database import UnsupportedDatabaseError, normalize_url

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TextIO
 
-from boomi_promo.audit_export import AuditFilter, format_instant, parse_instant, stream_entries
 from boomi_promo.domain.delivery_metrics import (
     DEFAULT_PERIOD_DAYS,
     DeliveryMetrics,
@@ -38,6 +37,7 @@ from boomi_promo.domain.delivery_metrics import (
 )
 from boomi_promo.engine.rollback import PROMOTION_ROLLED_BACK
 from boomi_promo.errors import InvalidRequest
+from boomi_promo.exports.audit import AuditFilter, format_instant, parse_instant, stream_entries
 from boomi_promo.store import AuditEntry, PromotionLog, UnitOfWorkFactory
 
 PROMOTION_TARGET = "promotion"

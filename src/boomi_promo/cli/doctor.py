@@ -46,10 +46,10 @@ def doctor(
     ] = None,
 ) -> None:
     """Check settings, database, Boomi credentials, Partner API, branching and every account."""
-    # Imported here: the checks reuse `settings_problems` from the CLI module that imports this.
-    from boomi_promo.doctor import probe as run_probe
-    from boomi_promo.doctor import run_checks
-    from boomi_promo.doctor_probe import Result, render_json, render_table
+    # Imported here: the checks (and their Boomi and database clients) load only when asked for.
+    from boomi_promo.doctor.checks import probe as run_probe
+    from boomi_promo.doctor.checks import run_checks
+    from boomi_promo.doctor.probe import Result, render_json, render_table
 
     if process_id is not None and not probe:
         typer.echo("error: --process-id goes with --probe", err=True)

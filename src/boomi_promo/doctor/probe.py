@@ -38,10 +38,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from boomi_promo.boomi.client import JSON, XML, BoomiClient, RawAnswer
+from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import Branch, BranchStage, ComponentMetadata
 from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.boomi.transport import JSON, XML, RawAnswer
 from boomi_promo.config import Settings
 from boomi_promo.engine.recovery import find_created_branch
 

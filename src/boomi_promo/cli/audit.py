@@ -1,7 +1,7 @@
 """``promo audit export``: the audit trail, in time order, as CSV, JSON or JSON lines.
 
 Reads the configured database (``PROMO_DATABASE_URL``, else SQLite in ``PROMO_DATA_DIR``)
-and never calls Boomi. Entries are streamed a batch at a time (:mod:`boomi_promo.audit_export`);
+and never calls Boomi. Entries are streamed a batch at a time (:mod:`boomi_promo.exports.audit`);
 a file given with ``--output`` appears only once the export is complete.
 """
 
@@ -17,15 +17,15 @@ from typing import Annotated, TextIO
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from boomi_promo.audit_export import (
+from boomi_promo.bootstrap import SchemaOutOfDate, ensure_schema
+from boomi_promo.config import Settings
+from boomi_promo.exports.audit import (
     AuditFilter,
     ExportFormat,
     parse_instant,
     stream_entries,
     write_export,
 )
-from boomi_promo.bootstrap import SchemaOutOfDate, ensure_schema
-from boomi_promo.config import Settings
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 
 audit_app = typer.Typer(help="The append-only audit trail.", no_args_is_help=True)

@@ -9,14 +9,15 @@ from typing import Annotated
 
 import typer
 
-from boomi_promo.cli_audit import audit_app
-from boomi_promo.cli_doctor import doctor
-from boomi_promo.cli_extensions import extensions_app
-from boomi_promo.cli_mappings import mappings_app
-from boomi_promo.cli_metrics import metrics_app
-from boomi_promo.cli_reconcile import reconcile
+from boomi_promo.cli.audit import audit_app
+from boomi_promo.cli.doctor import doctor
+from boomi_promo.cli.extensions import extensions_app
+from boomi_promo.cli.mappings import mappings_app
+from boomi_promo.cli.metrics import metrics_app
+from boomi_promo.cli.notifications import notifications_app
+from boomi_promo.cli.reconcile import reconcile
 from boomi_promo.config import IdentityMode, JobQueue, Settings
-from boomi_promo.notifications.cli import notifications_app
+from boomi_promo.doctor.startup import identity_problems, settings_problems
 from boomi_promo.remote.commands import remote_app
 
 app = typer.Typer(
@@ -47,7 +48,7 @@ def serve(
     """Serve the dashboard and JSON API with settings from PROMO_* environment variables."""
     import uvicorn
 
-    from boomi_promo.api.app import create_app
+    from boomi_promo.service import create_app
 
     settings = Settings()
     problems = settings_problems(settings) + identity_problems(settings, host=host)
@@ -74,57 +75,6 @@ LOCAL_IDENTITY_WARNING = (
     "sign in as any user, ADMIN included, without a password. Use it for a trial on this "
     "machine only; a team needs PROMO_IDENTITY_MODE=oidc."
 )
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-def identity_problems(settings: Settings, *, host: str | None) -> list[str]:
-    """Why the configured sign-in must not serve (``host`` None: wherever it would be served).
-
-    Identity must be chosen explicitly: a service started with no identity settings must not
-    fall back to a sign-in without passwords.
-    """
-    if "identity_mode" not in settings.model_fields_set:
-        return [
-            "PROMO_IDENTITY_MODE is not set: use oidc to sign in through your identity provider "
-            "(with PROMO_OIDC__*); local sign-in (no passwords) is for a trial and also needs "
-            "PROMO_ALLOW_LOCAL_IDENTITY=true."
-        ]
-    if settings.identity_mode is not IdentityMode.LOCAL:
-        return []
-    if not settings.allow_local_identity:
-        return [
-            "PROMO_IDENTITY_MODE=local lets anyone sign in as any user without a password; set "
-            "PROMO_ALLOW_LOCAL_IDENTITY=true to run it anyway (a trial on this machine), or use "
-            "PROMO_IDENTITY_MODE=oidc."
-        ]
-    if host is not None and host not in LOOPBACK_HOSTS:
-        return [
-            f"--host {host}: local sign-in (no passwords) is served on loopback only "
-            "(127.0.0.1); use PROMO_IDENTITY_MODE=oidc to serve a network."
-        ]
-    return []
-
-
-def settings_problems(settings: Settings) -> list[str]:
-    """What stops `promo serve` from starting, in sentences an operator can act on."""
-    from boomi_promo.config import IdentityMode
-    from boomi_promo.identity.oidc import validate_oidc_settings
-
-    problems = []
-    if not settings.boomi.primary_account_id:
-        problems.append("PROMO_BOOMI__PRIMARY_ACCOUNT_ID is not set: name the primary account.")
-    if not settings.boomi.username or not settings.boomi.api_token.get_secret_value():
-        problems.append(
-            "PROMO_BOOMI__USERNAME and PROMO_BOOMI__API_TOKEN must name a Boomi user and token."
-        )
-    if settings.identity_mode is IdentityMode.OIDC:
-        problems.extend(validate_oidc_settings(settings))
-    if settings.jobs.queue is JobQueue.PROCRASTINATE and not settings.uses_postgres:
-        problems.append(
-            "PROMO_JOBS__QUEUE=procrastinate needs PostgreSQL: set PROMO_DATABASE_URL to a "
-            "postgresql+psycopg:// URL (workers and services share that database)."
-        )
-    return problems
 
 
 @app.command()
@@ -231,7 +181,3 @@ def db_upgrade() -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(upgrade_database(settings.resolved_database_url()))
     typer.echo("database is at the latest revision")
-
-
-if __name__ == "__main__":
-    app()

@@ -20,7 +20,8 @@ from enum import StrEnum
 from typing import Any, TextIO
 
 from boomi_promo.store import AuditEntry, UnitOfWorkFactory
-from boomi_promo.store.repositories import MAX_PAGE_SIZE, AuditCursor
+from boomi_promo.store.repositories.audit import AuditCursor
+from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
 
 COLUMNS = (
     "at",

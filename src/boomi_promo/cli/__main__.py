@@ -1,0 +1,3 @@
+from boomi_promo.cli.main import app
+
+app()
