@@ -24,6 +24,7 @@ OBJECT_TAG = f"{{{BNS_NAMESPACE}}}object"
 PROCESS_OVERRIDES_TAG = f"{{{BNS_NAMESPACE}}}processOverrides"
 ENCRYPTED_VALUES_TAG = f"{{{BNS_NAMESPACE}}}encryptedValues"
 ENCRYPTED_VALUE_TAG = f"{{{BNS_NAMESPACE}}}encryptedValue"
+DESCRIPTION_TAG = f"{{{BNS_NAMESPACE}}}description"
 
 # Root attributes a write to the primary account sends. Everything else on the root is either
 # read-only (version, dates, authors, deleted, currentVersion, copiedFrom*, branchName,
