@@ -38,6 +38,10 @@ class BoomiSettings(BaseModel):
     call_mode: Literal["concurrent", "sequential"] = "concurrent"
     """``sequential``: one call at a time with a fixed gap after each, as the public design
     made them (a baseline for benchmarks); ``concurrent``: as many as the rate limiter allows."""
+    bulk_reads: bool = True
+    """Read components, their metadata and folders with Boomi's bulk GET (5 documents, 100
+    metadata or folders a call); ``false`` reads one per call, as before issue 16 (a benchmark
+    baseline, or a fallback should an account refuse bulk reads)."""
     timeout_seconds: float = 30.0
     max_response_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     """A Boomi answer larger than this is refused (BOOMI_BAD_RESPONSE) instead of read."""
@@ -62,6 +66,13 @@ class BoomiSettings(BaseModel):
     """Release-status reads (``poll_interval_seconds`` apart) after a release before it is
     reported as still in progress (checkReleaseStatus follows it afterwards)."""
     poll_interval_seconds: float = 1.0
+
+
+class PromotionSettings(BaseModel):
+    delta: bool = True
+    """Leave a component whose promoted form equals the version the branch starts from
+    unwritten (UNCHANGED, issue 16); ``false`` writes every component, as before (a benchmark
+    baseline)."""
 
 
 class GroupSettings(BaseModel):
@@ -255,6 +266,7 @@ class Settings(BaseSettings):
     public_url: str = ""
     boomi: BoomiSettings = Field(default_factory=BoomiSettings)
     groups: GroupSettings = Field(default_factory=GroupSettings)
+    promotion: PromotionSettings = Field(default_factory=PromotionSettings)
     oidc: OidcSettings = Field(default_factory=OidcSettings)
     jobs: JobSettings = Field(default_factory=JobSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)

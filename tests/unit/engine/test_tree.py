@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from boomi_promo.boomi.errors import BoomiNotFoundError
-from boomi_promo.boomi.models import Component, ComponentReference, Folder
+from boomi_promo.boomi.models import BulkItem, Component, ComponentReference, Folder
 from boomi_promo.domain.graph import ReferenceCycleError
 from boomi_promo.engine.errors import ComponentNotFound, DependencyTreeTooLarge
 from boomi_promo.engine.tree import find_cycles, resolve_tree
@@ -24,11 +24,30 @@ class FakeDevAccount:
         self.components = components
         self.reads: Counter[str] = Counter()
         self.reference_queries: list[list[str]] = []
+        self.calls = 0
 
     async def get_component(
         self, component_id: str, *, override_account: str | None = None
     ) -> Component:
         assert override_account == ACCOUNT
+        self.calls += 1
+        return self._component(component_id)
+
+    async def bulk_get_components(
+        self, component_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Component]]:
+        assert override_account == ACCOUNT
+        assert len(component_ids) <= 5, "Boomi's limit for a Component bulk GET"
+        self.calls += 1
+        items: list[BulkItem[Component]] = []
+        for component_id in component_ids:
+            try:
+                items.append(BulkItem(component_id, 200, self._component(component_id)))
+            except BoomiNotFoundError:
+                items.append(BulkItem(component_id, 400, None, "invalid"))
+        return items
+
+    def _component(self, component_id: str) -> Component:
         self.reads[f"component {component_id}"] += 1
         if component_id not in self.components:
             raise BoomiNotFoundError("no such component", method="GET", path="/", status_code=404)
@@ -48,6 +67,7 @@ class FakeDevAccount:
         assert override_account == ACCOUNT
         assert set(parents.values()) == {VERSION}, "each parent at the version just read"
         self.reads[f"references {sorted(parents)}"] += 1
+        self.calls += 1
         self.reference_queries.append(sorted(parents))
         return {
             parent: [
@@ -63,6 +83,17 @@ class FakeDevAccount:
         }
 
     async def get_folder(self, folder_id: str, *, override_account: str | None = None) -> Folder:
+        self.calls += 1
+        return self._folder(folder_id)
+
+    async def bulk_get_folders(
+        self, folder_ids: Sequence[str], *, override_account: str | None = None
+    ) -> list[BulkItem[Folder]]:
+        assert override_account == ACCOUNT
+        self.calls += 1
+        return [BulkItem(folder_id, 200, self._folder(folder_id)) for folder_id in folder_ids]
+
+    def _folder(self, folder_id: str) -> Folder:
         self.reads[f"folder {folder_id}"] += 1
         return Folder(id=folder_id, name=folder_id, full_path=f"Dev/{folder_id}")
 
@@ -78,10 +109,11 @@ TREE = {
 }
 
 
-async def test_walk_gives_shortest_depths_and_reads_each_component_once() -> None:
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one per call"])
+async def test_walk_gives_shortest_depths_and_reads_each_component_once(bulk: bool) -> None:
     account = FakeDevAccount(TREE)
 
-    tree = await resolve_tree(account, ACCOUNT, "root")
+    tree = await resolve_tree(account, ACCOUNT, "root", bulk=bulk)
 
     depths = {cid: c.depth for cid, c in tree.components.items()}
     assert depths == {
@@ -106,6 +138,17 @@ async def test_walk_gives_shortest_depths_and_reads_each_component_once() -> Non
     assert order.index("connection") < order.index("sub") < order.index("root")
 
 
+async def test_bulk_reads_take_a_call_per_level_for_documents_folders_and_references() -> None:
+    bulk, single = FakeDevAccount(TREE), FakeDevAccount(TREE)
+
+    await resolve_tree(bulk, ACCOUNT, "root")
+    await resolve_tree(single, ACCOUNT, "root", bulk=False)
+
+    # Three levels: a document bulk GET, a folder bulk GET and a reference query each.
+    assert bulk.calls == 9
+    assert single.calls == len(TREE) + len({c[0] for c in TREE.values()}) + 3
+
+
 async def test_cycles_are_reported_and_refused_as_an_order() -> None:
     account = FakeDevAccount(
         {
@@ -127,9 +170,10 @@ async def test_a_tree_over_the_limit_is_refused() -> None:
         await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "root", max_components=5)
 
 
-async def test_an_unknown_root_is_component_not_found() -> None:
+@pytest.mark.parametrize("bulk", [True, False], ids=["bulk", "one per call"])
+async def test_an_unknown_root_is_component_not_found(bulk: bool) -> None:
     with pytest.raises(ComponentNotFound) as caught:
-        await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "missing")
+        await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "missing", bulk=bulk)
 
     assert caught.value.status_code == 404
     assert caught.value.details == {"componentId": "missing"}
@@ -139,3 +183,26 @@ def test_find_cycles_names_self_references_and_circles() -> None:
     references = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"d"}, "e": {"a"}}
 
     assert find_cycles(references) == [["a", "b", "c"], ["d"]]
+
+
+async def test_a_tree_read_ahead_from_what_it_held_takes_a_few_calls_and_is_the_same() -> None:
+    walked, ahead = FakeDevAccount(TREE), FakeDevAccount(TREE)
+
+    plain = await resolve_tree(walked, ACCOUNT, "root")
+    hinted = await resolve_tree(ahead, ACCOUNT, "root", expected=sorted(TREE))
+
+    assert hinted == plain
+    # Six documents in two bulk GETs, their folders in one, their references in one query.
+    assert ahead.calls == 4 < walked.calls
+    assert max(ahead.reads.values()) == 1
+
+
+async def test_a_stale_expectation_still_gives_the_tree_as_it_is_now() -> None:
+    account = FakeDevAccount({**TREE, "retired": ("profile.json", [])})
+    expected = [cid for cid in TREE if cid != "routed"] + ["retired", "gone"]
+
+    tree = await resolve_tree(account, ACCOUNT, "root", expected=expected)
+
+    assert tree == await resolve_tree(FakeDevAccount(TREE), ACCOUNT, "root")
+    assert "retired" not in tree.components, "read ahead, but no longer referenced"
+    assert tree.components["routed"].depth == 2, "found by the walk, not expected"
