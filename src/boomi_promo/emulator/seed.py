@@ -437,7 +437,10 @@ class Author:
         )
         return self._write(document, None).component_id
 
-    def update(self, component_id: str, content: str) -> None:
+    def update(
+        self, component_id: str, content: str | None = None, *, description: str | None = None
+    ) -> None:
+        """A new version with new content, or a new description, or both."""
         current = self.seeder.state.component_view(self.account_id, component_id).revision
         document = ComponentDocument(
             component_id=component_id,
@@ -446,9 +449,9 @@ class Author:
             sub_type=current.sub_type,
             folder_id=current.folder_id,
             branch_id="",
-            description=current.description,
+            description=current.description if description is None else description,
             encrypted_values=current.encrypted_values,
-            object_xml=content,
+            object_xml=current.object_xml if content is None else content,
             process_overrides_xml=current.process_overrides_xml,
         )
         self._write(document, component_id)
@@ -867,10 +870,25 @@ def _invoice_tree(seeder: Seeder, connections: _Connections, at: datetime) -> tu
     return a.package(process, "1.0", "First invoice export"), ftp
 
 
+PRIOR_DESCRIPTIONS = {
+    "Customer JSON": "The customer record as the CRM API returns it.",
+    "Customer XML": "The customer record the warehouse imports.",
+    "Get Customers": "Reads the customers changed since the last run from the CRM API.",
+    "Customer JSON to XML": "CRM customer JSON to the warehouse's XML.",
+    "Customer Sync": "Nightly: customers from the CRM to the warehouse.",
+}
+"""What Alice wrote in each Customer Sync component after its release (descriptions only)."""
+
+
 def _prior_promotion(
     seeder: Seeder, connections: _Connections, prod_connections: dict[str, str], at: datetime
 ) -> PriorPromotion:
-    """Team A "Customer Sync", already promoted: dev tree, prod copies on main, prod package."""
+    """Team A "Customer Sync", already promoted: dev tree, prod copies on main, prod package.
+
+    Since that release Alice described every component (version 2 of each in dev, content
+    as released): promoting it again updates all five, as a promotion with something new
+    does (SPEC §9), and the delta of issue 16 shows in the description lines.
+    """
     fields = ["customerId", "name", "email", "country"]
 
     def contents(ids: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
@@ -928,9 +946,13 @@ def _prior_promotion(
             f"Promoted/{folder}", name, type_, contents(prod_ids)[index][3], sub_type=sub_type
         )
         promoted.append(PromotedComponent(TEAM_A_ID, dev_ids[name], prod_ids[name], name, type_, 1))
+    dev_package_id = dev.package(dev_ids["Customer Sync"], "1.0", "Customer sync, first release")
+    later = seeder.author(TEAM_A_ID, "alice@example.com", at + timedelta(days=45))
+    for name, description in PRIOR_DESCRIPTIONS.items():
+        later.update(dev_ids[name], description=description)
     return PriorPromotion(
         dev_account_id=TEAM_A_ID,
-        dev_package_id=dev.package(dev_ids["Customer Sync"], "1.0", "Customer sync, first release"),
+        dev_package_id=dev_package_id,
         dev_root_component_id=dev_ids["Customer Sync"],
         prod_root_component_id=prod_ids["Customer Sync"],
         prod_package_id=prod.package(

@@ -1052,8 +1052,31 @@ class EmulatorState:
         revision = record.revisions.get(number) if record and number is not None else None
         if revision is None or not self._reachable(revision):
             return []
-        branch = self._live_branch(account_id, revision.branch_id) or self.main_branch(account_id)
+        branch = self._live_branch(account_id, revision.branch_id)
+        if branch is None:
+            # Written on a branch that is gone (a package or another branch still holds it):
+            # Boomi keeps a revision's references with the revision, so they are the
+            # components it names, wherever they live now — not only those main has.
+            return [self._reference_row(r) for r in self._saved_references(revision)]
         return [self._reference_row(r) for r in self._references(revision, branch)]
+
+    def _saved_references(self, revision: Revision) -> list[Reference]:
+        found: list[Reference] = []
+        for candidate in reference_candidates(revision.object_xml):
+            record = self._record(revision.account_id, candidate)
+            if candidate == revision.component_id or record is None:
+                continue
+            held = [r for r in record.revisions.values() if self._reachable(r)]
+            child = max(held, key=lambda r: r.version) if held else None
+            if child is None or child.deleted:
+                continue
+            kind = (
+                "INDEPENDENT"
+                if revision.type == "processroute" and child.type == "process"
+                else "DEPENDENT"
+            )
+            found.append(Reference(revision, child, kind, revision.branch_id))
+        return found
 
     def _reference_rows(self, account_id: str, expression: Expression | None) -> list[Row]:
         """Candidate rows for each ``or``-ed clause of the filter (the filter itself is applied
