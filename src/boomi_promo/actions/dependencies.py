@@ -19,7 +19,7 @@ from boomi_promo.domain.component_xml import ComponentXmlError
 from boomi_promo.domain.secrets import find_environment_values
 from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.continuity import packaged_promotions, plan_continuity
+from boomi_promo.engine.continuity import last_known_tree, packaged_promotions, plan_continuity
 from boomi_promo.engine.secret_check import blocking, component_secrets, mark_allowlisted
 from boomi_promo.engine.tree import TreeComponent, resolve_tree
 from boomi_promo.store import ComponentMapping
@@ -94,7 +94,14 @@ async def resolve_dependencies(
     ctx: ActionContext, request: ResolveDependenciesRequest
 ) -> ResolveDependenciesResponse:
     account = await require_dev_account(ctx, request.dev_account_id)
-    tree = await resolve_tree(ctx.boomi, account.account_id, request.root_component_id)
+    bulk = ctx.settings.boomi.bulk_reads
+    expected: list[str] = []
+    if bulk:
+        async with ctx.unit_of_work() as uow:
+            expected = await last_known_tree(uow, account.account_id, request.root_component_id)
+    tree = await resolve_tree(
+        ctx.boomi, account.account_id, request.root_component_id, bulk=bulk, expected=expected
+    )
     findings = [
         finding
         for component in tree.components.values()

@@ -6,9 +6,12 @@ Reviewers see exactly what a merge would change: both sides normalised
 The branch comes from the promotion (``promotionId``, preferred) or is the reference profile's
 ``branchId``, which must be a live promotion's branch; either way the caller must be allowed to
 see that promotion (an admin any, a contributor those of the dev accounts their teams grant),
-and the component must be one the promotion wrote (its own results, or those of the test
+and the component must be one the promotion holds (its own results, or those of the test
 promotion it was promoted from). ``componentAction`` CREATE shows an empty main side; UPDATE
 needs the component on main. Left out, it follows main: empty when main does not hold it yet.
+A component the promotion left UNCHANGED (issue 16) is answered as such whatever was asked:
+its branch side is the version the branch started from, so main and the branch are the same
+unless that version came from a test deployment main has not received yet.
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ from boomi_promo.store import PromotionLog
 
 BRANCH_SIDE = "branch"
 MAIN_SIDE = "main"
-_ACTION_OF_RESULT = {"CREATED": "CREATE", "UPDATED": "UPDATE"}
+_ACTION_OF_RESULT = {"CREATED": "CREATE", "UPDATED": "UPDATE", "UNCHANGED": "UNCHANGED"}
 
 
 class ComponentAction(StrEnum):
     CREATE = "CREATE"
     UPDATE = "UPDATE"
+    UNCHANGED = "UNCHANGED"
 
 
 class BranchNotAvailable(Conflict):
@@ -68,7 +72,8 @@ class GenerateComponentDiffRequest(Profile):
     component_action: ComponentAction | None = Field(
         default=None,
         description="CREATE: main side empty. UPDATE: the component must be on main. "
-        "Left out: UPDATE when main holds the component, else CREATE",
+        "Left out: UPDATE when main holds the component, else CREATE. A component the "
+        "promotion left UNCHANGED is answered UNCHANGED",
     )
 
 
@@ -161,18 +166,23 @@ async def generate_component_diff(
             field="prodComponentId",
         )
     component_id = request.prod_component_id
+    name, recorded_action = recorded[component_id]
+    kept = recorded_action == ComponentAction.UNCHANGED
     on_branch, on_main = await asyncio.gather(
         _read(ctx, component_id, branch_id),
         _read(ctx, component_id, None)
-        if request.component_action is not ComponentAction.CREATE
+        if kept or request.component_action is not ComponentAction.CREATE
         else _nothing(),
     )
     if on_branch is None:
         raise _missing(
             component_id, BRANCH_SIDE, f"on the branch of promotion {promotion.promotion_id}"
         )
-    component_action = request.component_action or (
-        ComponentAction.UPDATE if on_main is not None else ComponentAction.CREATE
+    component_action = (
+        ComponentAction.UNCHANGED
+        if kept
+        else request.component_action
+        or (ComponentAction.UPDATE if on_main is not None else ComponentAction.CREATE)
     )
     if component_action is ComponentAction.UPDATE and on_main is None:
         raise _missing(component_id, MAIN_SIDE, "on main (for an UPDATE)")
@@ -192,7 +202,7 @@ async def generate_component_diff(
         promotion_id=promotion.promotion_id,
         branch_id=branch_id,
         prod_component_id=component_id,
-        component_name=request.component_name or on_branch.name or recorded[component_id],
+        component_name=request.component_name or on_branch.name or name,
         component_action=component_action.value,
         branch_xml=branch_xml,
         main_xml=main_xml,
@@ -249,9 +259,12 @@ def _live_branch(promotion: PromotionLog) -> str:
     return promotion.branch_id
 
 
-async def _written_components(ctx: ActionContext, promotion: PromotionLog) -> dict[str, str]:
-    """Prod component id → name of what the promotion wrote (or its test promotion, for R's
-    PRODUCTION record whose branch was cut from the test package)."""
+async def _written_components(
+    ctx: ActionContext, promotion: PromotionLog
+) -> dict[str, tuple[str, str]]:
+    """Prod component id → (name, CREATE / UPDATE / UNCHANGED) of what the promotion's branch
+    holds for it (or its test promotion's, for R's PRODUCTION record whose branch was cut from
+    the test package)."""
     written = _results_of(promotion.result_detail)
     if promotion.test_promotion_id:
         async with ctx.unit_of_work() as uow:
@@ -261,10 +274,13 @@ async def _written_components(ctx: ActionContext, promotion: PromotionLog) -> di
     return written
 
 
-def _results_of(result_detail: Mapping[str, Any] | None) -> dict[str, str]:
+def _results_of(result_detail: Mapping[str, Any] | None) -> dict[str, tuple[str, str]]:
     results = (result_detail or {}).get("promotionResults") or []
     return {
-        str(item["prodComponentId"]): str(item.get("componentName") or "")
+        str(item["prodComponentId"]): (
+            str(item.get("componentName") or ""),
+            _ACTION_OF_RESULT[item["action"]],
+        )
         for item in results
         if isinstance(item, dict)
         and item.get("action") in _ACTION_OF_RESULT

@@ -17,6 +17,7 @@ from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.plan import (
     CREATE,
+    UNCHANGED,
     UPDATE,
     CallEstimate,
     PlannedBranch,
@@ -56,7 +57,10 @@ class PlannedComponentItem(Profile):
     component_name: str
     component_type: str
     dev_version: int | None = None
-    action: str = Field(description="CREATE or UPDATE")
+    action: str = Field(
+        description="CREATE, UPDATE or UNCHANGED (equal to the version the branch starts from: "
+        "not written)"
+    )
     prod_component_id: str = Field(default="", description="The prod component updated")
     current_prod_version: int | None = None
     merged_from_package_id: str = Field(
@@ -131,6 +135,12 @@ class PlanPromotionResponse(ResponseProfile):
     components: list[PlannedComponentItem] = Field(default_factory=list)
     to_create: int = 0
     to_update: int = 0
+    unchanged: int = Field(default=0, description="Components the promotion would not write")
+    delta_on_branch: bool = Field(
+        default=False,
+        description="The branch starts from test packages: the promotion finds there which "
+        "updates are UNCHANGED (planned here as UPDATE)",
+    )
     connections: list[PlannedConnectionItem] = Field(default_factory=list)
     missing_connection_mappings: list[MissingConnectionItem] = Field(default_factory=list)
     folders_to_create: list[str] = Field(default_factory=list)
@@ -187,6 +197,8 @@ def plan_response(plan: PromotionPlan) -> PlanPromotionResponse:
         components=[_component(c) for c in plan.components],
         to_create=sum(1 for c in plan.components if c.action == CREATE),
         to_update=sum(1 for c in plan.components if c.action == UPDATE),
+        unchanged=sum(1 for c in plan.components if c.action == UNCHANGED),
+        delta_on_branch=plan.delta_on_branch,
         connections=[
             PlannedConnectionItem(
                 dev_component_id=c.dev_component_id,

@@ -63,7 +63,10 @@ class PromotionResultItem(Profile):
     prod_component_id: str
     component_name: str
     component_type: str
-    action: str = Field(description="CREATED, UPDATED, SKIPPED or FAILED")
+    action: str = Field(
+        description="CREATED, UPDATED, UNCHANGED (equal to the version the branch started "
+        "from: not written, that version kept), SKIPPED or FAILED"
+    )
     version: int
     error: str = ""
 

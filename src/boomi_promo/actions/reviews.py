@@ -379,6 +379,7 @@ async def _record_production_promotion(
                 components_total=test.components_total,
                 components_created=test.components_created,
                 components_updated=test.components_updated,
+                components_unchanged=test.components_unchanged,
                 components_failed=test.components_failed,
                 result_detail=_with_notes(test.result_detail, notes),
                 branch_id=branch_id,

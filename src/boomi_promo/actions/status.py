@@ -98,6 +98,9 @@ class PromotionItem(Profile):
     components_total: int
     components_created: int
     components_updated: int
+    components_unchanged: int = Field(
+        default=0, description="Left as they were: equal to the version the branch started from"
+    )
     components_failed: int
     error_message: str
     result_detail: str = Field(description="The stored per-component results, as a JSON string")
@@ -192,6 +195,7 @@ def promotion_fields(log: PromotionLog) -> dict[str, Any]:
         "components_total": log.components_total,
         "components_created": log.components_created,
         "components_updated": log.components_updated,
+        "components_unchanged": log.components_unchanged,
         "components_failed": log.components_failed,
         "error_message": log.error_message or "",
         "result_detail": json.dumps(log.result_detail) if log.result_detail is not None else "",
@@ -399,6 +403,7 @@ class TestDeploymentItem(Profile):
     components_total: int
     components_created: int
     components_updated: int
+    components_unchanged: int = 0
     test_deployed_at: str
     test_integration_pack_id: str
     test_integration_pack_name: str
@@ -434,6 +439,7 @@ def deployment_item(log: PromotionLog) -> TestDeploymentItem:
         components_total=log.components_total,
         components_created=log.components_created,
         components_updated=log.components_updated,
+        components_unchanged=log.components_unchanged,
         test_deployed_at=timestamp(log.test_deployed_at),
         test_integration_pack_id=log.test_integration_pack_id or "",
         test_integration_pack_name=log.test_integration_pack_name or "",

@@ -32,6 +32,9 @@ from boomi_promo.engine.branches import BranchSources
 from boomi_promo.store import PromotionLog, UnitOfWork
 
 WRITTEN_ACTIONS = frozenset({"CREATED", "UPDATED"})
+HELD_ACTIONS = WRITTEN_ACTIONS | {"UNCHANGED"}
+"""What a promotion's branch, and so its packages, hold for it: the components it wrote and
+those it left UNCHANGED (issue 16) at the version the branch started from."""
 PACKAGES_KEY = "packages"
 PAGE_SIZE = 200
 
@@ -155,13 +158,14 @@ def review_sources(test: PromotionLog) -> BranchSources:
 
 
 def written_prod_ids(result_detail: Mapping[str, Any] | None) -> frozenset[str]:
-    """Prod component ids a promotion wrote, from its stored per-component results."""
+    """Prod component ids a promotion's branch held for it (written or UNCHANGED), from its
+    stored per-component results."""
     results = (result_detail or {}).get("promotionResults") or []
     return frozenset(
         str(item["prodComponentId"])
         for item in results
         if isinstance(item, dict)
-        and item.get("action") in WRITTEN_ACTIONS
+        and item.get("action") in HELD_ACTIONS
         and item.get("prodComponentId")
     )
 
@@ -236,3 +240,21 @@ async def packaged_promotions(uow: UnitOfWork, dev_account_id: str) -> list[Pack
         if page * PAGE_SIZE >= batch.total or not batch.items:
             return found
         page += 1
+
+
+async def last_known_tree(uow: UnitOfWork, dev_account_id: str, root_id: str) -> list[str]:
+    """The dev components the newest promotion of ``root_id`` found in its tree (connections
+    too), for a walk to read ahead; empty when the root was never promoted."""
+    newest = await uow.promotions.query(
+        dev_account_id=dev_account_id, root_component_id=root_id, page_size=1
+    )
+    if not newest.items:
+        return []
+    detail = newest.items[0].result_detail or {}
+    ids = [
+        str(item.get("devComponentId"))
+        for key in ("promotionResults", "connections")
+        for item in detail.get(key) or []
+        if isinstance(item, dict) and item.get("devComponentId")
+    ]
+    return list(dict.fromkeys(ids))

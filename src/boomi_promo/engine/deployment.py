@@ -73,6 +73,7 @@ from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.branches import merge_branch
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import (
+    HELD_ACTIONS,
     PACKAGES_KEY,
     WRITTEN_ACTIONS,
     RecordedPackage,
@@ -213,9 +214,12 @@ def segregation_conflict(approver: str, people: Mapping[str, str | None]) -> str
 class PromotedComponents:
     prod_root_id: str
     prod_ids_by_dev_id: Mapping[str, str]
-    """Every component the promotion wrote: dev id → prod id."""
+    """Every component the promotion's branch holds for it — written, or left UNCHANGED at
+    the version the branch started from: dev id → prod id."""
     types_by_prod_id: Mapping[str, str] = field(default_factory=dict)
     """The component type of each, by prod id (as the results recorded it)."""
+    kept_versions: Mapping[str, int] = field(default_factory=dict)
+    """Prod id → version of each UNCHANGED component: what the branch holds of it."""
 
     def dev_ids_of(self, prod_ids: Iterable[str]) -> frozenset[str]:
         """The dev components whose prod components are among ``prod_ids``."""
@@ -226,13 +230,14 @@ class PromotedComponents:
 def promoted_components(
     result_detail: Mapping[str, Any] | None, root_component_id: str
 ) -> PromotedComponents | None:
-    """The prod root and the written components from a promotion's stored results."""
+    """The prod root and the components of a promotion (written or UNCHANGED) from its
+    stored results."""
     results = (result_detail or {}).get("promotionResults") or []
     items = [
         item
         for item in results
         if isinstance(item, dict)
-        and item.get("action") in WRITTEN_ACTIONS
+        and item.get("action") in HELD_ACTIONS
         and item.get("prodComponentId")
         and item.get("devComponentId")
     ]
@@ -244,6 +249,11 @@ def promoted_components(
         prod_ids_by_dev_id=written,
         types_by_prod_id={
             str(item["prodComponentId"]): str(item.get("componentType") or "") for item in items
+        },
+        kept_versions={
+            str(item["prodComponentId"]): int(item.get("version") or 0)
+            for item in items
+            if item.get("action") == "UNCHANGED" and item.get("version")
         },
     )
 
@@ -271,7 +281,7 @@ async def package_contents(
     nowhere new.
     """
     promoted = set(components.types_by_prod_id) | {components.prod_root_id}
-    edges = await _promoted_references(boomi, promoted, branch_id)
+    edges = await _promoted_references(boomi, promoted, branch_id, components.kept_versions)
     roots = [components.prod_root_id]
     contents: list[PackageContent] = []
     for root in roots:
@@ -297,15 +307,25 @@ async def package_contents(
 
 
 async def _promoted_references(
-    boomi: BoomiClient, promoted: set[str], branch_id: str | None
+    boomi: BoomiClient,
+    promoted: set[str],
+    branch_id: str | None,
+    kept_versions: Mapping[str, int],
 ) -> dict[str, list[ComponentReference]]:
     """What each promoted component references, as the branch (``None``: main) holds it.
 
     Their current versions come from ComponentMetadata queries (an ``or`` of up to
     :data:`METADATA_BATCH` ids each), then what those versions reference from
-    ComponentReference queries by ``parentComponentId`` and ``parentVersion``.
+    ComponentReference queries by ``parentComponentId`` and ``parentVersion``. A component
+    the promotion left UNCHANGED was never written on the branch, and Boomi reports it with
+    the branchId of the branch it was written on (main's), so a query by the branch's id
+    misses it: its version on the branch is the one the promotion recorded (``kept_versions``).
     """
     versions = await current_versions(boomi, promoted, branch_id=branch_id)
+    if branch_id is not None:
+        for component_id, version in kept_versions.items():
+            if component_id in promoted:
+                versions.setdefault(component_id, version)
     missing = sorted(promoted - set(versions))
     if missing:
         where = f"branch {branch_id}" if branch_id else "main"
@@ -361,11 +381,12 @@ async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> 
         shippers = {
             p.promotion_id: p for p in [*newer.items, *await _linked_tests(uow, newer.items)]
         }
+    # An UNCHANGED component ships the version it kept: main moving past it counts too.
     written = {
         str(item["prodComponentId"]): item
         for item in (source.result_detail or {}).get("promotionResults") or []
         if isinstance(item, dict)
-        and item.get("action") in WRITTEN_ACTIONS
+        and item.get("action") in HELD_ACTIONS
         and item.get("prodComponentId")
     }
     if not written:

@@ -79,3 +79,13 @@ class ComponentInPromotion(Conflict):
     branch (a package sharing it); ``details`` names that promotion."""
 
     error_code = "COMPONENT_IN_PROMOTION"
+
+
+NOTHING_TO_PROMOTE_PREFIX = "Nothing to promote"
+
+
+class NothingToPromote(Conflict):
+    """Every component of the tree equals the version the branch would start from (issue 16):
+    no branch is left behind, nothing is written; the per-component results say UNCHANGED."""
+
+    error_code = "NOTHING_TO_PROMOTE"

@@ -11,6 +11,12 @@ primary account's branches counted. Each document is stripped and rewritten in m
 run would before writing it, to list the environment values emptied (kind and path, never the
 value) and the references rewritten.
 
+The delta (issue 16) is the run's own: when the branch would start from main, each component
+to update is compared with main's version as the run compares it and an equal one is planned
+UNCHANGED (all of them: the ``NOTHING_TO_PROMOTE`` finding). A branch built from test
+packages starts where the plan cannot read, so there each component to update is planned
+UPDATE and ``delta_on_branch`` says the run decides on the branch which of them are UNCHANGED.
+
 What the run would refuse before writing (a connection without a mapping, a reference cycle,
 the branch limit, a secret stripping cannot take out — listed in ``secret_findings``) and what
 it would fail on (a component that cannot be stripped or still names a dev component) are
@@ -33,10 +39,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from boomi_promo.boomi.client import REFERENCE_QUERY_PARENTS
+from boomi_promo.boomi.client import BULK_COMPONENT_MAX, BULK_MAX, REFERENCE_QUERY_PARENTS
 from boomi_promo.boomi.models import Folder
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.component_xml import ComponentXmlError
+from boomi_promo.domain.delta import compare_documents
 from boomi_promo.domain.graph import ReferenceCycleError
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import find_environment_values, strip_secrets
@@ -44,7 +51,7 @@ from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import count_branches
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
-from boomi_promo.engine.documents import DocumentPrefetch
+from boomi_promo.engine.documents import DocumentPrefetch, read_base_documents
 from boomi_promo.engine.errors import PromotionFailed
 from boomi_promo.engine.folders import SEARCH_BATCH, BoomiFolders, FolderMirror, promoted_path
 from boomi_promo.engine.promotion import (
@@ -52,7 +59,9 @@ from boomi_promo.engine.promotion import (
     PromotionRequest,
     branch_limit_refusal,
     cycle_refusal,
+    expected_tree,
     missing_connections_refusal,
+    nothing_to_promote_refusal,
     package_root,
 )
 from boomi_promo.engine.recovery import branch_name_for
@@ -74,6 +83,8 @@ from boomi_promo.store import ComponentMapping
 
 CREATE = "CREATE"
 UPDATE = "UPDATE"
+UNCHANGED = "UNCHANGED"
+"""Equal to the version the branch starts from: the run leaves it unwritten (issue 16)."""
 QUERY_PAGE_SIZE = 100
 """Results per Boomi query page: a longer answer costs a ``queryMore`` call per page."""
 MERGE_CALLS = 7
@@ -123,7 +134,7 @@ class PlannedComponent:
     component_type: str
     dev_version: int | None
     action: str
-    """CREATE or UPDATE."""
+    """CREATE, UPDATE or UNCHANGED."""
     prod_component_id: str
     """The prod component updated; empty for a create."""
     current_prod_version: int | None
@@ -225,6 +236,8 @@ class PromotionPlan:
     findings: list[Finding]
     secret_findings: list[ComponentSecret] = field(default_factory=list)
     """Credentials stripping cannot take out; those not allowlisted refuse the run."""
+    delta_on_branch: bool = False
+    """The branch starts from test packages: which updates are UNCHANGED is decided there."""
 
     @property
     def would_promote(self) -> bool:
@@ -234,8 +247,15 @@ class PromotionPlan:
 async def plan_promotion(ctx: ActionContext, request: PromotionRequest) -> PromotionPlan:
     """What :func:`~boomi_promo.engine.promotion.execute_promotion` would do, read-only."""
     root_id = await package_root(ctx, request)
-    tree = await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id)
-    return await _Planner(ctx, request, tree).plan()
+    expected = await expected_tree(ctx, request, root_id)
+    tree = await resolve_tree_outline(
+        ctx.boomi,
+        request.dev_account_id,
+        root_id,
+        bulk=ctx.settings.boomi.bulk_reads,
+        expected=expected,
+    )
+    return await _Planner(ctx, request, tree, expected).plan()
 
 
 class _SearchOnlyFolders:
@@ -299,8 +319,16 @@ class _Store:
 
 
 class _Planner:
-    def __init__(self, ctx: ActionContext, request: PromotionRequest, tree: DependencyTree) -> None:
+    def __init__(
+        self,
+        ctx: ActionContext,
+        request: PromotionRequest,
+        tree: DependencyTree,
+        expected: list[str],
+    ) -> None:
         self.ctx = ctx
+        self.expected = expected
+        """What the walk read ahead (the last promotion's tree): its calls differ."""
         self.request = request
         self.tree = tree
         self.findings: list[Finding] = []
@@ -309,7 +337,12 @@ class _Planner:
     async def plan(self) -> PromotionPlan:
         order = self._write_order()
         to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
-        documents = DocumentPrefetch(self.ctx.boomi, self.request.dev_account_id, self.tree)
+        documents = DocumentPrefetch(
+            self.ctx.boomi,
+            self.request.dev_account_id,
+            self.tree,
+            bulk=self.ctx.settings.boomi.bulk_reads,
+        )
         documents.start(to_write)
         try:
             store = await self._ask_store(to_write)
@@ -328,16 +361,26 @@ class _Planner:
                 refusal = missing_connections_refusal(missing)
                 self._find(refusal, [m.dev_component_id for m in missing])
             # The primary account's reads, at once (the documents are read meanwhile).
+            candidates = self._delta_candidates(to_write, store)
             counting = asyncio.create_task(self._count_branches())
             reading = asyncio.create_task(self._main_versions(store))
-            await _settle(counting, reading, asyncio.create_task(self._prepare_folders(to_write)))
+            bases = asyncio.create_task(self._bases(store, candidates))
+            await _settle(
+                counting, reading, bases, asyncio.create_task(self._prepare_folders(to_write))
+            )
             versions = reading.result()
             branch = self._branch(store, counting.result())
             id_map = self._planned_ids(store, connections)
             components = [
-                self._component(cid, await documents.xml_of(cid), store, versions, id_map)
+                self._component(
+                    cid, await documents.xml_of(cid), store, versions, id_map, bases.result()
+                )
                 for cid in to_write
             ]
+            if components and all(c.action == UNCHANGED for c in components):
+                self._find(
+                    nothing_to_promote_refusal(self.tree, len(components), on_branch=False), []
+                )
             secrets = await self._secrets(to_write, documents)
         finally:
             await documents.aclose()
@@ -350,10 +393,37 @@ class _Planner:
             folders_to_create=list(self.folders.to_create),
             branch=branch,
             superseded=store.superseded,
-            calls=self._estimate(to_write, store, branch),
+            calls=self._estimate(
+                to_write,
+                store,
+                branch,
+                compared=len(candidates),
+                unchanged=sum(1 for c in components if c.action == UNCHANGED),
+            ),
             findings=self.findings,
             secret_findings=secrets,
+            delta_on_branch=bool(candidates) and store.continuity.sources.package_id is not None,
         )
+
+    def _delta_candidates(self, to_write: list[str], store: _Store) -> list[str]:
+        """The components the run compares: updated in place, no reference created anew."""
+        if not self.ctx.settings.promotion.delta:
+            return []
+        usable = store.continuity.usable
+        created = {cid for cid in to_write if cid not in usable}
+        return [
+            cid for cid in to_write if cid in usable and not (self.tree.references[cid] & created)
+        ]
+
+    async def _bases(self, store: _Store, candidates: list[str]) -> dict[str, bytes]:
+        """Prod id → main's document of each candidate, when the branch would start from main."""
+        if not candidates or store.continuity.sources.package_id is not None:
+            return {}
+        prod_ids = [store.mappings[cid].prod_component_id for cid in candidates]
+        found = await read_base_documents(
+            self.ctx.boomi, prod_ids, bulk=self.ctx.settings.boomi.bulk_reads
+        )
+        return {prod_id: doc.xml for prod_id, doc in found.items() if doc is not None}
 
     async def _secrets(
         self, to_write: list[str], documents: DocumentPrefetch
@@ -497,14 +567,16 @@ class _Planner:
         store: _Store,
         main_versions: dict[str, int],
         planned: dict[str, tuple[str, str]],
+        bases: dict[str, bytes],
     ) -> PlannedComponent:
         component = self.tree.components[dev_id]
         error = ""
         secrets: list[PlannedSecret] = []
         references: list[PlannedReference] = []
+        promoted = b""
         try:
             secrets = [PlannedSecret(v.kind.value, v.path) for v in find_environment_values(xml)]
-            references = self._references(strip_secrets(xml).xml, planned)
+            references, promoted = self._references(strip_secrets(xml).xml, planned)
         except (ComponentXmlError, ValueError) as exc:
             error = str(exc) or type(exc).__name__
         if error:
@@ -535,16 +607,23 @@ class _Planner:
         # A merge copies a package's version onto the branch as a new version, unless main
         # already holds that one.
         merge_versions = 1 if merged_from and (on_main is None or on_main < current) else 0
+        base = bases.get(prod_id)
+        unchanged = (
+            base is not None
+            and bool(promoted)
+            and not error
+            and not _changed(promoted, base, "/".join(promoted_path(component.folder_full_path)))
+        )
         return PlannedComponent(
             dev_component_id=dev_id,
             component_name=component.name,
             component_type=component.type,
             dev_version=component.version,
-            action=UPDATE,
+            action=UNCHANGED if unchanged else UPDATE,
             prod_component_id=mapping.prod_component_id,
             current_prod_version=current,
             merged_from_package_id=merged_from,
-            resulting_version=current + merge_versions + 1,
+            resulting_version=current + merge_versions + (0 if unchanged else 1),
             folder_full_path=folder,
             environment_values=secrets,
             references=references,
@@ -553,9 +632,9 @@ class _Planner:
 
     def _references(
         self, stripped: bytes, planned: dict[str, tuple[str, str]]
-    ) -> list[PlannedReference]:
-        """The references the run rewrites in this (stripped) document; ``ValueError`` when a
-        dev id would be left, as the run fails then."""
+    ) -> tuple[list[PlannedReference], bytes]:
+        """The references the run rewrites in this (stripped) document, and the document
+        rewritten; ``ValueError`` when a dev id would be left, as the run fails then."""
         rewritten = rewrite_references(stripped, {dev: new for dev, (_, new) in planned.items()})
         left = remaining_ids(rewritten.xml, set(self.tree.ids))
         if left:
@@ -576,17 +655,35 @@ class _Planner:
                     occurrences=occurrences,
                 )
             )
-        return references
+        return references, rewritten.xml
 
-    def _estimate(self, to_write: list[str], store: _Store, branch: PlannedBranch) -> CallEstimate:
+    def _estimate(
+        self,
+        to_write: list[str],
+        store: _Store,
+        branch: PlannedBranch,
+        *,
+        compared: int,
+        unchanged: int,
+    ) -> CallEstimate:
         """The calls of a run that goes through, step by step (see the module docstring)."""
+        bulk = self.ctx.settings.boomi.bulk_reads
         components = self.tree.components.values()
         levels = Counter(c.depth for c in components)
-        folders_read = len({c.folder_id for c in components if c.folder_id})
+        ahead = set(self.expected) | {self.tree.root_id} if self.expected else set()
+        walked = Counter(c.depth for c in components if c.component_id not in ahead)
         walk = sum(
             math.ceil(size / METADATA_BATCH) + math.ceil(size / REFERENCE_QUERY_PARENTS)
-            for size in levels.values()
+            for size in walked.values()
         )
+        if ahead:
+            walk += math.ceil(len(ahead) / METADATA_BATCH)
+            walk += math.ceil(len(ahead) / REFERENCE_QUERY_PARENTS)
+        folders_read = self._folder_reads(bulk, ahead)
+        document_batch = BULK_COMPONENT_MAX if bulk else 1
+        documents = math.ceil(len(to_write) / document_batch)
+        bases = math.ceil(compared / document_batch)
+        writes = len(to_write) - unchanged
         deleted = sum(1 for s in store.superseded if s.branch_id)
         branch_pages = max(1, math.ceil(branch.branch_count / QUERY_PAGE_SIZE))
         merges = len(branch.merged_package_ids)
@@ -604,15 +701,23 @@ class _Planner:
                 DEV_ACCOUNT,
                 walk + folders_read,
                 0,
-                f"{len(levels)} level(s): a metadata query and a reference query per level; "
+                f"{len(levels)} level(s): a metadata read and a reference query per level; "
                 f"{folders_read} folder(s) read",
             ),
             CallStep(
                 "documents",
                 DEV_ACCOUNT,
-                len(to_write),
+                documents,
                 0,
-                "each component's document, pinned to the walked version",
+                "each component's document, pinned to the walked version"
+                + (f", {BULK_COMPONENT_MAX} a call" if bulk else ""),
+            ),
+            CallStep(
+                "delta",
+                PRIMARY_ACCOUNT,
+                bases,
+                0,
+                f"the version the branch starts from of {compared} component(s) to update",
             ),
             CallStep(
                 "supersede",
@@ -621,6 +726,10 @@ class _Planner:
                 0,
                 "the branches of the earlier promotions of this process deleted",
             ),
+        ]
+        if to_write and unchanged == len(to_write):
+            return CallEstimate(steps)  # nothing to promote: the run stops before the branch
+        steps += [
             CallStep(
                 "branch limit",
                 PRIMARY_ACCOUNT,
@@ -644,10 +753,41 @@ class _Planner:
                 f"the root folder and one search; {len(self.folders.to_create)} folder(s) created",
             ),
             CallStep(
-                "writes", PRIMARY_ACCOUNT, len(to_write), 0, "each component created or updated"
+                "writes",
+                PRIMARY_ACCOUNT,
+                writes,
+                0,
+                "each component created or updated"
+                + (f"; {unchanged} UNCHANGED not written" if unchanged else ""),
             ),
         ]
         return CallEstimate(steps)
+
+    def _folder_reads(self, bulk: bool, ahead: set[str]) -> int:
+        """Dev folders read by the walk: each once; in bulk, one call for those of the
+        components read ahead, then one per level that meets new ones (a hundred a call)."""
+        components = self.tree.components.values()
+        if not bulk:
+            return len({c.folder_id for c in components if c.folder_id})
+        seen = {c.folder_id for c in components if c.component_id in ahead and c.folder_id}
+        calls = math.ceil(len(seen) / BULK_MAX)
+        for depth in sorted({c.depth for c in components}):
+            new = {
+                c.folder_id
+                for c in components
+                if c.depth == depth and c.folder_id and c.folder_id not in seen
+            }
+            seen |= new
+            calls += math.ceil(len(new) / BULK_MAX)
+        return calls
+
+
+def _changed(promoted: bytes, base: bytes, folder: str) -> bool:
+    """Whether the run would write this component (a base it cannot compare: it would)."""
+    try:
+        return compare_documents(promoted, base, promoted_folder=folder).changed
+    except ComponentXmlError:
+        return True
 
 
 def _merged_from(store: _Store, prod_id: str) -> str:

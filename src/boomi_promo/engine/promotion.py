@@ -16,23 +16,31 @@ The run, in order:
    superseded (branch deleted, their mappings put back);
 5. continuity decides update-in-place or create for each mapped component, and the branch
    sources (main, or the test packages holding the components to update);
-6. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
+6. the delta (issue 16): each component to update whose references all keep their prod ids
+   is stripped and rewritten now and compared with the version the branch starts from
+   (:mod:`boomi_promo.domain.delta`) — read on main before the branch exists, or on the branch
+   once it is ready when it is built from packages. An equal one is UNCHANGED: not written, it
+   keeps its version. When every component is UNCHANGED the run ends with 409
+   ``NOTHING_TO_PROMOTE`` (logged FAILED with that reason) and no branch is left behind;
+7. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
    any further package merged into it (:func:`~boomi_promo.engine.branches.assemble_branch`);
-7. each component is stripped of environment values, its references rewritten to prod ids,
-   placed in its mirrored folder and created or updated on the branch — as soon as everything
-   it references is written, a few at a time;
-8. success upserts the mappings (keeping what each said before, ``engine.mapping_history``)
-   and ends COMPLETED; the first failure skips the rest, deletes the branch, writes no mapping
-   and ends FAILED — as does any unexpected error.
+8. each other component is stripped of environment values, its references rewritten to prod
+   ids, placed in its mirrored folder and created or updated on the branch — as soon as
+   everything it references is written (or UNCHANGED), a few at a time;
+9. success upserts the mappings of the components written, keeping what each said before
+   (``engine.mapping_history``; an UNCHANGED one's mapping is left as it is), and ends
+   COMPLETED; the first failure skips the rest, deletes the branch, writes
+   no mapping and ends FAILED — as does any unexpected error.
 
 Database units of work stay short and are never held across a Boomi call.
 
-The run waits on Boomi's rate limit, not on itself: the walk only outlines the tree (one
-metadata query per level), the documents are read ahead in the dev account from step 3 on
-(:mod:`boomi_promo.engine.documents`), a few at a time, each looked at for secrets as it
-arrives; the primary account then gets its branch, its folders (looked up in one query,
-created while the branch gets ready) and its writes. Waiting for every document before the
-branch is the price of refusing a secret before anything changes (issue 14).
+The run waits on Boomi's rate limit, not on itself: the walk only outlines the tree (a
+metadata bulk GET per level), the documents are read ahead in the dev account from step 3 on
+(:mod:`boomi_promo.engine.documents`, five a call), each looked at for secrets as it arrives;
+the primary account then gets its base reads (five a call), its branch, its folders (looked
+up in one query, created while the branch gets ready) and its writes. Waiting for every
+document before the branch is the price of refusing a secret before anything changes (issue
+14); no component is read twice in a run.
 """
 
 from __future__ import annotations
@@ -48,7 +56,8 @@ from typing import Any
 
 from boomi_promo.boomi.errors import BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import Branch, PackagedComponent
-from boomi_promo.domain.component_xml import prepare_for_write
+from boomi_promo.domain.component_xml import ComponentXmlError, prepare_for_write
+from boomi_promo.domain.delta import compare_documents
 from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
 from boomi_promo.domain.secrets import strip_secrets
@@ -62,19 +71,26 @@ from boomi_promo.engine.branches import (
 )
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, in_review_refusal
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.continuity import ContinuityPlan, packaged_promotions, plan_continuity
-from boomi_promo.engine.documents import DocumentPrefetch
+from boomi_promo.engine.continuity import (
+    ContinuityPlan,
+    last_known_tree,
+    packaged_promotions,
+    plan_continuity,
+)
+from boomi_promo.engine.documents import DocumentPrefetch, read_base_documents
 from boomi_promo.engine.errors import (
+    NOTHING_TO_PROMOTE_PREFIX,
     BranchLimitReached,
     ComponentInPromotion,
     ConcurrentPromotion,
     DependenciesChanged,
     DependencyCycle,
     MissingConnectionMappings,
+    NothingToPromote,
     PackageNotFound,
     PromotionFailed,
 )
-from boomi_promo.engine.folders import BoomiFolders, FolderMirror
+from boomi_promo.engine.folders import BoomiFolders, FolderMirror, promoted_path
 from boomi_promo.engine.lifecycle import change_status, record_failure
 from boomi_promo.engine.mapping_history import record_change, snapshot
 from boomi_promo.engine.recovery import (
@@ -106,6 +122,8 @@ WRITE_CONCURRENCY = 4
 class ComponentAction:
     CREATED = "CREATED"
     UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    """Equal to the version the branch starts from: not written, that version kept."""
     SKIPPED = "SKIPPED"
     FAILED = "FAILED"
 
@@ -209,6 +227,17 @@ async def check_promotable(ctx: ActionContext, request: PromotionRequest) -> Non
         )
 
 
+async def expected_tree(ctx: ActionContext, request: PromotionRequest, root_id: str) -> list[str]:
+    """What the tree is expected to hold, for the walk to read ahead: the components the
+    caller reviewed, else those the last promotion of the root found (none in baseline mode)."""
+    if not ctx.settings.boomi.bulk_reads:
+        return []
+    if request.reviewed_component_ids:
+        return sorted(request.reviewed_component_ids)
+    async with ctx.unit_of_work() as uow:
+        return await last_known_tree(uow, request.dev_account_id, root_id)
+
+
 async def package_root(ctx: ActionContext, request: PromotionRequest) -> str:
     """The root component of the dev package promoted (refused when it is not there)."""
     return (await promoted_package(ctx, request)).component_id
@@ -258,6 +287,20 @@ def missing_connections_refusal(missing: list[MissingConnection]) -> MissingConn
     )
 
 
+def nothing_to_promote_refusal(
+    tree: DependencyTree, unchanged: int, *, on_branch: bool
+) -> NothingToPromote:
+    """The answer of a promotion in which no component would change."""
+    # On a branch the run's failure path adds that the branch was deleted.
+    base = "its test deployment" if on_branch else "production (main)"
+    return NothingToPromote(
+        f"{NOTHING_TO_PROMOTE_PREFIX}: all {unchanged} component(s) of {tree.root.name} are "
+        f"the same as in {base}. Nothing was written"
+        + ("." if on_branch else " and no branch was created."),
+        details={"componentsUnchanged": unchanged},
+    )
+
+
 def branch_limit_refusal(count: int, needed: int, limit: int) -> BranchLimitReached | None:
     """The refusal when ``needed`` more branches would pass the soft limit, else ``None``."""
     if count + needed <= limit:
@@ -302,6 +345,10 @@ class _PromotionRun:
         self.results: dict[str, ComponentResult] = {}
         self.dev_package_version = ""
         """The version the team gave its dev package: the change's name on every page."""
+        self.unchanged: dict[str, ComponentResult] = {}
+        """Components the delta found equal to the branch's base: never written."""
+        self.promoted: dict[str, bytes] = {}
+        """Promoted forms (stripped, rewritten) worked out for the delta, kept for the write."""
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
         folders = BoomiFolders(ctx.boomi)
         self.folders = FolderMirror(folders, search=folders)
@@ -366,10 +413,19 @@ class _PromotionRun:
     async def _resolve(self) -> None:
         """The tree, resolved again on the server, and its name and size on the log."""
         await self.ctx.progress.report(step="resolve", message="Resolving the dependency tree")
-        tree = await resolve_tree_outline(self.ctx.boomi, self.request.dev_account_id, self.root_id)
+        bulk = self.ctx.settings.boomi.bulk_reads
+        tree = await resolve_tree_outline(
+            self.ctx.boomi,
+            self.request.dev_account_id,
+            self.root_id,
+            bulk=bulk,
+            expected=await expected_tree(self.ctx, self.request, self.root_id),
+        )
         _check_reviewed(tree, self.request.reviewed_component_ids)
         self._tree = tree
-        self._documents = DocumentPrefetch(self.ctx.boomi, self.request.dev_account_id, tree)
+        self._documents = DocumentPrefetch(
+            self.ctx.boomi, self.request.dev_account_id, tree, bulk=bulk
+        )
         async with self.ctx.unit_of_work() as uow:
             promotion = await uow.promotions.get_for_update(self.promotion_id)
             if promotion is not None:
@@ -422,9 +478,16 @@ class _PromotionRun:
             )
             await self._supersede_earlier()
             mappings, plan = await self._plan()
+            # The delta reads main before any branch exists; a branch built from packages
+            # starts elsewhere, so it is read there once it is ready.
+            from_main = plan.sources.package_id is None
+            if from_main:
+                await self._find_unchanged(order, connection_ids, mappings, plan, None)
             await self.ctx.progress.report(step="branch", message=f"Creating {self.branch_name}")
             await self._check_branch_limit(plan.sources.branches_needed)
             await self._create_branch_and_folders(plan.sources)
+            if not from_main:
+                await self._find_unchanged(order, connection_ids, mappings, plan, self.branch_id)
             await self._write_components(order, connection_ids, mappings, plan)
         finally:
             await self.documents.aclose()
@@ -580,6 +643,83 @@ class _PromotionRun:
                 )
             )
 
+    async def _find_unchanged(
+        self,
+        order: list[str],
+        connection_ids: dict[str, str],
+        mappings: dict[str, ComponentMapping],
+        plan: ContinuityPlan,
+        branch_id: str | None,
+    ) -> None:
+        """Which components the branch already holds as this promotion would write them.
+
+        Only a component updated in place can be UNCHANGED, and only when none of its
+        references is created by this run (a new prod id changes its content). Anything that
+        cannot be compared (a base that is not there or does not parse, a document the write
+        would refuse) is written, so the write reports it as before. When nothing is left to
+        write the run ends ``NOTHING_TO_PROMOTE``.
+        """
+        if not self.ctx.settings.promotion.delta:
+            return
+        to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
+        created = {cid for cid in to_write if cid not in plan.usable}
+        candidates = [
+            cid
+            for cid in to_write
+            if cid in plan.usable and not (self.tree.references[cid] & created)
+        ]
+        if not candidates:
+            return
+        await self.ctx.progress.report(
+            step="delta", message="Comparing components with the versions in production"
+        )
+        id_map = dict(connection_ids)
+        id_map.update({cid: mappings[cid].prod_component_id for cid in plan.usable})
+        prod_ids = {cid: mappings[cid].prod_component_id for cid in candidates}
+        bases = await read_base_documents(
+            self.ctx.boomi,
+            list(prod_ids.values()),
+            branch_id=branch_id,
+            bulk=self.ctx.settings.boomi.bulk_reads,
+        )
+        for cid in candidates:
+            component = self.tree.components[cid]
+            base = bases.get(prod_ids[cid])
+            try:
+                promoted = self._promoted_form(component, await self.documents.xml_of(cid), id_map)
+            except (BoomiError, ComponentXmlError, ValueError):
+                continue
+            self.promoted[cid] = promoted
+            if base is None:
+                continue
+            try:
+                delta = compare_documents(
+                    promoted,
+                    base.xml,
+                    promoted_folder="/".join(promoted_path(component.folder_full_path)),
+                )
+            except ComponentXmlError as exc:
+                self.log.warning("base not comparable; written", component=cid, error=str(exc))
+                continue
+            if delta.changed:
+                self.log.debug("component changed", component=cid, changes=delta.differences)
+                continue
+            self.unchanged[cid] = ComponentResult(
+                dev_component_id=cid,
+                prod_component_id=prod_ids[cid],
+                component_name=component.name,
+                component_type=component.type,
+                action=ComponentAction.UNCHANGED,
+                version=base.version or 0,
+            )
+        self.log.info("delta", unchanged=len(self.unchanged), to_write=len(to_write))
+        if len(self.unchanged) == len(to_write):
+            results = [self.unchanged[cid] for cid in to_write]
+            on_branch = branch_id is not None
+            raise _RunFailed(
+                nothing_to_promote_refusal(self.tree, len(results), on_branch=on_branch), results
+            )
+
     async def _check_branch_limit(self, needed: int) -> None:
         """Room for ``needed`` more branches under the soft limit (the promotion branch, and a
         temporary one while packages are merged into it)."""
@@ -647,18 +787,22 @@ class _PromotionRun:
         after the first failure nothing new starts, the writes under way finish, and the
         failure ends the run."""
         to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
-        position = {cid: index for index, cid in enumerate(to_write)}
+        # UNCHANGED components are done already: their prod ids are known, nothing waits.
+        self.results.update(self.unchanged)
+        id_map = dict(connection_ids)
+        id_map.update({cid: r.prod_component_id for cid, r in self.unchanged.items()})
+        pending = [cid for cid in to_write if cid not in self.unchanged]
+        position = {cid: index for index, cid in enumerate(pending)}
         waiting_on = {
             cid: {r for r in self.tree.references[cid] if r in position and r != cid}
-            for cid in to_write
+            for cid in pending
         }
-        dependents: dict[str, list[str]] = {cid: [] for cid in to_write}
+        dependents: dict[str, list[str]] = {cid: [] for cid in pending}
         for cid, needed in waiting_on.items():
             for reference in needed:
                 dependents[reference].append(cid)
-        ready = [(position[cid], cid) for cid in to_write if not waiting_on[cid]]
+        ready = [(position[cid], cid) for cid in pending if not waiting_on[cid]]
         heapq.heapify(ready)
-        id_map = dict(connection_ids)
         writing: dict[asyncio.Task[ComponentResult], str] = {}
         failures: list[tuple[TreeComponent, Exception]] = []
         unexpected: BaseException | None = None
@@ -670,7 +814,7 @@ class _PromotionRun:
                     component = self.tree.components[dev_id]
                     started += 1
                     await self.ctx.progress.report(
-                        step="promote", current=started, total=len(to_write), message=component.name
+                        step="promote", current=started, total=len(pending), message=component.name
                     )
                     prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
                     task = asyncio.create_task(self._write_one(component, prod_id, id_map))
@@ -721,16 +865,13 @@ class _PromotionRun:
         prod_id: str | None,
         id_map: dict[str, str],
     ) -> ComponentResult:
-        try:
-            document = await self.documents.xml_of(component.component_id)
-        except BoomiError as exc:
-            raise _DevReadFailed(exc) from exc
-        stripped = strip_secrets(document).xml
-        rewritten = rewrite_references(stripped, id_map).xml
-        left = remaining_ids(rewritten, set(self.tree.ids))
-        if left:
-            names = ", ".join(sorted(self.tree.components[cid].name for cid in left))
-            raise ValueError(f"it still mentions dev components after rewriting: {names}")
+        rewritten = self.promoted.get(component.component_id)
+        if rewritten is None:
+            try:
+                document = await self.documents.xml_of(component.component_id)
+            except BoomiError as exc:
+                raise _DevReadFailed(exc) from exc
+            rewritten = self._promoted_form(component, document, id_map)
         folder_id = await self.folders.folder_for(component.folder_full_path)
         body = prepare_for_write(
             rewritten, component_id=prod_id, folder_id=folder_id, branch_id=self.branch_id
@@ -755,6 +896,18 @@ class _PromotionRun:
             action=action,
             version=written.version or 0,
         )
+
+    def _promoted_form(
+        self, component: TreeComponent, document: bytes, id_map: dict[str, str]
+    ) -> bytes:
+        """The dev document stripped of environment values, its references rewritten."""
+        stripped = strip_secrets(document).xml
+        rewritten = rewrite_references(stripped, id_map).xml
+        left = remaining_ids(rewritten, set(self.tree.ids))
+        if left:
+            names = ", ".join(sorted(self.tree.components[cid].name for cid in left))
+            raise ValueError(f"it still mentions dev components after rewriting: {names}")
+        return rewritten
 
     def _component_failed(
         self, component: TreeComponent, exc: Exception, not_written: list[str]
@@ -814,6 +967,10 @@ class _PromotionRun:
                 self.request.dev_account_id, (r.dev_component_id for r in results)
             )
             for result in results:
+                if result.action == ComponentAction.UNCHANGED:
+                    # Still the prod component and version the mapping names: no change to
+                    # record, and none for a discarded promotion to put back.
+                    continue
                 previous = current.get(result.dev_component_id)
                 # Taken now: the upsert below refreshes ``previous`` in place.
                 before = snapshot(previous) if previous is not None else None
@@ -843,15 +1000,22 @@ class _PromotionRun:
                 await record_change(uow, self.promotion_id, before, written)
             created = _count(results, ComponentAction.CREATED)
             updated = _count(results, ComponentAction.UPDATED)
+            unchanged = _count(results, ComponentAction.UNCHANGED)
             await change_status(
                 uow,
                 promotion,
                 PromotionStatus.COMPLETED,
                 actor=self.actor,
                 process_name=self.ctx.process_name,
-                detail={"branchId": self.branch_id, "created": created, "updated": updated},
+                detail={
+                    "branchId": self.branch_id,
+                    "created": created,
+                    "updated": updated,
+                    "unchanged": unchanged,
+                },
                 components_created=created,
                 components_updated=updated,
+                components_unchanged=unchanged,
                 components_failed=0,
                 result_detail=self._result_detail(results, plan.sources),
             )
@@ -860,6 +1024,7 @@ class _PromotionRun:
             "promotion completed",
             created=_count(results, ComponentAction.CREATED),
             updated=_count(results, ComponentAction.UPDATED),
+            unchanged=_count(results, ComponentAction.UNCHANGED),
         )
 
     async def _fail(self, reason: str, results: list[ComponentResult]) -> str:
@@ -888,6 +1053,7 @@ class _PromotionRun:
             counts={
                 "components_created": _count(results, ComponentAction.CREATED),
                 "components_updated": _count(results, ComponentAction.UPDATED),
+                "components_unchanged": _count(results, ComponentAction.UNCHANGED),
                 "components_failed": _count(results, ComponentAction.FAILED),
             },
         )

@@ -495,6 +495,9 @@ async def _restore_items(
 
 
 async def _main_versions(ctx: ActionContext, component_ids: list[str]) -> dict[str, int | None]:
+    if ctx.settings.boomi.bulk_reads:
+        items = await ctx.boomi.bulk_get_component_metadata(component_ids)
+        return {item.id: item.result.version if item.result is not None else None for item in items}
     semaphore = asyncio.Semaphore(READS_AT_ONCE)
 
     async def read(component_id: str) -> int | None:

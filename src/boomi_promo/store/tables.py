@@ -264,6 +264,8 @@ class PromotionLog(Base, kw_only=True):
     components_total: Mapped[int] = mapped_column(Integer, default=0)
     components_created: Mapped[int] = mapped_column(Integer, default=0)
     components_updated: Mapped[int] = mapped_column(Integer, default=0)
+    components_unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Equal to the version the branch started from: not written (issue 16)."""
     components_failed: Mapped[int] = mapped_column(Integer, default=0)
     error_message: Mapped[str | None] = mapped_column(Text, default=None)
     result_detail: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -70,6 +70,8 @@ MESSAGES: dict[str, str] = {
     "connection yet (listed in the details). Ask a platform admin to map them under Mappings.",
     "DEPENDENCIES_CHANGED": "The package changed in Boomi since you reviewed it. Open the review "
     "again and check what changed before promoting.",
+    "NOTHING_TO_PROMOTE": "Nothing to promote: every component of this package is the same as "
+    "in production, so nothing was written. Change something in the dev account first.",
     "DEPENDENCY_CYCLE": "The package's components refer to each other in a circle, so they "
     "cannot be promoted in order. Break the circle in the dev account, then package again.",
     "SECRETS_DETECTED": "The package holds values that look like secrets where they cannot be "

@@ -24,6 +24,7 @@ STEP_TITLES = {
     "validate": "Checking the order and the connection mappings",
     "secrets": "Looking for secrets that cannot be stripped",
     "supersede": "Superseding earlier promotions of this process",
+    "delta": "Comparing components with the versions in production",
     "branch": "Creating the promotion branch",
     "promote": "Writing components to the branch",
     "finish": "Recording the mappings",
@@ -117,6 +118,11 @@ class PromotionJob:
     @property
     def needs_new_review(self) -> bool:
         return self.error_code == "DEPENDENCIES_CHANGED"
+
+    @property
+    def nothing_to_promote(self) -> bool:
+        """Every component equals production: not a failure to fix, nothing to do."""
+        return self.error_code == "NOTHING_TO_PROMOTE"
 
     def count(self, action: str) -> int:
         return sum(1 for result in self.results if result.action == action)

@@ -23,6 +23,7 @@ from boomi_promo.domain.review_rules import (
 )
 from boomi_promo.domain.statuses import WITHDRAWABLE, PromotionStatus
 from boomi_promo.domain.xml_diff import LineSegment, diff_words
+from boomi_promo.engine.errors import NOTHING_TO_PROMOTE_PREFIX
 from boomi_promo.identity.principal import Principal, Tier, same_person
 from boomi_promo.web.templating import format_timestamp
 
@@ -40,7 +41,7 @@ date (hours or days: not worth polling for)."""
 RELEASE_POLL_SECONDS = 3
 DIFF_CONTEXT_LINES = 3
 """Unchanged lines kept around each change; longer unchanged runs are folded."""
-_WRITTEN = {"CREATED": "CREATE", "UPDATED": "UPDATE"}
+_REVIEWED = {"CREATED": "CREATE", "UPDATED": "UPDATE", "UNCHANGED": "UNCHANGED"}
 
 
 def status_sentence(promotion: PromotionItem, *, ready_for_production: bool = True) -> str:
@@ -55,6 +56,8 @@ def status_sentence(promotion: PromotionItem, *, ready_for_production: bool = Tr
     if status == _S.COMPLETED:
         return "Promoted to its branch; ready to deploy to Test or to send as a hotfix."
     if status == _S.FAILED:
+        if promotion.error_message.startswith(NOTHING_TO_PROMOTE_PREFIX):
+            return promotion.error_message
         return _with_reason("The promotion failed", promotion.error_message)
     if status == _S.TEST_DEPLOYING:
         return "Deploying to Test."
@@ -180,28 +183,30 @@ class PromotionChoices:
 
 @dataclass(frozen=True)
 class ReviewedComponent:
-    """One component a reviewer may diff: what the promotion wrote on its branch."""
+    """One component a reviewer may diff: what the promotion wrote on its branch, or left as
+    the branch started (UNCHANGED)."""
 
     prod_component_id: str
     component_name: str
     component_type: str
     component_action: str
-    """CREATE or UPDATE, as generateComponentDiff takes it."""
+    """CREATE, UPDATE or UNCHANGED, as generateComponentDiff takes it."""
     version: int
 
 
 def reviewed_components(results: Sequence[PromotionResultItem]) -> list[ReviewedComponent]:
-    """The written components of a promotion's results (skipped and failed ones wrote nothing)."""
+    """The components a promotion's branch holds for it: written, or UNCHANGED (skipped and
+    failed ones are not there)."""
     return [
         ReviewedComponent(
             prod_component_id=result.prod_component_id,
             component_name=result.component_name,
             component_type=result.component_type,
-            component_action=_WRITTEN[result.action],
+            component_action=_REVIEWED[result.action],
             version=result.version,
         )
         for result in results
-        if result.action in _WRITTEN and result.prod_component_id
+        if result.action in _REVIEWED and result.prod_component_id
     ]
 
 
@@ -261,6 +266,11 @@ class DiffView:
     def is_create(self) -> bool:
         """Main does not hold the component yet: only the new side is shown."""
         return self.diff.component_action == "CREATE"
+
+    @property
+    def kept(self) -> bool:
+        """The promotion left the component as its branch started (UNCHANGED)."""
+        return self.diff.component_action == "UNCHANGED"
 
     @property
     def unchanged(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boomi_promo.domain.statuses import PromotionStatus
+from boomi_promo.emulator.seed import PRIOR_DESCRIPTIONS
 from boomi_promo.store import PromotionLog
 from tests.integration.promotion.support import (
     ALICE,
@@ -51,7 +52,17 @@ async def component_diff(service: DemoService, email: str, **body: Any) -> dict[
 
 
 def changes(diff: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
-    return [(r["kind"], r["left"], r["right"]) for r in diff["rows"] if r["kind"] != "same"]
+    """The rows that differ, but the description: the seed's dev components were described
+    after their release (PRIOR_DESCRIPTIONS), so every one differs there from main."""
+    return [
+        (r["kind"], r["left"], r["right"])
+        for r in diff["rows"]
+        if r["kind"] != "same" and not is_description(r)
+    ]
+
+
+def is_description(row: dict[str, Any]) -> bool:
+    return "<bns:description>" in (row["left"] or "") + (row["right"] or "")
 
 
 async def test_the_diff_shows_exactly_the_change_made_in_dev(promo_service: DemoService) -> None:
@@ -75,14 +86,18 @@ async def test_the_diff_shows_exactly_the_change_made_in_dev(promo_service: Demo
     assert (result["mainVersion"], result["branchVersion"]) == (1, 2)
     assert result["branchId"] == promotion["branchId"]
     diff = result["diff"]
-    assert diff["summary"] == {"added": 0, "removed": 0, "changed": 1}
+    assert diff["summary"] == {"added": 0, "removed": 0, "changed": 2}, "and the description"
     [(kind, left, right)] = changes(diff)
     assert kind == "changed"
     assert left is not None and right is not None
     assert left.replace('name="country"', 'name="countryCode"') == right
     assert left.startswith(" " * 12 + "<JSONObjectEntry "), "the rows keep the indentation"
-    [hunk] = diff["hunks"]
-    changed = [line for line in hunk["lines"] if line["type"] != "context"]
+    changed = [
+        line
+        for hunk in diff["hunks"]
+        for line in hunk["lines"]
+        if line["type"] != "context" and "<bns:description>" not in line["text"]
+    ]
     assert [(line["type"], line["text"]) for line in changed] == [
         ("removed", left),
         ("added", right),
@@ -93,7 +108,7 @@ async def test_the_diff_shows_exactly_the_change_made_in_dev(promo_service: Demo
     assert diff["truncated"] is False
 
 
-async def test_components_the_promotion_did_not_change_compare_equal(
+async def test_each_update_shows_only_what_changed_in_dev_since_the_release(
     promo_service: DemoService,
 ) -> None:
     prior = promo_service.seed.prior_promotion
@@ -110,8 +125,9 @@ async def test_components_the_promotion_did_not_change_compare_equal(
         assert result["componentAction"] == "UPDATE"
         assert result["componentName"] == component.component_name
         assert (result["mainVersion"], result["branchVersion"]) == (1, 2)
-        assert result["diff"]["hunks"] == [], f"{component.component_name} differs"
-        assert result["branchXml"] == result["mainXml"]
+        rows = [r for r in result["diff"]["rows"] if r["kind"] != "same"]
+        assert [r["kind"] for r in rows] == ["changed"], f"{component.component_name} differs"
+        assert PRIOR_DESCRIPTIONS[component.component_name] in rows[0]["right"]
 
 
 async def test_a_created_component_has_an_empty_main_side(promo_service: DemoService) -> None:
@@ -230,7 +246,8 @@ async def test_a_production_review_diffs_what_its_test_promotion_wrote(
 
     assert result["componentName"] == "Customer Sync"
     assert result["componentAction"] == "UPDATE"
-    assert result["diff"]["hunks"] == []
+    assert changes(result["diff"]) == [], "only the description changed since the release"
+    assert result["diff"]["summary"]["changed"] == 1
     assert from_team_b["diff"] == result["diff"]
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 
 from boomi_promo.boomi.models import Component
+from boomi_promo.emulator.state import EmulatorState
 from boomi_promo.store import UnitOfWork, UnitOfWorkFactory, create_engine
 from tests.support.service import DemoService
 
@@ -110,7 +113,8 @@ def writes_to_boomi(service: DemoService) -> list[str]:
     return [
         f"{entry.method} {entry.path}"
         for entry in service.emulator.state.request_log.entries()
-        if entry.method in ("POST", "DELETE") and not entry.path.endswith(("/query", "/queryMore"))
+        if entry.method in ("POST", "DELETE")
+        and not entry.path.endswith(("/query", "/queryMore", "/bulk"))
     ]
 
 
@@ -182,3 +186,56 @@ def duplicated_objects(service: DemoService) -> dict[str, list[tuple[object, ...
         kind: sorted({key for key in found if found.count(key) > 1}, key=repr)
         for kind, found in keys.items()
     }
+
+
+XML_HEADERS = {"Accept": "application/xml", "Content-Type": "application/xml"}
+
+
+async def edit_dev_component(service: DemoService, component_id: str, old: str, new: str) -> None:
+    """Change a dev component through the emulator's API, as a developer saving it would."""
+    params = {"overrideAccount": team_a(service)}
+    async with service.emulator.async_client(headers=XML_HEADERS) as boomi:
+        current = await boomi.get(f"/Component/{component_id}", params=params)
+        current.raise_for_status()
+        assert current.text.count(old) == 1, f"{old!r} is not once in {component_id}"
+        saved = await boomi.post(
+            f"/Component/{component_id}", params=params, content=current.text.replace(old, new)
+        )
+        saved.raise_for_status()
+
+
+async def describe_again(service: DemoService, component_id: str, note: str = "edited") -> None:
+    """A new dev version of a component whose only change is its description."""
+    await edit_dev_component(
+        service, component_id, "</bns:description>", f" ({note})</bns:description>"
+    )
+
+
+def dev_id_named(service: DemoService, name: str) -> str:
+    """The Team A dev component of that name (names are unique in the demo's dev accounts)."""
+    state = service.emulator.state
+    with state.lock:
+        found = [
+            record.component_id
+            for record in state.components.values()
+            if record.account_id == team_a(service)
+            and max(record.revisions.values(), key=lambda r: r.version).name == name
+        ]
+    assert len(found) == 1, f"{len(found)} dev components are named {name!r}"
+    return found[0]
+
+
+def count_component_reads(
+    state: EmulatorState, monkeypatch: pytest.MonkeyPatch
+) -> Counter[tuple[str, str]]:
+    """Every Component document the emulator hands out from now on, by (account, component id),
+    whether by a GET of its own or inside a bulk GET."""
+    reads: Counter[tuple[str, str]] = Counter()
+    original = state.get_component_xml
+
+    def counting(account_id: str, ref: str) -> bytes:
+        reads[(account_id, ref.partition("~")[0])] += 1
+        return original(account_id, ref)
+
+    monkeypatch.setattr(state, "get_component_xml", counting)
+    return reads

@@ -13,6 +13,8 @@ from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.records import MergeRequest
 from tests.integration.promotion.support import (
     ALICE,
+    describe_again,
+    dev_id_named,
     promote,
     revision_xml,
     store_of,
@@ -72,6 +74,8 @@ async def test_the_next_branch_holds_the_route_targets_as_first_promoted_before_
     promo_service: DemoService,
 ) -> None:
     first = await orders_packaged_for_test(promo_service)
+    for target in TARGETS:
+        await describe_again(promo_service, dev_id_named(promo_service, target))
 
     second = ok(await promote(promo_service, promo_service.seed.full_tree_package_id))
 
@@ -108,6 +112,7 @@ async def test_temporary_branches_are_deleted_when_the_merge_fails(
     promo_service: DemoService,
 ) -> None:
     first = await orders_packaged_for_test(promo_service)
+    await describe_again(promo_service, dev_id_named(promo_service, "Order JSON"))
     promo_service.emulator.state.faults.add(r"/MergeRequest$", method="POST", status=503)
 
     failed = await promote(promo_service, promo_service.seed.full_tree_package_id)

@@ -15,6 +15,8 @@ from boomi_promo.store.tables import Base
 from tests.integration.promotion.support import (
     ALICE,
     DAVE,
+    describe_again,
+    dev_id_named,
     folder_of,
     live_branch_ids,
     primary_revisions,
@@ -168,6 +170,8 @@ async def test_after_a_test_deployment_the_plan_merges_the_packages_the_promotio
         ALICE, "packageAndDeploy", {"promotionId": first["promotionId"]}
     )
     assert deployed.status_code == 200, deployed.text
+    for target in ("Orders - Standard Route", "Orders - Rush Route"):
+        await describe_again(demo_service, dev_id_named(demo_service, target))
     the_plan = await planned(demo_service, package_id)
     state = demo_service.emulator.state
     state.request_log.clear()
@@ -179,18 +183,29 @@ async def test_after_a_test_deployment_the_plan_merges_the_packages_the_promotio
     assert branch["fromPackageId"] != ""
     assert len(branch["mergedPackageIds"]) == 2, "the packages of the two route targets"
     assert branch["branchesNeeded"] == 2
+    # The branch starts from the test packages: which updates are UNCHANGED is found there.
+    assert the_plan["deltaOnBranch"] is True
     components = {c["devComponentId"]: c for c in the_plan["components"]}
+    unchanged = 0
     for result in body["promotionResults"]:
         component = components[result["devComponentId"]]
-        assert (component["action"], result["action"]) == ("UPDATE", "UPDATED")
+        assert component["action"] == "UPDATE"
         assert component["prodComponentId"] == result["prodComponentId"]
+        if result["action"] == "UNCHANGED":
+            unchanged += 1
+            continue
+        assert result["action"] == "UPDATED"
         assert component["resultingVersion"] == result["version"], component["componentName"]
+    assert {r["componentName"] for r in body["promotionResults"] if r["action"] == "UPDATED"} == {
+        "Orders - Standard Route",
+        "Orders - Rush Route",
+    }
     merged = {c["componentName"] for c in components.values() if c["mergedFromPackageId"]}
     assert {"Orders - Standard Route", "Orders - Rush Route"} <= merged
     estimate = the_plan["boomiCalls"]
     assert calls_but_polls(state.request_log.entries()) == (
-        estimate["estimatedCalls"] - estimate["waits"]
-    )
+        estimate["estimatedCalls"] - estimate["waits"] - unchanged
+    ), "every call the plan counts, but the writes of what the branch had already"
 
 
 async def test_an_unmapped_connection_is_a_finding_worded_as_the_promotion_refuses_it(

@@ -8,17 +8,24 @@ import itertools
 import re
 from collections import Counter
 
+import pytest
+
 from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.emulator.control import LoggedRequest
 from tests.integration.emulator.boomi import references_from
-from tests.integration.promotion.support import ALICE, promote, team_a
+from tests.integration.promotion.support import (
+    ALICE,
+    count_component_reads,
+    promote,
+    team_a,
+)
 from tests.support.servers import EmulatorHandle
 from tests.support.service import DemoService
 
 GAP_SECONDS = 0.1
 LATENCY_SECONDS = 0.05
 TOLERANCE_SECONDS = 0.01
-COMPONENT_WRITE = re.compile(r"/Component(/[^/]+)?$")
+COMPONENT_WRITE = re.compile(r"/Component(/(?!bulk$)[^/]+)?$")
 
 
 def _client(emulator: EmulatorHandle, mode: str) -> BoomiClient:
@@ -60,13 +67,17 @@ async def test_concurrent_mode_lets_calls_overlap(emulator: EmulatorHandle) -> N
     assert calls[1].time < calls[0].time + calls[0].duration, "the second call waited for the first"
 
 
-async def test_a_promotion_makes_no_boomi_call_twice(demo_service: DemoService) -> None:
+async def test_a_promotion_makes_no_boomi_call_twice(
+    demo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     state = demo_service.emulator.state
     state.request_log.clear()
+    documents = count_component_reads(state, monkeypatch)
 
     response = await promote(demo_service, demo_service.seed.full_tree_package_id)
 
     assert response.status_code == 200, response.text
+    assert [read for read, count in documents.items() if count > 1] == [], "a document read twice"
     entries = state.request_log.entries()
     reads = Counter(
         f"{e.path}?{e.query}" for e in entries if e.method == "GET" and "/Branch/" not in e.path

@@ -15,6 +15,8 @@ from tests.integration.promotion.support import (
     ALICE,
     BOB,
     CAROL,
+    describe_again,
+    dev_id_named,
     promote,
     read_on_main,
     store_of,
@@ -130,11 +132,19 @@ async def test_continuity_through_two_test_deployments_and_production(
     await assign_test_pack(promo_service, first["promotionId"], "Orders - TEST")
     assert await status_of(promo_service, first["promotionId"]) == PromotionStatus.TEST_DEPLOYED
 
+    edited = dev_id_named(promo_service, "Order JSON")
+    await describe_again(promo_service, edited)
     second = ok(await promote(promo_service, package))
     assert prod_ids(second) == prod_ids(first), "every dev component kept its prod id"
-    assert all(versions(second)[dev] > versions(first)[dev] for dev in versions(first)), (
-        "each promotion added a version"
-    )
+    assert versions(second)[edited] > versions(first)[edited], "the change added a version"
+    actions = {r["devComponentId"]: r["action"] for r in second["promotionResults"]}
+    assert {dev for dev, action in actions.items() if action != "UNCHANGED"} == {edited}
+    for dev_id, prod_id in prod_ids(second).items():
+        if dev_id != edited:
+            # The version the branch holds: the first one's, or its copy merged in from a
+            # route target's package.
+            kept = object_xml(promo_service, prod_id, versions(second)[dev_id])
+            assert kept == object_xml(promo_service, prod_id, versions(first)[dev_id])
     deployed = await deploy_to_test(promo_service, second["promotionId"])
     assert deployed["needsPackAssignment"] is False, "the Test pack is found from history"
     assert await status_of(promo_service, second["promotionId"]) == PromotionStatus.TEST_DEPLOYED
