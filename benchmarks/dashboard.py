@@ -1,6 +1,7 @@
 """Query actions and dashboard pages on a large history, on SQLite and on PostgreSQL.
 
-Seeds ``--records`` PromotionLog records and ``--mappings`` ComponentMappings (bulk, through
+Seeds ``--records`` PromotionLog records (each size given, in a fresh database: ``--large``
+adds 100,000 to show how the times grow) and ``--mappings`` ComponentMappings (bulk, through
 the ORM) into a fresh database, then times the query actions (run in-process, as the API runs
 them) and each dashboard page (GET over HTTP on loopback with a signed-in session) and
 reports p50 / p95 in milliseconds. Boomi is the emulator (``promo emulator``, in a process of
@@ -30,7 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,8 @@ from boomi_promo.service import create_app
 from boomi_promo.store import ComponentMapping, MappingSource, PromotionLog, upgrade_database
 from boomi_promo.store.migrate import alembic_config
 
+LARGE_HISTORY = 100_000
+"""The history ``--large`` adds (issue 16: how page times grow)."""
 QUERY_TARGET_MS = 50.0
 PAGE_TARGET_MS = 150.0
 POSTGRES_URL_ENV = "PROMO_TEST_POSTGRES_URL"
@@ -108,6 +111,8 @@ class Timing:
     name: str
     samples_ms: list[float]
     status: int | str
+    records: int = 0
+    """The promotion records in the database measured."""
 
     @property
     def p50(self) -> float:
@@ -124,6 +129,7 @@ class Timing:
     def to_json(self) -> dict[str, Any]:
         return {
             "database": self.database,
+            "records": self.records,
             "schema": self.schema,
             "kind": self.kind,
             "name": self.name,
@@ -436,7 +442,7 @@ async def serve_here(app: Any) -> AsyncIterator[str]:
 async def benchmark(
     databases: list[str],
     schemas: list[str],
-    records: int,
+    sizes: list[int],
     mappings: int,
     samples: int,
     log_file: Path,
@@ -449,27 +455,30 @@ async def benchmark(
         emulator_process(log) as emulator_url,
         contextlib.redirect_stderr(log),
     ):
-        for database in databases:
-            for schema in schemas:
-                with tempfile.TemporaryDirectory(prefix="promo-bench-") as scratch:
-                    async with service(
-                        database, schema, Path(scratch), emulator_url, seed
-                    ) as container:
-                        started = time.perf_counter()
-                        await seed_history(container, seed, records, mappings)
-                        print(
-                            f"  {database} at {schema}: seeded {records} promotions and "
-                            f"{mappings} mappings in {time.perf_counter() - started:.1f} s",
-                            flush=True,
-                        )
-                        timings += await time_actions(container, database, schema, samples)
-                        timings += await time_pages(container, database, schema, samples)
+        for records in sizes:
+            for database in databases:
+                for schema in schemas:
+                    with tempfile.TemporaryDirectory(prefix="promo-bench-") as scratch:
+                        async with service(
+                            database, schema, Path(scratch), emulator_url, seed
+                        ) as container:
+                            started = time.perf_counter()
+                            await seed_history(container, seed, records, mappings)
+                            print(
+                                f"  {database} at {schema}: seeded {records} promotions and "
+                                f"{mappings} mappings in {time.perf_counter() - started:.1f} s",
+                                flush=True,
+                            )
+                            measured = await time_actions(container, database, schema, samples)
+                            measured += await time_pages(container, database, schema, samples)
+                            timings += [replace(t, records=records) for t in measured]
     return timings
 
 
 def report(timings: list[Timing]) -> str:
     rows = [
         [
+            t.records,
             t.database,
             t.schema,
             t.kind,
@@ -483,6 +492,7 @@ def report(timings: list[Timing]) -> str:
         for t in timings
     ]
     headers = [
+        "records",
         "database",
         "schema",
         "kind",
@@ -506,7 +516,14 @@ def main() -> None:
         default="0003",
         help="also measure with the schema at this revision ('none': head only)",
     )
-    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument(
+        "--records", type=int, nargs="+", default=[10_000], help="history sizes, each measured"
+    )
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help=f"also measure {LARGE_HISTORY:,} records (seeding takes minutes per database)",
+    )
     parser.add_argument("--mappings", type=int, default=5_000)
     parser.add_argument("--samples", type=int, default=40)
     parser.add_argument("--label", default="", help="stored with the results (e.g. 'before')")
@@ -514,15 +531,16 @@ def main() -> None:
     log_file = Path(tempfile.gettempdir()) / "promo-bench-dashboard.log"
     print(f"Service logs: {log_file}")
     schemas = [HEAD] if args.baseline_revision == "none" else [args.baseline_revision, HEAD]
+    sizes = sorted(set(args.records) | ({LARGE_HISTORY} if args.large else set()))
     timings = asyncio.run(
-        benchmark(args.databases, schemas, args.records, args.mappings, args.samples, log_file)
+        benchmark(args.databases, schemas, sizes, args.mappings, args.samples, log_file)
     )
     print(report(timings))
     path = write_results(
         "dashboard",
         {
             "label": args.label,
-            "records": args.records,
+            "records": sizes,
             "mappings": args.mappings,
             "samplesPerCase": args.samples,
             "timings": [t.to_json() for t in timings],

@@ -1,11 +1,12 @@
 """Component documents read ahead: the dev documents a promotion writes, and the production
 versions its branch starts from.
 
-The walk of a promotion only outlines the tree (:func:`~boomi_promo.engine.tree.
-resolve_tree_outline`); each dev document is read here once, pinned to the version the walk
-saw (``id~version``), in write order. Reads go by Boomi's bulk GET, five documents a call, a
-few calls in flight (the shared rate limiter paces them); with bulk reads off, one document a
-call. Reading starts as soon as the write order is known. A promotion looks at every document
+With bulk reads a promotion's walk reads the documents itself (:func:`~boomi_promo.engine.
+tree.resolve_tree`, five a call) and they are simply handed over here. Otherwise the walk only
+outlines the tree (:func:`~boomi_promo.engine.tree.resolve_tree_outline`) and each dev document
+is read here once, pinned to the version the walk saw (``id~version``), in write order, a few
+at a time (the shared rate limiter paces them): with bulk reads five a call, else one.
+Reading starts as soon as the write order is known. A promotion looks at every document
 for secrets before it changes anything (issue 14), so the reads finish before the branch is
 created; the plan reads the same way while it looks up the primary account, which has its own
 rate limit.
@@ -63,6 +64,13 @@ class DocumentPrefetch:
         self._slots = asyncio.Semaphore(concurrency)
         self._documents: dict[str, asyncio.Future[bytes]] = {}
         self._reads: list[asyncio.Task[None]] = []
+        loop = asyncio.get_running_loop()
+        for component_id, component in tree.components.items():
+            # A walk that read the documents already (resolve_tree) left them here: the version
+            # it walked is the one it read, so no document is read twice.
+            if component.xml:
+                self._documents[component_id] = loop.create_future()
+                self._documents[component_id].set_result(component.xml)
 
     def start(self, component_ids: Iterable[str]) -> None:
         # Reads queue on the semaphore in creation order, so the first writes' documents

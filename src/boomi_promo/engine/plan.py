@@ -1,9 +1,10 @@
 """A dry run of executePromotion: what it would write and where, and the Boomi calls it takes.
 
 Nothing is written, neither to Boomi nor to the store. The plan takes the run's own read
-paths: the package is checked and the tree outlined (:func:`~boomi_promo.engine.tree.
-resolve_tree_outline`), the documents read pinned to the walked versions
-(:class:`~boomi_promo.engine.documents.DocumentPrefetch`), the store asked the same questions
+paths: the package is checked and the tree walked as the run walks it
+(:func:`~boomi_promo.engine.promotion.walk_for_promotion`: its documents read in bulk, or
+outlined and the documents read pinned to the walked versions by
+:class:`~boomi_promo.engine.documents.DocumentPrefetch`), the store asked the same questions
 (connection mappings, :func:`~boomi_promo.engine.continuity.plan_continuity`, the earlier
 promotions a run would supersede), the mirrored folders looked up by a
 :class:`~boomi_promo.engine.folders.FolderMirror` whose creations are only recorded, and the
@@ -39,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from boomi_promo.boomi.client import BULK_COMPONENT_MAX, BULK_MAX, REFERENCE_QUERY_PARENTS
+from boomi_promo.boomi.client import BULK_COMPONENT_MAX, REFERENCE_QUERY_PARENTS
 from boomi_promo.boomi.models import Folder
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.domain.component_xml import ComponentXmlError
@@ -63,6 +64,7 @@ from boomi_promo.engine.promotion import (
     missing_connections_refusal,
     nothing_to_promote_refusal,
     package_root,
+    walk_for_promotion,
 )
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.engine.secret_check import (
@@ -76,7 +78,6 @@ from boomi_promo.engine.tree import (
     METADATA_BATCH,
     DependencyTree,
     TreeComponent,
-    resolve_tree_outline,
 )
 from boomi_promo.errors import PromoError
 from boomi_promo.store import ComponentMapping
@@ -248,13 +249,7 @@ async def plan_promotion(ctx: ActionContext, request: PromotionRequest) -> Promo
     """What :func:`~boomi_promo.engine.promotion.execute_promotion` would do, read-only."""
     root_id = await package_root(ctx, request)
     expected = await expected_tree(ctx, request, root_id)
-    tree = await resolve_tree_outline(
-        ctx.boomi,
-        request.dev_account_id,
-        root_id,
-        bulk=ctx.settings.boomi.bulk_reads,
-        expected=expected,
-    )
+    tree = await walk_for_promotion(ctx, request, root_id)
     return await _Planner(ctx, request, tree, expected).plan()
 
 
@@ -670,18 +665,21 @@ class _Planner:
         bulk = self.ctx.settings.boomi.bulk_reads
         components = self.tree.components.values()
         levels = Counter(c.depth for c in components)
+        # With bulk reads the walk reads the documents (five a call), which name their folders'
+        # paths; without, it reads metadata (a hundred a call), then folders and documents.
+        describe_batch = BULK_COMPONENT_MAX if bulk else METADATA_BATCH
         ahead = set(self.expected) | {self.tree.root_id} if self.expected else set()
         walked = Counter(c.depth for c in components if c.component_id not in ahead)
         walk = sum(
-            math.ceil(size / METADATA_BATCH) + math.ceil(size / REFERENCE_QUERY_PARENTS)
+            math.ceil(size / describe_batch) + math.ceil(size / REFERENCE_QUERY_PARENTS)
             for size in walked.values()
         )
         if ahead:
-            walk += math.ceil(len(ahead) / METADATA_BATCH)
+            walk += math.ceil(len(ahead) / describe_batch)
             walk += math.ceil(len(ahead) / REFERENCE_QUERY_PARENTS)
-        folders_read = self._folder_reads(bulk, ahead)
+        folders_read = 0 if bulk else self._folder_reads()
         document_batch = BULK_COMPONENT_MAX if bulk else 1
-        documents = math.ceil(len(to_write) / document_batch)
+        documents = 0 if bulk else len(to_write)
         bases = math.ceil(compared / document_batch)
         writes = len(to_write) - unchanged
         deleted = sum(1 for s in store.superseded if s.branch_id)
@@ -701,8 +699,9 @@ class _Planner:
                 DEV_ACCOUNT,
                 walk + folders_read,
                 0,
-                f"{len(levels)} level(s): a metadata read and a reference query per level; "
-                f"{folders_read} folder(s) read",
+                f"{len(levels)} level(s): "
+                + ("the documents" if bulk else "a metadata query")
+                + f" and a reference query per level; {folders_read} folder(s) read",
             ),
             CallStep(
                 "documents",
@@ -710,7 +709,8 @@ class _Planner:
                 documents,
                 0,
                 "each component's document, pinned to the walked version"
-                + (f", {BULK_COMPONENT_MAX} a call" if bulk else ""),
+                if not bulk
+                else "read by the walk already",
             ),
             CallStep(
                 "delta",
@@ -763,23 +763,9 @@ class _Planner:
         ]
         return CallEstimate(steps)
 
-    def _folder_reads(self, bulk: bool, ahead: set[str]) -> int:
-        """Dev folders read by the walk: each once; in bulk, one call for those of the
-        components read ahead, then one per level that meets new ones (a hundred a call)."""
-        components = self.tree.components.values()
-        if not bulk:
-            return len({c.folder_id for c in components if c.folder_id})
-        seen = {c.folder_id for c in components if c.component_id in ahead and c.folder_id}
-        calls = math.ceil(len(seen) / BULK_MAX)
-        for depth in sorted({c.depth for c in components}):
-            new = {
-                c.folder_id
-                for c in components
-                if c.depth == depth and c.folder_id and c.folder_id not in seen
-            }
-            seen |= new
-            calls += math.ceil(len(new) / BULK_MAX)
-        return calls
+    def _folder_reads(self) -> int:
+        """Dev folders the metadata walk reads: each once."""
+        return len({c.folder_id for c in self.tree.components.values() if c.folder_id})
 
 
 def _changed(promoted: bytes, base: bytes, folder: str) -> bool:

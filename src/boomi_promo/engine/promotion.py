@@ -34,9 +34,9 @@ The run, in order:
 
 Database units of work stay short and are never held across a Boomi call.
 
-The run waits on Boomi's rate limit, not on itself: the walk only outlines the tree (a
-metadata bulk GET per level), the documents are read ahead in the dev account from step 3 on
-(:mod:`boomi_promo.engine.documents`, five a call), each looked at for secrets as it arrives;
+The run waits on Boomi's rate limit, not on itself: the walk reads the documents five a call
+(the components the caller reviewed read ahead together, not level by level), each looked at
+for secrets;
 the primary account then gets its base reads (five a call), its branch, its folders (looked
 up in one query, created while the branch gets ready) and its writes. Waiting for every
 document before the branch is the price of refusing a secret before anything changes (issue
@@ -105,7 +105,12 @@ from boomi_promo.engine.secret_check import (
     mark_allowlisted,
     secrets_refusal,
 )
-from boomi_promo.engine.tree import DependencyTree, TreeComponent, resolve_tree_outline
+from boomi_promo.engine.tree import (
+    DependencyTree,
+    TreeComponent,
+    resolve_tree,
+    resolve_tree_outline,
+)
 from boomi_promo.errors import InvalidRequest, PromoError, from_boomi_error
 from boomi_promo.store import (
     ComponentMapping,
@@ -225,6 +230,23 @@ async def check_promotable(ctx: ActionContext, request: PromotionRequest) -> Non
         await check_no_promotion_in_review(
             uow, request.dev_account_id, root_id, doing="promoting it again"
         )
+
+
+async def walk_for_promotion(
+    ctx: ActionContext, request: PromotionRequest, root_id: str
+) -> DependencyTree:
+    """The tree as it is now. With bulk reads the walk reads the documents themselves, five a
+    call, reading ahead what the tree is expected to hold (:func:`expected_tree`): the
+    documents are then at hand for the rest of the run. Without, it outlines the tree by
+    metadata and the documents are read afterwards, one a call (the baseline)."""
+    if not ctx.settings.boomi.bulk_reads:
+        return await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id, bulk=False)
+    return await resolve_tree(
+        ctx.boomi,
+        request.dev_account_id,
+        root_id,
+        expected=await expected_tree(ctx, request, root_id),
+    )
 
 
 async def expected_tree(ctx: ActionContext, request: PromotionRequest, root_id: str) -> list[str]:
@@ -413,18 +435,14 @@ class _PromotionRun:
     async def _resolve(self) -> None:
         """The tree, resolved again on the server, and its name and size on the log."""
         await self.ctx.progress.report(step="resolve", message="Resolving the dependency tree")
-        bulk = self.ctx.settings.boomi.bulk_reads
-        tree = await resolve_tree_outline(
-            self.ctx.boomi,
-            self.request.dev_account_id,
-            self.root_id,
-            bulk=bulk,
-            expected=await expected_tree(self.ctx, self.request, self.root_id),
-        )
+        tree = await walk_for_promotion(self.ctx, self.request, self.root_id)
         _check_reviewed(tree, self.request.reviewed_component_ids)
         self._tree = tree
         self._documents = DocumentPrefetch(
-            self.ctx.boomi, self.request.dev_account_id, tree, bulk=bulk
+            self.ctx.boomi,
+            self.request.dev_account_id,
+            tree,
+            bulk=self.ctx.settings.boomi.bulk_reads,
         )
         async with self.ctx.unit_of_work() as uow:
             promotion = await uow.promotions.get_for_update(self.promotion_id)

@@ -329,9 +329,12 @@ async def _walk(
                     folder_paths[item.id] = item.result.full_path or item.result.name or ""
 
     def read_folders(descriptions: Iterable[_Described]) -> None:
-        """Each folder read once, as soon as it is first seen: it overlaps the walk."""
+        """Each folder read once, as soon as it is first seen: it overlaps the walk. A
+        Component document names its folder's full path itself; metadata does not."""
         new_folders: list[str] = []
         for description in descriptions:
+            if bulk and description.folder_full_path:
+                continue
             if description.folder_id and description.folder_id not in seen_folders:
                 seen_folders.add(description.folder_id)
                 new_folders.append(description.folder_id)

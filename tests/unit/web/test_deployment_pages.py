@@ -52,6 +52,13 @@ async def test_my_promotions_says_where_each_stands_and_offers_what_fits(
         promotion_item(
             "Payroll", promotion_id="p-failed", status="FAILED", error_message="Boomi said no."
         ),
+        promotion_item(
+            "Customers",
+            promotion_id="p-same",
+            status="FAILED",
+            error_message="Nothing to promote: all 5 component(s) of Customers are the same as "
+            "in production (main). Nothing was written and no branch was created.",
+        ),
         promotion_item("Someone else's", promotion_id="p-bob", initiated_by="bob@example.com"),
     ]
     await sign_in(client, "alice@example.com")
@@ -64,6 +71,8 @@ async def test_my_promotions_says_where_each_stands_and_offers_what_fits(
     assert "Packaged; waiting for a platform admin to choose a Test integration pack" in text
     assert "Waiting for a peer review by another contributor." in text
     assert "The promotion failed: Boomi said no." in text
+    assert "The promotion failed: Nothing" not in text
+    assert "Nothing to promote: all 5 component(s) of Customers are the same" in text
     assert "Someone else's" not in text
     # Only the promotion waiting for review can be withdrawn (by alice, who initiated it).
     assert post_targets(page.text) == ["/promotions/p-review/withdraw"]

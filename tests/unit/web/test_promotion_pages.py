@@ -551,6 +551,57 @@ async def test_a_failed_promotion_shows_why_and_what_happened_to_each_component(
     assert 'class="has-error"' in page.text
 
 
+async def test_a_promotion_with_nothing_changed_says_so_not_that_it_failed(
+    client: httpx.AsyncClient, container: FakeContainer
+) -> None:
+    results = [{**r, "action": "UNCHANGED"} for r in RESULTS]
+    job = container.jobs.add(
+        finished_job(
+            {
+                "success": False,
+                "errorCode": "NOTHING_TO_PROMOTE",
+                "errorMessage": "Nothing to promote: all 2 component(s) of Orders Sync are the "
+                "same as in production (main). Nothing was written and no branch was created.",
+                "promotionId": "promo-3",
+                "promotionResults": results,
+            },
+            succeeded=False,
+        )
+    )
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(f"/jobs/{job.id}")
+
+    assert (
+        "<strong>Nothing to promote.</strong> Nothing to promote: all 2 component(s)" in page.text
+    )
+    assert "The promotion failed" not in page.text
+    assert page.text.count('<span class="badge result-unchanged">UNCHANGED</span>') == 2
+
+
+async def test_a_finished_promotion_counts_what_it_left_unchanged(
+    client: httpx.AsyncClient, container: FakeContainer
+) -> None:
+    results = [RESULTS[0], {**RESULTS[1], "action": "UNCHANGED"}]
+    job = container.jobs.add(
+        finished_job(
+            {
+                "success": True,
+                "promotionId": "promo-4",
+                "branchId": "branch-9",
+                "branchName": "promo-promo-4",
+                "connectionsSkipped": 0,
+                "promotionResults": results,
+            }
+        )
+    )
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get(f"/jobs/{job.id}")
+
+    assert "1 created, 0 updated, 1 unchanged (not written), on branch promo-promo-4" in page.text
+
+
 async def test_missing_connection_mappings_are_listed(
     client: httpx.AsyncClient, container: FakeContainer
 ) -> None:

@@ -14,6 +14,7 @@ from boomi_promo.actions.diff import (
     GenerateComponentDiffResponse,
     SideBySideRowItem,
 )
+from boomi_promo.actions.status import StoredResultItem
 from boomi_promo.errors import Conflict
 from tests.unit.web.support import (
     HTMX,
@@ -434,3 +435,51 @@ async def test_a_hotfix_test_pack_may_be_left_to_history(
     assert job.request["hotfixAcknowledged"] is True
     assert job.request["hotfixTestPackId"] is None
     assert job.request["hotfixCreateNewTestPack"] is False
+
+
+def unchanged_diff() -> GenerateComponentDiffResponse:
+    return GenerateComponentDiffResponse(
+        prod_component_id="prod-order-json",
+        component_name="Order JSON",
+        component_action="UNCHANGED",
+        branch_version=3,
+        main_version=3,
+        diff=ComponentDiff(
+            rows=[row("same", "<profile/>", "<profile/>", 1)],
+            summary=DiffSummaryItem(added=0, removed=0, changed=0),
+        ),
+    )
+
+
+async def test_a_component_the_promotion_left_unchanged_is_marked_and_compares_equal(
+    client: httpx.AsyncClient, reviews: FakeActions
+) -> None:
+    reviews.workflow.promotions[0].promotion_results.append(
+        StoredResultItem(
+            dev_component_id="dev-order-json",
+            prod_component_id="prod-order-json",
+            component_name="Order JSON",
+            component_type="profile.json",
+            action="UNCHANGED",
+            version=3,
+        )
+    )
+    reviews.workflow.diffs["prod-order-json"] = unchanged_diff()
+    await sign_in(client, "bob@example.com")
+
+    page = await client.get("/reviews/p-hotfix")
+    fragment = await client.get(
+        "/reviews/p-hotfix/diff?component=prod-order-json&action=UNCHANGED", headers=HTMX
+    )
+
+    assert re.findall(r'data-component-id="([^"]+)"', page.text) == [
+        "prod-orders-sync",
+        "prod-order-map",
+        "prod-order-json",
+    ]
+    assert '<span class="badge action-unchanged">UNCHANGED</span>' in page.text
+    assert "an UNCHANGED one was not written" in text_of(page.text)
+    assert (
+        "Unchanged: this promotion did not write it. The branch keeps version 3, the same as "
+        "main (version 3)." in text_of(fragment.text)
+    )
