@@ -25,9 +25,9 @@ The engines (``--modes``):
 C is given the components B listed, as the dashboard's Promote form does (the review the
 promotion must match; the walk reads them ahead). For each run: wall times of B and C, the
 Boomi calls the emulator logged (in B, in C, per effective account, any 503), component
-writes, calls per component, and the floor: calls ÷
-rate, the time those calls need at the rate limit with nothing else costing time. Boomi counts
-every call against the primary account, so that floor is the busiest account's.
+writes, calls per component, and the floor: calls ÷ rate, the time those calls need at the
+rate limit with nothing else costing time. Boomi counts every call against the primary
+account, so that floor is the busiest account's.
 
     .venv/bin/python -m benchmarks.promotions --sizes 50 200
 """

@@ -482,9 +482,11 @@ async def query_peer_review_queue(
             page=request.page,
             page_size=request.page_size,
         )
+        # The caller's own teams' accounts, read once for the page (not once per row).
+        groups = team_groups(ctx.principal.groups, ctx.settings.groups)
+        owned = {r.dev_account_id for r in await uow.access.list_active_for_groups(groups)}
         items = [
-            pending_review_item(log, owning_team=await _in_owning_team(ctx, uow, log))
-            for log in found.items
+            pending_review_item(log, owning_team=log.dev_account_id in owned) for log in found.items
         ]
     return QueryPeerReviewQueueResponse(
         pending_reviews=items,

@@ -242,7 +242,11 @@ class PromotionLog(Base, kw_only=True):
         Index("ix_promotion_log_status_initiated_at", "status", "initiated_at"),
         Index("ix_promotion_log_process_name", "process_name"),
         Index("ix_promotion_log_initiated_at", "initiated_at"),
-        Index("ix_promotion_log_initiated_by_lower", func.lower(text("initiated_by"))),
+        Index(
+            "ix_promotion_log_initiated_by_lower",
+            func.lower(text("initiated_by")),
+            "initiated_at",
+        ),
         Index("ix_promotion_log_root_component_id", "root_component_id"),
         Index("ix_promotion_log_test_promotion_id", "test_promotion_id"),
     )
