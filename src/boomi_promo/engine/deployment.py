@@ -75,7 +75,6 @@ from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import (
     HELD_ACTIONS,
     PACKAGES_KEY,
-    WRITTEN_ACTIONS,
     RecordedPackage,
     package_entry,
     recorded_packages,
@@ -999,11 +998,13 @@ async def _mark_on_main(
         writer = current
         if promoted_components(current.result_detail, current.root_component_id) is None:
             writer = await _linked_test_promotion(uow, current) or current
+        # An UNCHANGED component shipped too, at the version its mapping already names: the
+        # mark keeps that prod component (its mapping is never pointed elsewhere).
         written = [
             item
             for item in (writer.result_detail or {}).get("promotionResults") or []
             if isinstance(item, dict)
-            and item.get("action") in WRITTEN_ACTIONS
+            and item.get("action") in HELD_ACTIONS
             and item.get("prodComponentId")
             and item.get("devComponentId")
         ]
