@@ -37,6 +37,8 @@ HELD_ACTIONS = WRITTEN_ACTIONS | {"UNCHANGED"}
 those it left UNCHANGED (issue 16) at the version the branch started from."""
 PACKAGES_KEY = "packages"
 PAGE_SIZE = 200
+RECENT_TREES = 5
+"""How many of a root's newest promotions are looked at for the tree to read ahead."""
 
 
 class MappingState(Protocol):
@@ -243,18 +245,20 @@ async def packaged_promotions(uow: UnitOfWork, dev_account_id: str) -> list[Pack
 
 
 async def last_known_tree(uow: UnitOfWork, dev_account_id: str, root_id: str) -> list[str]:
-    """The dev components the newest promotion of ``root_id`` found in its tree (connections
-    too), for a walk to read ahead; empty when the root was never promoted."""
-    newest = await uow.promotions.query(
-        dev_account_id=dev_account_id, root_component_id=root_id, page_size=1
+    """The dev components the newest promotion of ``root_id`` with recorded results found in
+    its tree (connections too), for a walk to read ahead; empty when there is none. The run
+    asking is on record already (IN_PROGRESS, no results yet): it is passed over."""
+    recent = await uow.promotions.query(
+        dev_account_id=dev_account_id, root_component_id=root_id, page_size=RECENT_TREES
     )
-    if not newest.items:
-        return []
-    detail = newest.items[0].result_detail or {}
-    ids = [
-        str(item.get("devComponentId"))
-        for key in ("promotionResults", "connections")
-        for item in detail.get(key) or []
-        if isinstance(item, dict) and item.get("devComponentId")
-    ]
-    return list(dict.fromkeys(ids))
+    for promotion in recent.items:
+        detail = promotion.result_detail or {}
+        ids = [
+            str(item.get("devComponentId"))
+            for key in ("promotionResults", "connections")
+            for item in detail.get(key) or []
+            if isinstance(item, dict) and item.get("devComponentId")
+        ]
+        if ids:
+            return list(dict.fromkeys(ids))
+    return []
