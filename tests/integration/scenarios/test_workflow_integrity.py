@@ -118,6 +118,8 @@ async def test_a_second_promotion_of_a_package_under_review_is_refused_naming_th
         if not item["isConnection"]:
             assert item["action"] == "UPDATE"
             assert on_main(service, item["prodComponentId"]), item
+    # A change to promote: an unchanged tree is nothing to promote (issue 16).
+    await edit_dev_component(service, dev_component(service, "Orders Sync"), "after the hotfix")
     second = ok(await promote(service, package))
     assert prod_ids(second) == written, "one prod component per dev component, updated"
     sharing = await add_process_sharing(
@@ -207,9 +209,13 @@ async def test_a_cancelled_test_deployment_keeps_its_packaged_components(
     async with store_of(service) as uow:
         changes = await uow.mapping_changes.for_promotion(first["promotionId"])
     assert {c.outcome for c in changes} == {MappingChangeOutcome.KEPT}
+    await edit_dev_component(service, dev_component(service, "Orders Sync"), "after the cancel")
     second = ok(await promote(service, package))
     assert prod_ids(second) == prod_ids(first)
-    assert all(r["action"] == "UPDATED" for r in second["promotionResults"])
+    # Updated in place (the one edited written, the rest left UNCHANGED), none created again.
+    actions = {r["componentName"]: r["action"] for r in second["promotionResults"]}
+    assert actions.pop("Orders Sync") == "UPDATED"
+    assert set(actions.values()) == {"UNCHANGED"}
 
 
 async def test_a_test_deployment_is_not_submitted_while_a_hotfix_of_it_is_in_review(
@@ -230,6 +236,7 @@ async def test_a_test_deployment_is_not_submitted_while_a_hotfix_of_it_is_in_rev
             },
         )
     )
+    await edit_dev_component(service, dev_component(service, "Orders Sync"), "the hotfix")
     hotfix = ok(await promote(service, package))
     ok(await submit_hotfix(service, hotfix["promotionId"]))
 
