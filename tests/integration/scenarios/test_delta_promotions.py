@@ -26,6 +26,7 @@ from tests.integration.promotion.support import (
     live_branch_ids,
     primary_revisions,
     promote,
+    revision_xml,
     store_of,
     team_a,
 )
@@ -60,6 +61,19 @@ def component_writes(service: DemoService) -> list[str]:
         for e in service.emulator.state.request_log.entries()
         if e.method == "POST" and COMPONENT_WRITE.search(e.path)
     ]
+
+
+async def mapping_facts(service: DemoService) -> dict[str, tuple[str, int, bool, str | None]]:
+    """Each mapping of Customer Sync's components: prod id, version, on main, last promotion."""
+    prior = service.seed.prior_promotion
+    async with store_of(service) as uow:
+        found = await uow.mappings.get_many(
+            team_a(service), [c.dev_component_id for c in prior.components]
+        )
+    return {
+        dev: (m.prod_component_id, m.prod_latest_version, m.on_main, m.last_promotion_id)
+        for dev, m in found.items()
+    }
 
 
 def by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -118,20 +132,23 @@ async def test_an_unchanged_tree_is_nothing_to_promote_with_no_branch_and_no_ver
 
 
 async def test_one_change_writes_one_component_and_the_rest_ship_as_they_are(
-    promo_service: DemoService,
+    promo_service: DemoService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prior = promo_service.seed.prior_promotion
     released = await customer_sync_in_production(promo_service)
     released_ids = {c.prod_component_id for c in prior.components}
     main_before = {pid: main_version(promo_service, pid) for pid in released_ids}
+    mappings_before = await mapping_facts(promo_service)
     profile = next(c for c in prior.components if c.component_name == PROFILE)
     await edit_dev_component(
         promo_service, profile.dev_component_id, 'name="country"', 'name="countryCode"'
     )
     promo_service.emulator.state.request_log.clear()
+    reads = count_component_reads(promo_service.emulator.state, monkeypatch)
 
     # C: one write; the others UNCHANGED at main's versions, their mappings as they were.
     promoted = body_of(await promote(promo_service, prior.dev_package_id))
+    assert max(reads.values()) == 1, "no document read twice (dev documents, main's bases)"
 
     results = by_name(promoted)
     assert results[PROFILE]["action"] == "UPDATED"
@@ -192,8 +209,20 @@ async def test_one_change_writes_one_component_and_the_rest_ship_as_they_are(
         main_version(promo_service, profile.prod_component_id)
         > main_before[profile.prod_component_id]
     )
+    # Mappings after the merge: every one names the prod component main holds, on main; an
+    # UNCHANGED one still says what it said before the promotion.
+    mappings_after = await mapping_facts(promo_service)
+    for dev_id, (prod_id, version, on_main, owner) in mappings_after.items():
+        assert on_main, dev_id
+        assert prod_id == mappings_before[dev_id][0]
+        if dev_id == profile.dev_component_id:
+            assert (version, owner) == (results[PROFILE]["version"], test_id)
+        else:
+            assert (version, owner) == (mappings_before[dev_id][1], mappings_before[dev_id][3])
 
-    # Rollback: back to the release before, whose components are all on record.
+    # Rollback: back to the release before, whose components are all on record; the restore
+    # goes through review and main holds the profile as it was released before.
+    branches_before_rollback = live_branch_ids(promo_service)
     preview = body_of(
         await promo_service.call(
             CAROL,
@@ -211,8 +240,27 @@ async def test_one_change_writes_one_component_and_the_rest_ship_as_they_are(
         )
     )
     assert done["releaseStatus"] == "SUCCESS"
-    restore = await record(promo_service, done["restorePromotionId"])
+    restore_id = done["restorePromotionId"]
+    restore = await record(promo_service, restore_id)
     assert restore.status == PromotionStatus.PENDING_PEER_REVIEW
+    body_of(
+        await promo_service.call(
+            BOB, "submitPeerReview", {"promotionId": restore_id, "decision": "APPROVED"}
+        )
+    )
+    approved = body_of(
+        await promo_service.call(
+            ERIN, "submitAdminReview", {"promotionId": restore_id, "decision": "APPROVED"}
+        )
+    )
+    assert approved["newStatus"] == "DEPLOYED"
+    on_main_now = revision_xml(
+        promo_service,
+        profile.prod_component_id,
+        main_version(promo_service, profile.prod_component_id),
+    )
+    assert 'name="country"' in on_main_now and 'name="countryCode"' not in on_main_now
+    assert live_branch_ids(promo_service) <= branches_before_rollback
 
 
 async def test_the_plan_of_an_unchanged_tree_says_nothing_to_promote(
@@ -252,3 +300,43 @@ async def test_the_plan_of_an_unchanged_tree_says_nothing_to_promote(
     for component in planned.values():
         if component["action"] == "UNCHANGED":
             assert component["resultingVersion"] == component["currentProdVersion"]
+
+
+async def test_a_discarded_promotion_puts_back_what_it_wrote_and_leaves_the_unchanged_alone(
+    promo_service: DemoService,
+) -> None:
+    prior = promo_service.seed.prior_promotion
+    await customer_sync_in_production(promo_service)
+    before = await mapping_facts(promo_service)
+    profile = next(c for c in prior.components if c.component_name == PROFILE)
+    await edit_dev_component(
+        promo_service, profile.dev_component_id, 'name="country"', 'name="countryCode"'
+    )
+    promoted = body_of(await promote(promo_service, prior.dev_package_id))
+    assert by_name(promoted)[PROFILE]["action"] == "UPDATED"
+    promotion_id = promoted["promotionId"]
+    while_live = await mapping_facts(promo_service)
+    assert while_live[profile.dev_component_id][3] == promotion_id
+    assert {dev: facts for dev, facts in while_live.items() if dev != profile.dev_component_id} == {
+        dev: facts for dev, facts in before.items() if dev != profile.dev_component_id
+    }
+
+    body_of(
+        await promo_service.call(
+            ALICE,
+            "submitForPeerReview",
+            {
+                "promotionId": promotion_id,
+                "isHotfix": True,
+                "hotfixJustification": "Customers are waiting: the fix cannot wait for Test.",
+            },
+        )
+    )
+    body_of(
+        await promo_service.call(
+            ALICE, "withdrawPromotion", {"promotionId": promotion_id, "reason": "not this one"}
+        )
+    )
+
+    assert (await record(promo_service, promotion_id)).status == PromotionStatus.WITHDRAWN
+    assert await mapping_facts(promo_service) == before, "every mapping names main's again"
