@@ -340,3 +340,57 @@ async def test_a_discarded_promotion_puts_back_what_it_wrote_and_leaves_the_unch
 
     assert (await record(promo_service, promotion_id)).status == PromotionStatus.WITHDRAWN
     assert await mapping_facts(promo_service) == before, "every mapping names main's again"
+
+
+async def test_an_unchanged_tree_after_a_test_deployment_is_nothing_to_promote_on_no_branch(
+    promo_service: DemoService,
+) -> None:
+    """Orders Sync was never on main: its components live in the test package, so the next
+    branch starts from that package and the delta is known once the branch is assembled."""
+    package_id = promo_service.seed.full_tree_package_id
+    first = body_of(await promote(promo_service, package_id))
+    test_id = first["promotionId"]
+    body_of(await deploy(promo_service, ALICE, promotionId=test_id))
+    body_of(
+        await deploy(
+            promo_service,
+            CAROL,
+            promotionId=test_id,
+            createNewPack=True,
+            newPackName="Orders - TEST",
+        )
+    )
+    assert (await record(promo_service, test_id)).status == PromotionStatus.TEST_DEPLOYED
+    async with store_of(promo_service) as uow:
+        ids = [r["devComponentId"] for r in first["promotionResults"]]
+        before = {
+            dev: (m.prod_component_id, m.prod_latest_version, m.on_main, m.last_promotion_id)
+            for dev, m in (await uow.mappings.get_many(team_a(promo_service), ids)).items()
+        }
+    branches = live_branch_ids(promo_service)
+    promo_service.emulator.state.request_log.clear()
+
+    response = await promote(promo_service, package_id)
+
+    body = body_of(response, 409)
+    assert body["errorCode"] == "NOTHING_TO_PROMOTE"
+    assert "the same as in its test deployment" in body["errorMessage"]
+    assert "branch was deleted" in body["errorMessage"]
+    assert {r["action"] for r in body["promotionResults"]} == {"UNCHANGED"}
+    assert len(body["promotionResults"]) == len(first["promotionResults"])
+    assert component_writes(promo_service) == []
+    assert any(
+        e.method == "POST" and e.path.endswith("/Branch")
+        for e in promo_service.emulator.state.request_log.entries()
+    ), "a branch was assembled to compare with"
+    assert live_branch_ids(promo_service) == branches, "and it is gone"
+    async with store_of(promo_service) as uow:
+        after = {
+            dev: (m.prod_component_id, m.prod_latest_version, m.on_main, m.last_promotion_id)
+            for dev, m in (await uow.mappings.get_many(team_a(promo_service), ids)).items()
+        }
+    assert after == before, "no mapping changed"
+    assert (await record(promo_service, test_id)).status == PromotionStatus.TEST_DEPLOYED
+    log = await record(promo_service, body["promotionId"])
+    assert log.status == PromotionStatus.FAILED
+    assert log.components_unchanged == len(first["promotionResults"])
