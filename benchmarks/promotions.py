@@ -60,6 +60,8 @@ from boomi_promo.emulator.generated import GeneratedAccount, add_generated_dev_a
 from boomi_promo.emulator.seed import DemoSeed, build_demo_state
 from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
 from boomi_promo.engine.branches import MAIN_BRANCH, merge_branch
+from boomi_promo.engine.continuity import HELD_ACTIONS
+from boomi_promo.engine.mapping_history import mark_reached_main
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 
@@ -298,8 +300,15 @@ class _Bench:
             record.status = PromotionStatus.DEPLOYED
             record.branch_id = None
             await uow.promotions.update(record)
-            await uow.mappings.mark_on_main(
-                self.account.account_id, [str(r["devComponentId"]) for r in results]
+            # As the deployment marks them: what the merge shipped, and the history settled.
+            await mark_reached_main(
+                uow,
+                dev_account_id=record.dev_account_id,
+                prod_account_id=record.prod_account_id,
+                written=[r for r in results if r.get("action") in HELD_ACTIONS],
+                writer_id=promotion_id,
+                promotion_ids=[promotion_id],
+                actor=self.principal.email,
             )
             await uow.commit()
 
