@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
 import tempfile
 import time
@@ -101,6 +102,8 @@ class RunResult:
     throttled: int
     """Calls the emulator answered 503, its rate-limit answer (counted in the calls)."""
     rate: float
+    load_average: float = 0.0
+    """The machine's 1-minute load average as the run started (the machine is shared)."""
 
     @property
     def wall_seconds(self) -> float:
@@ -196,6 +199,7 @@ class _Bench:
 
     async def run(self, scenario: str) -> RunResult:
         self.state.request_log.clear()
+        load_average = round(os.getloadavg()[0], 2)
         started = time.perf_counter()
         resolved = await execute_action(
             self.container,
@@ -245,6 +249,7 @@ class _Bench:
             outcome=outcome,
             throttled=sum(1 for entry in entries if entry.status == 503),
             rate=self.rate,
+            load_average=load_average,
         )
         if promotion_id:
             await self._reach_production(promotion_id)

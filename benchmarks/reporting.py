@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 RESULTS_DIR = Path(__file__).parent / "results"
+LOAD_AT_START = [round(value, 2) for value in os.getloadavg()]
+"""The load average when the benchmark began (this module is imported at its start)."""
 
 
 def percentile(samples: Sequence[float], fraction: float) -> float:
@@ -43,7 +45,8 @@ def _cell(value: object) -> str:
 
 
 def machine() -> dict[str, Any]:
-    """What the figures were measured on; the load average says how busy it was."""
+    """What the figures were measured on; the load averages (1, 5, 15 minutes, at the end and
+    at the start) say how busy the shared machine was."""
     load = os.getloadavg()
     return {
         "python": platform.python_version(),
@@ -51,6 +54,7 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "cpuModel": _cpu_model(),
         "loadAverage": [round(value, 2) for value in load],
+        "loadAverageAtStart": LOAD_AT_START,
     }
 
 
