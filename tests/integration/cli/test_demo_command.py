@@ -118,7 +118,9 @@ def alice_token(data_dir: Path) -> str:
     ).stdout.strip()
 
 
-def promote_orders(manifest: dict[str, Any], token: str, package_id: str) -> dict[str, Any]:
+def promote_orders(
+    manifest: dict[str, Any], token: str, package_id: str, status: int = 200
+) -> dict[str, Any]:
     team_a = next(a["id"] for a in manifest["devAccounts"] if a["name"] == "Dev Team A")
     response = httpx.post(
         f"{manifest['serviceUrl']}/api/v1/actions/executePromotion",
@@ -126,7 +128,7 @@ def promote_orders(manifest: dict[str, Any], token: str, package_id: str) -> dic
         json={"devAccountId": team_a, "devPackageId": package_id},
         timeout=60,
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     return body
 
@@ -137,8 +139,9 @@ def test_demo_started_again_on_its_data_directory_continues_the_same_world(
 ) -> None:
     """Issue 15, found 2: a restarted demo paired the old database with a fresh emulator, so
     the mappings named components (and a package) that no longer existed, and the next
-    promotion failed. Even after a hard stop, the world goes on: the next promotion updates,
-    from the test package, the components the first one created."""
+    promotion failed. Even after a hard stop, the world goes on: the next promotion finds, in
+    the test package, the components the first one created — unchanged, so nothing to promote
+    (a broken world would create them again)."""
     data_dir = tmp_path / "demo"
     port = free_port()
     first = start_demo(data_dir, port, tmp_path / "demo.log")
@@ -164,7 +167,7 @@ def test_demo_started_again_on_its_data_directory_continues_the_same_world(
     again = start_demo(data_dir, port, tmp_path / "demo.log")
     try:
         manifest = wait_for_manifest(again, data_dir / "demo.json")
-        updated = promote_orders(manifest, alice_token(data_dir), package_id)
+        again_promoted = promote_orders(manifest, alice_token(data_dir), package_id, status=409)
     finally:
         again.send_signal(signal.SIGINT)
         try:
@@ -175,8 +178,10 @@ def test_demo_started_again_on_its_data_directory_continues_the_same_world(
     def prod_ids(body: dict[str, Any]) -> dict[str, str]:
         return {r["devComponentId"]: r["prodComponentId"] for r in body["promotionResults"]}
 
-    assert {r["action"] for r in updated["promotionResults"]} == {"UPDATED"}
-    assert prod_ids(updated) == prod_ids(created)
+    assert again_promoted["errorCode"] == "NOTHING_TO_PROMOTE"
+    assert "the same as in its test deployment" in again_promoted["errorMessage"]
+    assert {r["action"] for r in again_promoted["promotionResults"]} == {"UNCHANGED"}
+    assert prod_ids(again_promoted) == prod_ids(created)
 
 
 @only_on_sqlite("`promo demo` keeps its database in its data directory")
