@@ -34,6 +34,7 @@ from tests.integration.deployment.support import (
 )
 from tests.integration.promotion.support import ALICE, BOB, CAROL, store_of, team_a
 from tests.support.service import DemoService
+from tests.support.workflow import dev_component, edit_dev_component
 from tests.unit.web.support import sign_in
 
 METRICS_PATH = "/admin/metrics"
@@ -107,6 +108,8 @@ async def run_journeys(service: DemoService) -> dict[str, str]:
         )
     )
 
+    # Each later journey promotes a change: an unchanged tree is nothing to promote (issue 16).
+    await edit_dev_component(service, dev_component(service, PROCESS), "for the rejection")
     to_rejection = await deployed_to_test(service)
     rejected = body_of(
         await service.call(ALICE, "submitForPeerReview", {"promotionId": to_rejection})
@@ -119,6 +122,7 @@ async def run_journeys(service: DemoService) -> dict[str, str]:
         )
     )
 
+    await edit_dev_component(service, dev_component(service, PROCESS), "for the failure")
     service.emulator.state.release_faults.add(PROCESS, message="Test runtime offline")
     failing = str((await completed_promotion(service))["promotionId"])
     failed = body_of(await deploy(service, ALICE, promotionId=failing), 502)
