@@ -33,6 +33,7 @@ from boomi_promo.engine.reconcile import reconcile_branches
 from boomi_promo.service import create_app
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 from tests.integration.deployment.support import (
+    PROCESS,
     body_of,
     boomi_for,
     completed_promotion,
@@ -51,6 +52,7 @@ from tests.support.service import (
     run_in_fresh_loop,
     service_settings,
 )
+from tests.support.workflow import dev_component, edit_dev_component
 
 SUITE = "Fault matrix"
 CLIENT_TIMEOUT_SECONDS = 1.0
@@ -132,6 +134,9 @@ async def clear_the_way(service: DemoService) -> None:
             if not promotion.integration_pack_id:
                 body |= {"createNewPack": True, "newPackName": f"{PACK} {uuid.uuid4()}"}
             body_of(await service.call(ERIN, "packageAndDeploy", body))
+    # An earlier trial may have taken the process to production: promote a change, since an
+    # unchanged tree is nothing to promote (issue 16).
+    await edit_dev_component(service, dev_component(service, PROCESS), f"trial {uuid.uuid4()}")
 
 
 async def deploy_to_test_call(service: DemoService, _trial: int) -> Call:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from boomi_promo.boomi.models import Component
 from boomi_promo.boomi.transport import MAX_RESPONSE_BYTES
@@ -238,27 +238,67 @@ class HostileBoomi:
         self.component_id = self.attack = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._bulk_read(scope):
+            # A bulk read names its ids in the body: read it, then replay it to the emulator.
+            body = await _whole_body(receive)
+            if self.component_id is not None and self.component_id.encode() in body:
+                await self._serve_attack(send)
+                return
+            await self.emulator.app(scope, _replay(body), send)
+            return
         if scope["type"] == "http" and self._poisoned(scope):
-            assert self.attack is not None
-            self.served += 1
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"application/xml")],
-                }
-            )
-            for chunk in self.attack.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
+            await self._serve_attack(send)
             return
         await self.emulator.app(scope, receive, send)
+
+    async def _serve_attack(self, send: Send) -> None:
+        assert self.attack is not None
+        self.served += 1
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/xml")],
+            }
+        )
+        for chunk in self.attack.chunks():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    def _bulk_read(self, scope: Scope) -> bool:
+        return (
+            self.component_id is not None
+            and scope["method"] == "POST"
+            and re.search(r"/Component/bulk$", scope["path"]) is not None
+        )
 
     def _poisoned(self, scope: Scope) -> bool:
         if self.component_id is None or scope["method"] != "GET":
             return False
         pattern = rf"/Component/{re.escape(self.component_id)}(~[^/]*)?$"
         return re.search(pattern, scope["path"]) is not None
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
 
 
 @dataclass
