@@ -64,17 +64,12 @@ from boomi_promo.boomi.models import (
     ReleaseStatus,
 )
 from boomi_promo.boomi.query import Operator, QueryFilter
+from boomi_promo.domain.result_detail import HELD_ACTIONS, ComponentOutcome, ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.domain.version_story import (
-    PRODUCTION_PACKAGE_VERSION_KEY,
-    TEST_PACKAGE_VERSION_KEY,
-)
 from boomi_promo.engine.access import require_dev_account
 from boomi_promo.engine.branches import merge_branch
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import (
-    HELD_ACTIONS,
-    PACKAGES_KEY,
     RecordedPackage,
     package_entry,
     recorded_packages,
@@ -226,33 +221,21 @@ class PromotedComponents:
         return frozenset(dev for dev, prod in self.prod_ids_by_dev_id.items() if prod in wanted)
 
 
-def promoted_components(
-    result_detail: Mapping[str, Any] | None, root_component_id: str
-) -> PromotedComponents | None:
+def promoted_components(detail: ResultDetail, root_component_id: str) -> PromotedComponents | None:
     """The prod root and the components of a promotion (written or UNCHANGED) from its
     stored results."""
-    results = (result_detail or {}).get("promotionResults") or []
-    items = [
-        item
-        for item in results
-        if isinstance(item, dict)
-        and item.get("action") in HELD_ACTIONS
-        and item.get("prodComponentId")
-        and item.get("devComponentId")
-    ]
-    written = {str(item["devComponentId"]): str(item["prodComponentId"]) for item in items}
+    items = detail.held
+    written = {item.dev_component_id: item.prod_component_id for item in items}
     if root_component_id not in written:
         return None
     return PromotedComponents(
         prod_root_id=written[root_component_id],
         prod_ids_by_dev_id=written,
-        types_by_prod_id={
-            str(item["prodComponentId"]): str(item.get("componentType") or "") for item in items
-        },
+        types_by_prod_id={item.prod_component_id: item.component_type for item in items},
         kept_versions={
-            str(item["prodComponentId"]): int(item.get("version") or 0)
+            item.prod_component_id: item.version
             for item in items
-            if item.get("action") == "UNCHANGED" and item.get("version")
+            if item.action == "UNCHANGED" and item.version
         },
     )
 
@@ -372,7 +355,7 @@ async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> 
     promotion's: it must be promoted again instead."""
     async with ctx.unit_of_work() as uow:
         source = promotion
-        if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+        if promoted_components(promotion.detail, promotion.root_component_id) is None:
             source = await _linked_test_promotion(uow, promotion) or promotion
         newer = await uow.promotions.query(
             statuses=[_S.DEPLOYED], dev_account_id=promotion.dev_account_id, page_size=50
@@ -382,11 +365,9 @@ async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> 
         }
     # An UNCHANGED component ships the version it kept: main moving past it counts too.
     written = {
-        str(item["prodComponentId"]): item
-        for item in (source.result_detail or {}).get("promotionResults") or []
-        if isinstance(item, dict)
-        and item.get("action") in HELD_ACTIONS
-        and item.get("prodComponentId")
+        item.prod_component_id: item
+        for item in source.detail.promotion_results
+        if item.action in HELD_ACTIONS and item.prod_component_id
     }
     if not written:
         return
@@ -394,20 +375,16 @@ async def check_not_behind_main(ctx: ActionContext, promotion: PromotionLog) -> 
     behind = sorted(
         prod_id
         for prod_id, item in written.items()
-        if prod_id in on_main and on_main[prod_id] > int(item.get("version") or 0)
+        if prod_id in on_main and on_main[prod_id] > item.version
     )
     if not behind:
         return
-    names = ", ".join(str(written[prod_id].get("componentName") or prod_id) for prod_id in behind)
+    names = ", ".join(written[prod_id].component_name or prod_id for prod_id in behind)
     by = next(
         (
             p
             for p in newer.items
-            if any(
-                item.get("prodComponentId") in behind
-                for item in _results_of(p, shippers)
-                if isinstance(item, dict)
-            )
+            if any(item.prod_component_id in behind for item in _results_of(p, shippers))
         ),
         None,
     )
@@ -432,12 +409,14 @@ async def _linked_tests(uow: UnitOfWork, promotions: Iterable[PromotionLog]) -> 
     return await uow.promotions.get_many(ids) if ids else []
 
 
-def _results_of(promotion: PromotionLog, known: Mapping[str, PromotionLog]) -> list[Any]:
-    own = (promotion.result_detail or {}).get("promotionResults") or []
-    if promoted_components(promotion.result_detail, promotion.root_component_id) is None:
+def _results_of(
+    promotion: PromotionLog, known: Mapping[str, PromotionLog]
+) -> tuple[ComponentOutcome, ...]:
+    detail = promotion.detail
+    if promoted_components(detail, promotion.root_component_id) is None:
         test = known.get(promotion.test_promotion_id or "")
-        own = ((test.result_detail if test else None) or {}).get("promotionResults") or []
-    return list(own)
+        detail = test.detail if test is not None else ResultDetail()
+    return detail.promotion_results
 
 
 @dataclass(frozen=True)
@@ -969,19 +948,10 @@ async def _merge_into_main(ctx: ActionContext, promotion: PromotionLog) -> froze
         note=f"Promotion {promotion.promotion_id} of {promotion.process_name or 'a process'}",
         describing=f"branch {promotion.branch_name or promotion.branch_id} into main",
         on_failure="The branch was kept; retry the deployment.",
-        component_names=_names_by_prod_id(promotion.result_detail),
+        component_names=promotion.detail.names_by_prod_id(),
     )
     ctx.log.info("branch merged into main", count=len(merged))
     return merged
-
-
-def _names_by_prod_id(result_detail: Mapping[str, Any] | None) -> dict[str, str]:
-    """The component names the promotion recorded, by prod id (a merge conflict names them)."""
-    names: dict[str, str] = {}
-    for item in (result_detail or {}).get("promotionResults") or []:
-        if isinstance(item, dict) and item.get("prodComponentId") and item.get("componentName"):
-            names[str(item["prodComponentId"])] = str(item["componentName"])
-    return names
 
 
 async def _mark_on_main(
@@ -996,18 +966,11 @@ async def _mark_on_main(
     async with ctx.unit_of_work() as uow:
         current = await _load(uow, promotion.promotion_id)
         writer = current
-        if promoted_components(current.result_detail, current.root_component_id) is None:
+        if promoted_components(current.detail, current.root_component_id) is None:
             writer = await _linked_test_promotion(uow, current) or current
         # An UNCHANGED component shipped too, at the version its mapping already names: the
         # mark keeps that prod component (its mapping is never pointed elsewhere).
-        written = [
-            item
-            for item in (writer.result_detail or {}).get("promotionResults") or []
-            if isinstance(item, dict)
-            and item.get("action") in HELD_ACTIONS
-            and item.get("prodComponentId")
-            and item.get("devComponentId")
-        ]
+        written = writer.detail.held
         marks = await mark_reached_main(
             uow,
             dev_account_id=current.dev_account_id,
@@ -1266,11 +1229,11 @@ async def _promotion_and_components(
     """The promotion now, and what it promoted (a PRODUCTION record: its test promotion's)."""
     async with ctx.unit_of_work() as uow:
         promotion = await _load(uow, promotion_id)
-        components = promoted_components(promotion.result_detail, promotion.root_component_id)
+        components = promoted_components(promotion.detail, promotion.root_component_id)
         if components is None:
             linked = await _linked_test_promotion(uow, promotion)
             if linked is not None:
-                components = promoted_components(linked.result_detail, linked.root_component_id)
+                components = promoted_components(linked.detail, linked.root_component_id)
     if components is None:
         raise _NothingToDeploy(
             "This promotion's results do not name its promoted root process; nothing to package."
@@ -1355,12 +1318,11 @@ async def _record_package(
     )
     async with ctx.unit_of_work() as uow:
         promotion = await load_for_update(uow, promotion_id)
-        detail = dict(promotion.result_detail or {})
+        detail = promotion.detail
         kept = [
             entry
-            for entry in detail.get(PACKAGES_KEY) or []
-            if isinstance(entry, dict)
-            and entry.get("branchName") == recorded.branch_name
+            for entry in detail.packages or ()
+            if entry.get("branchName") == recorded.branch_name
             and entry.get("componentId") != recorded.component_id
         ]
         entry = package_entry(
@@ -1370,15 +1332,15 @@ async def _record_package(
             branch_name=recorded.branch_name,
             prod_component_ids=recorded.prod_component_ids,
         )
-        promotion.result_detail = {**detail, PACKAGES_KEY: [*kept, entry]}
+        detail = replace(detail, packages=(*kept, entry))
         if is_root:
             # Kept apart from ``packageVersion``, which the production packaging overwrites.
-            story_key = (
-                PRODUCTION_PACKAGE_VERSION_KEY
-                if recorded.branch_name == MAIN_BRANCH
-                else TEST_PACKAGE_VERSION_KEY
-            )
-            promotion.result_detail[story_key] = recorded.package_version
+            if recorded.branch_name == MAIN_BRANCH:
+                detail = replace(detail, production_package_version=recorded.package_version)
+            else:
+                detail = replace(detail, test_package_version=recorded.package_version)
+        promotion.result_detail = detail.to_json()
+        if is_root:
             promotion.prod_package_id = recorded.package_id
             promotion.package_version = recorded.package_version
         await uow.promotions.update(promotion)

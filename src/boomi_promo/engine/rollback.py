@@ -56,6 +56,7 @@ from typing import Any
 
 from boomi_promo.boomi.errors import BoomiBadRequestError, BoomiError, BoomiNotFoundError
 from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
+from boomi_promo.domain.result_detail import ComponentOutcome, ResultDetail
 from boomi_promo.domain.review_rules import LIVE_PRODUCTION_STATUSES
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import (
@@ -85,10 +86,6 @@ from boomi_promo.store import AuditEntry, PromotionLog
 HISTORY_SIZE = 200
 """Promotions of the process read for its release history, newest first."""
 READS_AT_ONCE = 4
-ROLLED_BACK_KEY = "rolledBack"
-"""On the rolled-back promotion's ``resultDetail``: when, by whom, to which release."""
-ROLLBACK_KEY = "rollback"
-"""On a restore promotion's ``resultDetail``: the rollback it restores main for."""
 PROMOTION_ROLLED_BACK = "promotion.rolled_back"
 ROLLBACK_FAILED = "rollback.failed"
 ROLLBACK_STARTED = "rollback.started"
@@ -181,7 +178,7 @@ def release_events(
     record: PromotionLog, entries: Iterable[AuditEntry], release_type: ReleaseType
 ) -> list[ReleaseEvent]:
     """The releases of ``release_type`` the audit trail of ``record`` shows, in order."""
-    components = promoted_components(record.result_detail, record.root_component_id)
+    components = promoted_components(record.detail, record.root_component_id)
     if components is None:
         return []
     items = list(entries)
@@ -190,7 +187,7 @@ def release_events(
         for e in items
         if e.action == RELEASE_SETTLED
     }
-    rolled_back = ROLLED_BACK_KEY in (record.result_detail or {})
+    rolled_back = record.detail.rolled_back is not None
     events: list[ReleaseEvent] = []
     for entry in items:
         detail = entry.detail or {}
@@ -459,12 +456,8 @@ async def _restore_items(
     async with ctx.unit_of_work() as uow:
         record = await uow.promotions.get(promotion_id)
     assert record is not None, "a release event names a stored promotion"
-    components = promoted_components(record.result_detail, record.root_component_id)
-    results = {
-        str(item.get("prodComponentId")): item
-        for item in (record.result_detail or {}).get("promotionResults") or []
-        if isinstance(item, dict)
-    }
+    components = promoted_components(record.detail, record.root_component_id)
+    names = {r.prod_component_id: r.component_name for r in record.detail.promotion_results}
     packages = recorded_packages(record)
     root_first = sorted(packages, key=lambda p: p.package_id != record.prod_package_id)
     holder: dict[str, str] = {}
@@ -484,7 +477,7 @@ async def _restore_items(
         RestoreItem(
             dev_component_id=dev,
             prod_component_id=prod,
-            component_name=str(results.get(prod, {}).get("componentName") or ""),
+            component_name=names.get(prod, ""),
             component_type=components.types_by_prod_id.get(prod, ""),
             package_id=holder[prod],
             main_version=main_versions[prod],
@@ -905,15 +898,15 @@ async def _record(ctx: ActionContext, intent: RollbackIntent, release_id: str) -
     after = {"promotionId": intent.previous_promotion_id, "packageVersion": intent.previous_version}
     async with ctx.unit_of_work() as uow:
         current = await load_for_update(uow, intent.current_promotion_id)
-        detail = dict(current.result_detail or {})
-        if ROLLED_BACK_KEY in detail:
+        detail = current.detail
+        if detail.rolled_back is not None:
             raise AlreadyRolledBack(
                 f"Promotion {current.promotion_id} was rolled back by someone else meanwhile.",
                 field="processName",
             )
-        current.result_detail = {
-            **detail,
-            ROLLED_BACK_KEY: {
+        current.result_detail = replace(
+            detail,
+            rolled_back={
                 "at": now.isoformat(),
                 "by": actor,
                 "environment": intent.environment.value,
@@ -922,7 +915,7 @@ async def _record(ctx: ActionContext, intent: RollbackIntent, release_id: str) -
                 "restorePromotionId": intent.restore_id,
                 "reason": intent.reason,
             },
-        }
+        ).to_json()
         await uow.promotions.update(current)
         await uow.audit.append(
             actor_email=actor,
@@ -1018,28 +1011,27 @@ def _restore_record(
         target_environment=PRODUCTION,
         components_total=len(intent.restored),
         components_updated=len(intent.restored),
-        result_detail={
-            "promotionResults": [
-                {
-                    "devComponentId": item.dev_component_id,
-                    "prodComponentId": item.prod_component_id,
-                    "componentName": item.component_name,
-                    "componentType": item.component_type,
-                    "action": "UPDATED",
-                    "version": item.restored_version,
-                    "error": "",
-                }
+        result_detail=ResultDetail(
+            promotion_results=tuple(
+                ComponentOutcome(
+                    dev_component_id=item.dev_component_id,
+                    prod_component_id=item.prod_component_id,
+                    component_name=item.component_name,
+                    component_type=item.component_type,
+                    action="UPDATED",
+                    version=item.restored_version or 0,
+                )
                 for item in intent.restored
-            ],
-            "deploymentNotes": notes,
-            ROLLBACK_KEY: {
+            ),
+            deployment_notes=notes,
+            rollback={
                 "rollbackOf": intent.current_promotion_id,
                 "restores": intent.previous_promotion_id,
                 "packageVersion": intent.previous_version,
                 "releaseId": release_id,
                 "reason": reason,
             },
-        },
+        ).to_json(),
         branch_id=intent.branch_id,
         branch_name=branch_name_for(intent.restore_id),
         submitted_for_review_by=actor,
