@@ -61,7 +61,7 @@ from boomi_promo.engine.branches import (
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, check_ready_for_review
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import review_sources
-from boomi_promo.engine.deployment import check_not_behind_main
+from boomi_promo.engine.deployment.contents import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import branch_name_for

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.context import ActionContext, action_context
-from boomi_promo.engine.deployment import ReleaseType
+from boomi_promo.engine.deployment.rules import ReleaseType
 from boomi_promo.engine.rollback import (
     RestoreItem,
     RollbackOutcome,

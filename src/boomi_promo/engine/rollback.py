@@ -68,14 +68,13 @@ from boomi_promo.engine.branches import (
 from boomi_promo.engine.concurrency import check_no_promotion_in_review
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
-from boomi_promo.engine.deployment import (
+from boomi_promo.engine.deployment.releases import recognised_release, record_release_settled
+from boomi_promo.engine.deployment.rules import (
     AUDIT_PAGE_SIZE,
     RELEASE_REQUESTED,
     RELEASE_SETTLED,
     ReleaseType,
     promoted_components,
-    recognised_release,
-    record_release_settled,
 )
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update

@@ -8,7 +8,7 @@ import pytest
 from boomi_promo.boomi.models import PublisherIntegrationPack, PublisherPackagedComponent
 from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.deployment import (
+from boomi_promo.engine.deployment.rules import (
     DeploymentMode,
     PackPurpose,
     mode_for,
