@@ -20,7 +20,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from boomi_promo.emulator.seed import TEAM_A_ID, Seeder, profile_json
+from boomi_promo.emulator.seed.builder import Seeder
+from boomi_promo.emulator.seed.content import profile_json
+from boomi_promo.emulator.seed.world import TEAM_A_ID
 from boomi_promo.emulator.state import EmulatorState
 from boomi_promo.service import create_app
 from boomi_promo.web.routes import SESSION_COOKIE

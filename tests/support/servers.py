@@ -23,7 +23,8 @@ import pytest
 import uvicorn
 
 from boomi_promo.emulator.app import EmulatorApp, create_app
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
 from tests.contract.support import violations
 
