@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from boomi_promo.emulator.component_xml import BNS, ComponentDocument
-from boomi_promo.emulator.records import (
-    EncryptedValue,
-    Revision,
-)
+from boomi_promo.emulator.records import EncryptedValue, Revision
 from boomi_promo.emulator.state import EmulatorState
 
 

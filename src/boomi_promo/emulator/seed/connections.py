@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from boomi_promo.emulator.records import (
-    EncryptedValue,
-)
+from boomi_promo.emulator.records import EncryptedValue
 from boomi_promo.emulator.seed.builder import Seeder
 from boomi_promo.emulator.seed.world import PRIMARY_ACCOUNT_ID, TEAM_A_ID
 

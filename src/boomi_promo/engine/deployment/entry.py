@@ -23,11 +23,7 @@ from boomi_promo.engine.deployment.rules import (
     segregation_conflict,
 )
 from boomi_promo.engine.deployment.to_test import deploy_to_test
-from boomi_promo.errors import (
-    Conflict,
-    Forbidden,
-    InvalidRequest,
-)
+from boomi_promo.errors import Conflict, Forbidden, InvalidRequest
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import PromotionLog
 

@@ -11,10 +11,7 @@ from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.boomi.models import PackagedComponent
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.continuity import (
-    RecordedPackage,
-    package_entry,
-)
+from boomi_promo.engine.continuity import RecordedPackage, package_entry
 from boomi_promo.engine.deployment.contents import PackageContent, linked_test_promotion
 from boomi_promo.engine.deployment.rules import (
     MAIN_BRANCH,
@@ -24,11 +21,7 @@ from boomi_promo.engine.deployment.rules import (
 )
 from boomi_promo.engine.lifecycle import change_status, load_for_update
 from boomi_promo.engine.recovery import MAX_ERROR_MESSAGE_CHARS
-from boomi_promo.errors import (
-    Conflict,
-    PromoError,
-    from_boomi_error,
-)
+from boomi_promo.errors import Conflict, PromoError, from_boomi_error
 from boomi_promo.store import PromotionLog, UnitOfWork
 
 

@@ -11,12 +11,7 @@ from enum import IntEnum, StrEnum
 from boomi_promo.boomi.models import PublisherIntegrationPack
 from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.errors import (
-    Forbidden,
-    NotFound,
-    PromoError,
-    UpstreamFailure,
-)
+from boomi_promo.errors import Forbidden, NotFound, PromoError, UpstreamFailure
 from boomi_promo.identity.principal import same_person
 
 _S = PromotionStatus

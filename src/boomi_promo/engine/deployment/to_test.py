@@ -8,10 +8,7 @@ from datetime import UTC, datetime
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.continuity import (
-    RecordedPackage,
-    recorded_packages,
-)
+from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
 from boomi_promo.engine.deployment.contents import PackageContent, Shipment, package_contents
 from boomi_promo.engine.deployment.records import (
     actor_of,

@@ -6,15 +6,10 @@ import uuid
 from dataclasses import replace
 
 from boomi_promo.boomi.errors import BoomiError
-from boomi_promo.engine.branches import (
-    BranchHandle,
-)
+from boomi_promo.engine.branches import BranchHandle
 from boomi_promo.engine.concurrency import check_no_promotion_in_review
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment.rules import (
-    AUDIT_PAGE_SIZE,
-    RELEASE_REQUESTED,
-)
+from boomi_promo.engine.deployment.rules import AUDIT_PAGE_SIZE, RELEASE_REQUESTED
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.engine.rollback.errors import typed_failure
 from boomi_promo.engine.rollback.history import (

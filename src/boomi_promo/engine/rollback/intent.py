@@ -6,9 +6,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from boomi_promo.engine.deployment.rules import (
-    ReleaseType,
-)
+from boomi_promo.engine.deployment.rules import ReleaseType
 from boomi_promo.engine.rollback.plan import RestoreItem, RollbackPlan
 
 

@@ -9,11 +9,7 @@ from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import PublisherIntegrationPack, ReleaseStatus
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import RecordedPackage, recorded_packages
-from boomi_promo.engine.deployment.rules import (
-    AUDIT_PAGE_SIZE,
-    ReleaseType,
-    promoted_components,
-)
+from boomi_promo.engine.deployment.rules import AUDIT_PAGE_SIZE, ReleaseType, promoted_components
 from boomi_promo.engine.rollback.errors import (
     AmbiguousProcess,
     NoPreviousRelease,

@@ -13,13 +13,9 @@ from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.domain.result_detail import ComponentOutcome, ResultDetail
 from boomi_promo.domain.review_rules import LIVE_PRODUCTION_STATUSES
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.branches import (
-    BranchHandle,
-)
+from boomi_promo.engine.branches import BranchHandle
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment.rules import (
-    ReleaseType,
-)
+from boomi_promo.engine.deployment.rules import ReleaseType
 from boomi_promo.engine.lifecycle import change_status, load_for_update
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.engine.rollback.errors import AlreadyRolledBack

@@ -7,9 +7,7 @@ import asyncio
 from boomi_promo.boomi.models import ReleaseStatus
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment.releases import recognised_release, record_release_settled
-from boomi_promo.engine.deployment.rules import (
-    RELEASE_REQUESTED,
-)
+from boomi_promo.engine.deployment.rules import RELEASE_REQUESTED
 from boomi_promo.engine.rollback.errors import upstream
 from boomi_promo.engine.rollback.history import rollback_release_components
 from boomi_promo.engine.rollback.intent import RollbackIntent
