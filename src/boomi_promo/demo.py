@@ -32,7 +32,7 @@ from boomi_promo.emulator.app import create_app as create_emulator_app
 from boomi_promo.emulator.generated import GeneratedAccount
 from boomi_promo.emulator.seed.build import build_demo_state
 from boomi_promo.emulator.seed.world import ConnectionMapping, DemoSeed, PromotedComponent
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.service import create_app
 from boomi_promo.store import (
     ClientAccountConfig,

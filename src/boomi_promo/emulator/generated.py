@@ -41,7 +41,7 @@ from boomi_promo.emulator.seed.content import (
     profile_xml,
     transform_map,
 )
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 
 GENERATED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 PACKAGE_VERSION = "1.0"

@@ -23,7 +23,7 @@ from boomi_promo.emulator.seed.world import (
     DevAccount,
     demo_time,
 )
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 
 
 def build_demo_state(

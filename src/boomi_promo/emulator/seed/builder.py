@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from boomi_promo.emulator.component_xml import BNS, ComponentDocument
 from boomi_promo.emulator.records import EncryptedValue, Revision
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 
 
 class Seeder:

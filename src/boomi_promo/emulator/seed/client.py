@@ -29,7 +29,7 @@ from boomi_promo.emulator.seed.world import (
     PriorPromotion,
     PromotedComponent,
 )
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 
 
 def _setting(
