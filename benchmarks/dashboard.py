@@ -50,7 +50,8 @@ from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.cli.main import freeze_startup_objects
 from boomi_promo.demo import demo_settings, seed_demo_records
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.emulator.seed import DEMO_API_TOKEN, DEMO_USERNAME, DemoSeed, build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.seed.world import DEMO_API_TOKEN, DEMO_USERNAME, DemoSeed
 from boomi_promo.identity.local import demo_users
 from boomi_promo.identity.principal import Principal
 from boomi_promo.service import create_app

@@ -58,8 +58,10 @@ from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.app import create_app
 from boomi_promo.emulator.control import LoggedRequest
 from boomi_promo.emulator.generated import GeneratedAccount, add_generated_dev_account
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
-from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.seed.world import DemoSeed
+from boomi_promo.emulator.state.core import EmulatorSettings
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.engine.branches import MAIN_BRANCH, merge_branch
 from boomi_promo.engine.continuity import HELD_ACTIONS
 from boomi_promo.engine.mapping_history import mark_reached_main

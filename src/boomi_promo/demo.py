@@ -30,13 +30,9 @@ from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.config import BoomiSettings, GroupSettings, Settings
 from boomi_promo.emulator.app import create_app as create_emulator_app
 from boomi_promo.emulator.generated import GeneratedAccount
-from boomi_promo.emulator.seed import (
-    ConnectionMapping,
-    DemoSeed,
-    PromotedComponent,
-    build_demo_state,
-)
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.seed.world import ConnectionMapping, DemoSeed, PromotedComponent
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.service import create_app
 from boomi_promo.store import (
     ClientAccountConfig,

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from boomi_promo.emulator.state import SCHEMAS
+from boomi_promo.emulator.state.core import SCHEMAS
 from tests.contract.support import operations_seen, record_bodies, violations
 from tests.integration.emulator.boomi import EVERYTHING, eq, query_all
 from tests.support.servers import EmulatorHandle

@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from boomi_promo.domain.statuses import TERMINAL, PromotionStatus
 from boomi_promo.emulator.records import Branch, ComponentRecord, Revision
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.engine.continuity import recorded_packages
 from boomi_promo.store import (
     ComponentMapping,

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from boomi_promo.emulator.app import EmulatorApp
 from boomi_promo.emulator.records import EnvironmentExtensionSet
-from boomi_promo.emulator.seed import build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
 from boomi_promo.identity.local import LocalIdentity, demo_users
 from boomi_promo.service import create_app
 from boomi_promo.store import (

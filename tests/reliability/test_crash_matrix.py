@@ -34,7 +34,7 @@ import pytest
 
 from boomi_promo.config import Settings
 from boomi_promo.domain.component_types import CONNECTION_TYPE
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.service import create_app
 from tests.integration.deployment.support import (
     body_of,

@@ -20,8 +20,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from boomi_promo.emulator.seed import TEAM_A_ID, Seeder, profile_json
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.builder import Seeder
+from boomi_promo.emulator.seed.content import profile_json
+from boomi_promo.emulator.seed.world import TEAM_A_ID
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.service import create_app
 from boomi_promo.web.routes import SESSION_COOKIE
 from boomi_promo.web.security import SECURITY_HEADERS

@@ -47,8 +47,8 @@ from boomi_promo.emulator.secret_corpus import (
     SecretForm,
     add_secret_corpus_account,
 )
-from boomi_promo.emulator.seed import DemoSeed
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.world import DemoSeed
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.service import create_app
 from boomi_promo.store import (
     UnitOfWorkFactory,

@@ -43,7 +43,7 @@ from hypothesis.stateful import (
 
 from boomi_promo.domain.statuses import UNDER_REVIEW, PromotionStatus
 from boomi_promo.emulator.app import EmulatorApp
-from boomi_promo.emulator.seed import build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
 from boomi_promo.service import create_app
 from boomi_promo.store import PromotionLog
 from tests.reliability.conftest import long_run

@@ -38,7 +38,7 @@ from boomi_promo.domain.statuses import (
     PromotionStatus,
 )
 from boomi_promo.emulator.records import ComponentRecord, Revision
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.engine.continuity import recorded_packages
 from boomi_promo.store import (
     AuditEntry,

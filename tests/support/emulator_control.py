@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from boomi_promo.emulator.seed import DEMO_API_TOKEN, DEMO_USERNAME
+from boomi_promo.emulator.seed.world import DEMO_API_TOKEN, DEMO_USERNAME
 
 CONTROL_AUTH = (f"BOOMI_TOKEN.{DEMO_USERNAME}", DEMO_API_TOKEN)
 

@@ -22,7 +22,7 @@ import pytest
 
 from boomi_promo.config import BoomiSettings, JobSettings, Settings
 from boomi_promo.demo import demo_settings, seed_demo_records
-from boomi_promo.emulator.seed import DemoSeed
+from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.identity.local import LocalIdentity, demo_users
 from boomi_promo.service import create_app
 from boomi_promo.store import UnitOfWorkFactory, create_engine, upgrade_database

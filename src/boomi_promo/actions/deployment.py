@@ -28,21 +28,20 @@ from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.access import visible_promotion
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment import (
-    DeploymentMode,
-    DeploymentOptions,
-    DeploymentOutcome,
-    PackChoice,
+from boomi_promo.engine.deployment.contents import check_not_behind_main
+from boomi_promo.engine.deployment.entry import (
     authorize_deployment,
-    check_not_behind_main,
     check_production_choices,
     check_segregation,
-    compensate_interrupted_deployment,
-    mode_for,
     package_and_deploy,
+)
+from boomi_promo.engine.deployment.production import (
     run_production_deployment,
     start_production_deployment,
 )
+from boomi_promo.engine.deployment.recovery import compensate_interrupted_deployment
+from boomi_promo.engine.deployment.requests import DeploymentOptions, DeploymentOutcome, PackChoice
+from boomi_promo.engine.deployment.rules import DeploymentMode, mode_for
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.errors import Conflict, InvalidRequest
 from boomi_promo.identity.principal import Tier

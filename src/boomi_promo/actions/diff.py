@@ -17,9 +17,7 @@ unless that version came from a test deployment main has not received yet.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -28,6 +26,7 @@ from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.boomi.errors import BoomiNotFoundError
 from boomi_promo.boomi.models import Component
 from boomi_promo.domain.component_xml import ComponentXmlError
+from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.domain.xml_diff import LineDiff, diff_lines, normalize_component_xml
 from boomi_promo.engine.access import visible_promotion
@@ -265,26 +264,20 @@ async def _written_components(
     """Prod component id → (name, CREATE / UPDATE / UNCHANGED) of what the promotion's branch
     holds for it (or its test promotion's, for R's PRODUCTION record whose branch was cut from
     the test package)."""
-    written = _results_of(promotion.result_detail)
+    written = _results_of(promotion.detail)
     if promotion.test_promotion_id:
         async with ctx.unit_of_work() as uow:
             tested = await uow.promotions.get(promotion.test_promotion_id)
         if tested is not None:
-            written = {**_results_of(tested.result_detail), **written}
+            written = {**_results_of(tested.detail), **written}
     return written
 
 
-def _results_of(result_detail: Mapping[str, Any] | None) -> dict[str, tuple[str, str]]:
-    results = (result_detail or {}).get("promotionResults") or []
+def _results_of(detail: ResultDetail) -> dict[str, tuple[str, str]]:
     return {
-        str(item["prodComponentId"]): (
-            str(item.get("componentName") or ""),
-            _ACTION_OF_RESULT[item["action"]],
-        )
-        for item in results
-        if isinstance(item, dict)
-        and item.get("action") in _ACTION_OF_RESULT
-        and item.get("prodComponentId")
+        item.prod_component_id: (item.component_name, _ACTION_OF_RESULT[item.action])
+        for item in detail.promotion_results
+        if item.action in _ACTION_OF_RESULT and item.prod_component_id
     }
 
 

@@ -27,15 +27,15 @@ from boomi_promo.boomi.models import InstallationType, ReleaseIntegrationPackSta
 from boomi_promo.boomi.query import Operator, QueryFilter
 from boomi_promo.engine.access import visible_promotion
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment import (
+from boomi_promo.engine.deployment.history import suggested_pack
+from boomi_promo.engine.deployment.releases import record_release_settled
+from boomi_promo.engine.deployment.rules import (
     AUDIT_PAGE_SIZE,
     RELEASE_REQUESTED,
     RELEASE_SETTLED,
     PackPurpose,
     ReleaseType,
     pack_purpose,
-    record_release_settled,
-    suggested_pack,
 )
 from boomi_promo.identity.principal import Tier
 from boomi_promo.store import AuditEntry, PromotionLog, UnitOfWork

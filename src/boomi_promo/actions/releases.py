@@ -17,8 +17,8 @@ from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.actions.status import timestamp, visible_dev_accounts
 from boomi_promo.boomi.models import ReleaseStatus
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment import ReleaseType
-from boomi_promo.engine.rollback import ReleaseEvent, release_events
+from boomi_promo.engine.deployment.rules import ReleaseType
+from boomi_promo.engine.rollback.history import ReleaseEvent, release_events
 from boomi_promo.store.tables import NAME
 
 MAX_RELEASED_PROMOTIONS = 500

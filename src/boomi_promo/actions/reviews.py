@@ -15,6 +15,7 @@ ended branch is deleted through :func:`~boomi_promo.engine.lifecycle.release_bra
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -60,7 +61,7 @@ from boomi_promo.engine.branches import (
 from boomi_promo.engine.concurrency import check_no_promotion_in_review, check_ready_for_review
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import review_sources
-from boomi_promo.engine.deployment import check_not_behind_main
+from boomi_promo.engine.deployment.contents import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.recovery import branch_name_for
@@ -175,10 +176,11 @@ async def _load_submittable(ctx: ActionContext, promotion_id: str) -> PromotionL
     return promotion
 
 
-def _with_notes(result_detail: dict[str, Any] | None, notes: str | None) -> dict[str, Any] | None:
+def _with_notes(log: PromotionLog, notes: str | None) -> dict[str, Any] | None:
+    """``log``'s stored detail with the team's deployment notes (``None``: as it is)."""
     if notes is None:
-        return result_detail
-    return {**(result_detail or {}), "deploymentNotes": notes}
+        return log.result_detail
+    return replace(log.detail, deployment_notes=notes).to_json()
 
 
 @action(
@@ -230,7 +232,7 @@ async def _submit_hotfix(
             target_environment=PRODUCTION,
             submitted_for_review_by=ctx.principal.email,
             submitted_for_review_at=_now(),
-            result_detail=_with_notes(promotion.result_detail, request.deployment_notes),
+            result_detail=_with_notes(promotion, request.deployment_notes),
         )
         await uow.commit()
     return SubmitForPeerReviewResponse(
@@ -381,7 +383,7 @@ async def _record_production_promotion(
                 components_updated=test.components_updated,
                 components_unchanged=test.components_unchanged,
                 components_failed=test.components_failed,
-                result_detail=_with_notes(test.result_detail, notes),
+                result_detail=_with_notes(test, notes),
                 branch_id=branch_id,
                 branch_name=branch_name,
                 test_promotion_id=test.promotion_id,
@@ -446,10 +448,9 @@ class QueryPeerReviewQueueResponse(ResponseProfile):
 
 
 def pending_review_item(log: PromotionLog, *, owning_team: bool = True) -> PendingReviewItem:
-    notes = (log.result_detail or {}).get("deploymentNotes")
     return PendingReviewItem(
         **promotion_fields(log),
-        notes=notes if isinstance(notes, str) else "",
+        notes=log.detail.deployment_notes or "",
         reviewer_in_owning_team=owning_team,
     )
 

@@ -18,15 +18,10 @@ from pydantic import Field, field_validator
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.context import ActionContext, action_context
-from boomi_promo.engine.deployment import ReleaseType
-from boomi_promo.engine.rollback import (
-    RestoreItem,
-    RollbackOutcome,
-    RollbackPlan,
-    execute_rollback,
-    plan_rollback,
-    resume_rollback,
-)
+from boomi_promo.engine.deployment.rules import ReleaseType
+from boomi_promo.engine.rollback.execute import execute_rollback, resume_rollback
+from boomi_promo.engine.rollback.intent import RollbackOutcome
+from boomi_promo.engine.rollback.plan import RestoreItem, RollbackPlan, plan_rollback
 from boomi_promo.identity.principal import Principal, Tier
 from boomi_promo.store.tables import ID, NAME
 

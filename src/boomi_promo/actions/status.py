@@ -169,7 +169,7 @@ def production_step(log: PromotionLog) -> ProductionStep:
 
 def story_of(log: PromotionLog) -> VersionStory:
     return version_story(
-        log.result_detail,
+        log.detail,
         target_environment=log.target_environment,
         status=log.status,
         package_version=log.package_version or "",
@@ -178,7 +178,7 @@ def story_of(log: PromotionLog) -> VersionStory:
 
 def promotion_fields(log: PromotionLog) -> dict[str, Any]:
     """The :class:`PromotionItem` fields of ``log`` (by field name)."""
-    detail = log.result_detail or {}
+    detail = log.detail
     versions = story_of(log)
     return {
         "promotion_id": log.promotion_id,
@@ -200,7 +200,7 @@ def promotion_fields(log: PromotionLog) -> dict[str, Any]:
         "error_message": log.error_message or "",
         "result_detail": json.dumps(log.result_detail) if log.result_detail is not None else "",
         "promotion_results": [
-            StoredResultItem.model_validate(item) for item in detail.get("promotionResults", [])
+            StoredResultItem.model_validate(item.to_json()) for item in detail.promotion_results
         ],
         "target_environment": log.target_environment,
         "branch_id": log.branch_id or "",
@@ -227,7 +227,7 @@ def promotion_fields(log: PromotionLog) -> dict[str, Any]:
         "admin_comments": log.admin_comments or "",
         "withdrawn_at": timestamp(log.withdrawn_at),
         "withdrawal_reason": log.withdrawal_reason or "",
-        "deployment_notes": _text(detail.get("deploymentNotes")),
+        "deployment_notes": detail.deployment_notes or "",
         "dev_package_version": versions.dev,
         "test_package_version": versions.test,
         "production_package_version": versions.production,

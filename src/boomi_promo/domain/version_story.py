@@ -10,13 +10,9 @@ production record made from a test deployment starts with a copy of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-DEV_PACKAGE_VERSION_KEY = "devPackageVersion"
-TEST_PACKAGE_VERSION_KEY = "testPackageVersion"
-PRODUCTION_PACKAGE_VERSION_KEY = "productionPackageVersion"
+from boomi_promo.domain.result_detail import ResultDetail
 
 _PRODUCTION_PACKAGED = frozenset({"DEPLOYED"})
 """Before these keys were kept, a production record's ``packageVersion`` was its test
@@ -34,21 +30,18 @@ class VersionStory:
 
 
 def version_story(
-    result_detail: Mapping[str, Any] | None,
+    detail: ResultDetail,
     *,
     target_environment: str,
     status: str,
     package_version: str,
 ) -> VersionStory:
     """The versions of a promotion record; older records fall back on ``packageVersion``."""
-    detail = result_detail or {}
-    test = str(detail.get(TEST_PACKAGE_VERSION_KEY) or "")
-    production = str(detail.get(PRODUCTION_PACKAGE_VERSION_KEY) or "")
+    test = detail.test_package_version
+    production = detail.production_package_version
     if not test and not production and package_version:
         if target_environment == "TEST":
             test = package_version
         elif status in _PRODUCTION_PACKAGED:
             production = package_version
-    return VersionStory(
-        dev=str(detail.get(DEV_PACKAGE_VERSION_KEY) or ""), test=test, production=production
-    )
+    return VersionStory(dev=detail.dev_package_version, test=test, production=production)

@@ -5,9 +5,11 @@
 """
 
 from boomi_promo.emulator.app import EmulatorApp, create_app
-from boomi_promo.emulator.seed import DemoSeed, build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.emulator.server import load_or_seed, run_emulator, serve
-from boomi_promo.emulator.state import EmulatorSettings, EmulatorState
+from boomi_promo.emulator.state.core import EmulatorSettings
+from boomi_promo.emulator.state.world import EmulatorState
 
 __all__ = [
     "DemoSeed",

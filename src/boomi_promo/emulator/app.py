@@ -55,14 +55,8 @@ from boomi_promo.emulator.errors import ApiError, bad_request, forbidden, not_fo
 from boomi_promo.emulator.ids import is_branch_id
 from boomi_promo.emulator.openapi import boomi_openapi
 from boomi_promo.emulator.queries import parse_query_filter, parse_query_token
-from boomi_promo.emulator.state import (
-    BULK_LIMITS,
-    SCHEMAS,
-    BulkAnswer,
-    EmulatorSettings,
-    EmulatorState,
-    Row,
-)
+from boomi_promo.emulator.state.core import BULK_LIMITS, SCHEMAS, BulkAnswer, EmulatorSettings, Row
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_xml, to_bytes
 
 CONTROL_PREFIX = "/__emulator__"

@@ -28,13 +28,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from boomi_promo.emulator.seed import (
-    Author,
+from boomi_promo.emulator.seed.builder import Author, Seeder
+from boomi_promo.emulator.seed.connections import http_settings
+from boomi_promo.emulator.seed.content import (
     Canvas,
-    Seeder,
     connector_action,
     http_operation,
-    http_settings,
     map_script_xml,
     process_script_xml,
     profile_flatfile,
@@ -42,7 +41,7 @@ from boomi_promo.emulator.seed import (
     profile_xml,
     transform_map,
 )
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 
 GENERATED_AT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 PACKAGE_VERSION = "1.0"

@@ -43,8 +43,9 @@ from xml.sax.saxutils import escape, quoteattr
 from boomi_promo.domain.component_types import CONNECTION_TYPE
 from boomi_promo.domain.secret_values import ValueKind
 from boomi_promo.emulator.component_xml import BNS, ComponentDocument
-from boomi_promo.emulator.seed import Canvas, Seeder
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.builder import Seeder
+from boomi_promo.emulator.seed.content import Canvas
+from boomi_promo.emulator.state.world import EmulatorState
 
 CLASS_CORPUS_AT = datetime(2025, 8, 1, 9, 0, tzinfo=UTC)
 MARKER_PREFIX = "cnry"

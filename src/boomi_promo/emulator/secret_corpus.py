@@ -27,8 +27,9 @@ from enum import StrEnum
 from boomi_promo.domain.component_types import COMPONENT_TYPES, CONNECTION_TYPE
 from boomi_promo.emulator.component_xml import BNS, ComponentDocument
 from boomi_promo.emulator.records import EncryptedValue
-from boomi_promo.emulator.seed import Canvas, Seeder, connector_action
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.builder import Seeder
+from boomi_promo.emulator.seed.content import Canvas, connector_action
+from boomi_promo.emulator.state.world import EmulatorState
 
 CORPUS_AT = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
 PACKAGE_VERSION = "1.0"

@@ -8,8 +8,8 @@ from pathlib import Path
 import uvicorn
 
 from boomi_promo.emulator.app import create_app
-from boomi_promo.emulator.seed import build_demo_state
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.state.world import EmulatorState
 
 
 def load_or_seed(state_file: Path | None) -> EmulatorState:

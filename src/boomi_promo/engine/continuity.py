@@ -31,11 +31,6 @@ from typing import Any, Protocol
 from boomi_promo.engine.branches import BranchSources
 from boomi_promo.store import PromotionLog, UnitOfWork
 
-WRITTEN_ACTIONS = frozenset({"CREATED", "UPDATED"})
-HELD_ACTIONS = WRITTEN_ACTIONS | {"UNCHANGED"}
-"""What a promotion's branch, and so its packages, hold for it: the components it wrote and
-those it left UNCHANGED (issue 16) at the version the branch started from."""
-PACKAGES_KEY = "packages"
 PAGE_SIZE = 200
 RECENT_TREES = 5
 """How many of a root's newest promotions are looked at for the tree to read ahead."""
@@ -159,19 +154,6 @@ def review_sources(test: PromotionLog) -> BranchSources:
     return BranchSources(package_id=test.prod_package_id, merged_package_ids=others)
 
 
-def written_prod_ids(result_detail: Mapping[str, Any] | None) -> frozenset[str]:
-    """Prod component ids a promotion's branch held for it (written or UNCHANGED), from its
-    stored per-component results."""
-    results = (result_detail or {}).get("promotionResults") or []
-    return frozenset(
-        str(item["prodComponentId"])
-        for item in results
-        if isinstance(item, dict)
-        and item.get("action") in HELD_ACTIONS
-        and item.get("prodComponentId")
-    )
-
-
 def package_entry(
     *,
     package_id: str,
@@ -193,9 +175,9 @@ def package_entry(
 def recorded_packages(log: PromotionLog) -> list[RecordedPackage]:
     """The packages a promotion recorded; for a record from before packages were listed, its
     ``prodPackageId`` holding everything it wrote."""
-    entries = (log.result_detail or {}).get(PACKAGES_KEY)
-    if isinstance(entries, list):
-        return [_recorded(entry) for entry in entries if isinstance(entry, dict)]
+    detail = log.detail
+    if detail.packages is not None:
+        return [_recorded(entry) for entry in detail.packages]
     if not log.prod_package_id:
         return []
     return [
@@ -204,7 +186,7 @@ def recorded_packages(log: PromotionLog) -> list[RecordedPackage]:
             component_id="",
             package_version=log.package_version or "",
             branch_name="",
-            prod_component_ids=written_prod_ids(log.result_detail),
+            prod_component_ids=detail.held_prod_ids(),
         )
     ]
 
@@ -252,13 +234,7 @@ async def last_known_tree(uow: UnitOfWork, dev_account_id: str, root_id: str) ->
         dev_account_id=dev_account_id, root_component_id=root_id, page_size=RECENT_TREES
     )
     for promotion in recent.items:
-        detail = promotion.result_detail or {}
-        ids = [
-            str(item.get("devComponentId"))
-            for key in ("promotionResults", "connections")
-            for item in detail.get(key) or []
-            if isinstance(item, dict) and item.get("devComponentId")
-        ]
+        ids = promotion.detail.seen_dev_ids()
         if ids:
-            return list(dict.fromkeys(ids))
+            return ids
     return []

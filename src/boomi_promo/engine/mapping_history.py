@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from boomi_promo.domain.result_detail import ComponentOutcome
 from boomi_promo.domain.statuses import DISCARDING
 from boomi_promo.engine.continuity import recorded_packages
 from boomi_promo.store import (
@@ -208,7 +209,7 @@ async def mark_reached_main(
     *,
     dev_account_id: str,
     prod_account_id: str,
-    written: Iterable[dict[str, Any]],
+    written: Iterable[ComponentOutcome],
     writer_id: str,
     promotion_ids: Iterable[str],
     actor: str,
@@ -220,7 +221,7 @@ async def mark_reached_main(
     corrected: list[dict[str, Any]] = []
     on_main: list[str] = []
     for item in written:
-        dev_id, prod_id = str(item["devComponentId"]), str(item["prodComponentId"])
+        dev_id, prod_id = item.dev_component_id, item.prod_component_id
         on_main.append(prod_id)
         current = await uow.mappings.get(dev_id, dev_account_id)
         was = snapshot(current) if current is not None else None
@@ -234,10 +235,10 @@ async def mark_reached_main(
             dev_component_id=dev_id,
             dev_account_id=dev_account_id,
             prod_component_id=prod_id,
-            component_name=str(item.get("componentName") or ""),
-            component_type=str(item.get("componentType") or ""),
+            component_name=item.component_name,
+            component_type=item.component_type,
             prod_account_id=prod_account_id,
-            prod_latest_version=int(item.get("version") or 0),
+            prod_latest_version=item.version,
             last_promoted_at=datetime.now(UTC),
             last_promoted_by=actor,
             mapping_source=MappingSource.PROMOTION_ENGINE,

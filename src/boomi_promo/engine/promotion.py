@@ -60,9 +60,9 @@ from boomi_promo.domain.component_xml import ComponentXmlError, prepare_for_writ
 from boomi_promo.domain.delta import compare_documents
 from boomi_promo.domain.graph import ReferenceCycleError, dependents_of
 from boomi_promo.domain.references import remaining_ids, rewrite_references
+from boomi_promo.domain.result_detail import CONNECTIONS_KEY, ComponentOutcome, ResultDetail
 from boomi_promo.domain.secrets import strip_secrets
 from boomi_promo.domain.statuses import TERMINAL, UNDER_REVIEW, PromotionStatus
-from boomi_promo.domain.version_story import DEV_PACKAGE_VERSION_KEY
 from boomi_promo.engine.branches import (
     BranchSources,
     assemble_branch,
@@ -144,28 +144,6 @@ class PromotionRequest:
 
 
 @dataclass(frozen=True)
-class ComponentResult:
-    dev_component_id: str
-    prod_component_id: str
-    component_name: str
-    component_type: str
-    action: str
-    version: int
-    error: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "devComponentId": self.dev_component_id,
-            "prodComponentId": self.prod_component_id,
-            "componentName": self.component_name,
-            "componentType": self.component_type,
-            "action": self.action,
-            "version": self.version,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
 class MissingConnection:
     dev_component_id: str
     name: str
@@ -187,7 +165,7 @@ class PromotionOutcome:
     branch_id: str
     branch_name: str
     connections_skipped: int
-    results: list[ComponentResult]
+    results: list[ComponentOutcome]
 
 
 class _DevReadFailed(Exception):
@@ -202,7 +180,7 @@ class _DevReadFailed(Exception):
 class _RunFailed(Exception):
     """Ends the run FAILED: ``error`` is what the caller gets, ``results`` go on the log."""
 
-    def __init__(self, error: PromoError, results: list[ComponentResult] | None = None) -> None:
+    def __init__(self, error: PromoError, results: list[ComponentOutcome] | None = None) -> None:
         super().__init__(error.message)
         self.error = error
         self.results = results or []
@@ -364,10 +342,10 @@ class _PromotionRun:
         self.branch_requested_at = 0.0
         """When (``time.monotonic()``) the create was sent; by name the branch is looked for
         until it has had the time to show in a Branch QUERY."""
-        self.results: dict[str, ComponentResult] = {}
+        self.results: dict[str, ComponentOutcome] = {}
         self.dev_package_version = ""
         """The version the team gave its dev package: the change's name on every page."""
-        self.unchanged: dict[str, ComponentResult] = {}
+        self.unchanged: dict[str, ComponentOutcome] = {}
         """Components the delta found equal to the branch's base: never written."""
         self.promoted: dict[str, bytes] = {}
         """Promoted forms (stripped, rewritten) worked out for the delta, kept for the write."""
@@ -405,7 +383,7 @@ class _PromotionRun:
             initiated_at=datetime.now(UTC),
             status=PromotionStatus.IN_PROGRESS,
             target_environment=TARGET_ENVIRONMENT,
-            result_detail={DEV_PACKAGE_VERSION_KEY: self.dev_package_version},
+            result_detail=ResultDetail(dev_package_version=self.dev_package_version).to_json(),
         )
         async with self.ctx.unit_of_work() as uow:
             await check_no_promotion_in_review(
@@ -722,7 +700,7 @@ class _PromotionRun:
             if delta.changed:
                 self.log.debug("component changed", component=cid, changes=delta.differences)
                 continue
-            self.unchanged[cid] = ComponentResult(
+            self.unchanged[cid] = ComponentOutcome(
                 dev_component_id=cid,
                 prod_component_id=prod_ids[cid],
                 component_name=component.name,
@@ -821,7 +799,7 @@ class _PromotionRun:
                 dependents[reference].append(cid)
         ready = [(position[cid], cid) for cid in pending if not waiting_on[cid]]
         heapq.heapify(ready)
-        writing: dict[asyncio.Task[ComponentResult], str] = {}
+        writing: dict[asyncio.Task[ComponentOutcome], str] = {}
         failures: list[tuple[TreeComponent, Exception]] = []
         unexpected: BaseException | None = None
         started = 0
@@ -882,7 +860,7 @@ class _PromotionRun:
         component: TreeComponent,
         prod_id: str | None,
         id_map: dict[str, str],
-    ) -> ComponentResult:
+    ) -> ComponentOutcome:
         rewritten = self.promoted.get(component.component_id)
         if rewritten is None:
             try:
@@ -906,7 +884,7 @@ class _PromotionRun:
             action = ComponentAction.UPDATED
         if not written.component_id:
             raise ValueError("Boomi answered the write without a component id")
-        return ComponentResult(
+        return ComponentOutcome(
             dev_component_id=component.component_id,
             prod_component_id=written.component_id,
             component_name=component.name,
@@ -931,7 +909,7 @@ class _PromotionRun:
         self, component: TreeComponent, exc: Exception, not_written: list[str]
     ) -> _RunFailed:
         reason = str(exc) or type(exc).__name__
-        self.results[component.component_id] = ComponentResult(
+        self.results[component.component_id] = ComponentOutcome(
             dev_component_id=component.component_id,
             prod_component_id="",
             component_name=component.name,
@@ -948,7 +926,7 @@ class _PromotionRun:
                 if dev_id in dependents
                 else f"not written: the promotion stopped at {component.name}"
             )
-            self.results[dev_id] = ComponentResult(
+            self.results[dev_id] = ComponentOutcome(
                 dev_component_id=dev_id,
                 prod_component_id="",
                 component_name=skipped.name,
@@ -1045,7 +1023,7 @@ class _PromotionRun:
             unchanged=_count(results, ComponentAction.UNCHANGED),
         )
 
-    async def _fail(self, reason: str, results: list[ComponentResult]) -> str:
+    async def _fail(self, reason: str, results: list[ComponentOutcome]) -> str:
         """Delete the branch (if any) and end FAILED; a failure here is logged, not raised.
 
         The reason as recorded: once a branch was asked for, it says what became of it.
@@ -1100,18 +1078,22 @@ class _PromotionRun:
                 await uow.commit()
 
     def _result_detail(
-        self, results: list[ComponentResult], sources: BranchSources | None
+        self, results: list[ComponentOutcome], sources: BranchSources | None
     ) -> dict[str, Any]:
-        return {
-            DEV_PACKAGE_VERSION_KEY: self.dev_package_version,
-            "promotionResults": [r.to_json() for r in results],
-            "connections": [
-                {"devComponentId": c.component_id, "componentName": c.name}
-                for c in (self._tree.connections if self._tree is not None else [])
-            ],
-            "branchPackageId": sources.package_id if sources is not None else None,
-            "mergedPackageIds": list(sources.merged_package_ids) if sources is not None else [],
-        }
+        return ResultDetail(
+            promotion_results=tuple(results),
+            dev_package_version=self.dev_package_version,
+            other={
+                CONNECTIONS_KEY: [
+                    {"devComponentId": c.component_id, "componentName": c.name}
+                    for c in (self._tree.connections if self._tree is not None else [])
+                ],
+                "branchPackageId": sources.package_id if sources is not None else None,
+                "mergedPackageIds": (
+                    list(sources.merged_package_ids) if sources is not None else []
+                ),
+            },
+        ).to_json()
 
 
 def _branch_outcome(branch_deleted: bool) -> str:
@@ -1123,8 +1105,8 @@ def _branch_outcome(branch_deleted: bool) -> str:
     )
 
 
-def _failed_result(component: TreeComponent, exc: Exception) -> ComponentResult:
-    return ComponentResult(
+def _failed_result(component: TreeComponent, exc: Exception) -> ComponentOutcome:
+    return ComponentOutcome(
         dev_component_id=component.component_id,
         prod_component_id="",
         component_name=component.name,
@@ -1135,7 +1117,7 @@ def _failed_result(component: TreeComponent, exc: Exception) -> ComponentResult:
     )
 
 
-def _count(results: list[ComponentResult], action: str) -> int:
+def _count(results: list[ComponentOutcome], action: str) -> int:
     return sum(1 for r in results if r.action == action)
 
 

@@ -35,7 +35,7 @@ from boomi_promo.domain.delivery_metrics import (
     WeekFigures,
     compute_delivery_metrics,
 )
-from boomi_promo.engine.rollback import PROMOTION_ROLLED_BACK
+from boomi_promo.engine.rollback.history import PROMOTION_ROLLED_BACK
 from boomi_promo.errors import InvalidRequest
 from boomi_promo.exports.audit import AuditFilter, format_instant, parse_instant, stream_entries
 from boomi_promo.store import AuditEntry, PromotionLog, UnitOfWorkFactory

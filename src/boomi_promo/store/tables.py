@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedAsDataclass, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
 
 ID = 100
@@ -308,6 +309,11 @@ class PromotionLog(Base, kw_only=True):
     updated_at: Mapped[datetime] = mapped_column(
         default_factory=utcnow, onupdate=utcnow, init=False
     )
+
+    @property
+    def detail(self) -> ResultDetail:
+        """``result_detail`` read (:class:`ResultDetail`); write ``ResultDetail.to_json()``."""
+        return ResultDetail.parse(self.result_detail)
 
 
 class ExtensionAccessMapping(Base, kw_only=True):

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.deployment import INTERRUPTED_REASON
+from boomi_promo.engine.deployment.rules import INTERRUPTED_REASON
 from boomi_promo.store import Job, JobState
 from tests.integration.deployment.support import (
     ERIN,

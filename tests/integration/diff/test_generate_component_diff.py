@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.emulator.seed import PRIOR_DESCRIPTIONS
+from boomi_promo.emulator.seed.team_a import PRIOR_DESCRIPTIONS
 from boomi_promo.store import PromotionLog
 from tests.integration.promotion.support import (
     ALICE,

@@ -14,7 +14,7 @@ from typer.testing import CliRunner, Result
 from boomi_promo.cli import app
 from boomi_promo.config import GroupSettings
 from boomi_promo.demo import seed_demo_records
-from boomi_promo.emulator.seed import DemoSeed
+from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.store import DevAccountAccess, UnitOfWorkFactory, create_engine, upgrade_database
 from tests.support.database import only_on_sqlite
 from tests.support.process import free_port

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from lxml import etree
 
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from tests.integration.emulator.boomi import (
     BNS,
     EVERYTHING,

@@ -11,8 +11,8 @@ import pytest
 from boomi_promo.demo import seed_generated_account_records
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.generated import GeneratedAccount, add_generated_dev_account
-from boomi_promo.emulator.seed import build_demo_state
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.seed.build import build_demo_state
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.identity.local import LocalIdentity
 from boomi_promo.store import UnitOfWorkFactory, create_engine
 from tests.integration.emulator.boomi import references_from

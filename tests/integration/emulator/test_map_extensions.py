@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from tests.integration.emulator.boomi import EVERYTHING, eq, query_all
 from tests.support.servers import EmulatorHandle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from boomi_promo.emulator.seed import build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
 from tests.integration.emulator.boomi import BNS, EVERYTHING, parse, query_all, references_from
 from tests.support.servers import EmulatorHandle
 

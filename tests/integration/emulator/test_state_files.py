@@ -8,7 +8,7 @@ from pathlib import Path
 
 from boomi_promo.emulator.app import create_app
 from boomi_promo.emulator.server import load_or_seed
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from tests.integration.emulator.boomi import (
     EVERYTHING,
     XML,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from boomi_promo.boomi.models import Component
-from boomi_promo.emulator.state import EmulatorState
+from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.store import UnitOfWork, UnitOfWorkFactory, create_engine
 from tests.support.service import DemoService
 

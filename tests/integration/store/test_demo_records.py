@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from boomi_promo.config import GroupSettings
 from boomi_promo.demo import seed_demo_records
-from boomi_promo.emulator.seed import build_demo_state
+from boomi_promo.emulator.seed.build import build_demo_state
 from boomi_promo.store import UnitOfWorkFactory
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from boomi_promo.boomi.models import PublisherIntegrationPack, PublisherPackagedComponent
+from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.domain.statuses import PromotionStatus
-from boomi_promo.engine.deployment import (
+from boomi_promo.engine.deployment.rules import (
     DeploymentMode,
     PackPurpose,
     mode_for,
@@ -114,7 +115,7 @@ def test_promoted_components_come_from_the_written_results() -> None:
         ]
     }
 
-    found = promoted_components(detail, "dev-root")
+    found = promoted_components(ResultDetail.parse(detail), "dev-root")
 
     assert found is not None
     assert found.prod_root_id == "prod-root"
@@ -123,5 +124,5 @@ def test_promoted_components_come_from_the_written_results() -> None:
 
 
 def test_without_the_root_in_the_results_there_is_nothing_to_deploy() -> None:
-    assert promoted_components({"promotionResults": []}, "dev-root") is None
-    assert promoted_components(None, "dev-root") is None
+    assert promoted_components(ResultDetail.parse({"promotionResults": []}), "dev-root") is None
+    assert promoted_components(ResultDetail.parse(None), "dev-root") is None

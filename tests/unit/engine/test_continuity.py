@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from boomi_promo.domain.result_detail import ResultDetail
 from boomi_promo.engine.branches import BranchSources
 from boomi_promo.engine.continuity import (
     PackagedPromotion,
@@ -14,7 +15,6 @@ from boomi_promo.engine.continuity import (
     plan_continuity,
     recorded_packages,
     review_sources,
-    written_prod_ids,
 )
 from boomi_promo.store import PromotionLog
 
@@ -218,7 +218,7 @@ def test_a_record_from_before_packages_were_listed_holds_all_it_wrote_in_one_pac
     assert recorded_packages(log(result_detail=detail)) == []
 
 
-def test_written_prod_ids_are_read_from_stored_results() -> None:
+def test_held_prod_ids_are_read_from_stored_results() -> None:
     detail = {
         "promotionResults": [
             {"prodComponentId": "prod-a", "action": "CREATED"},
@@ -228,5 +228,5 @@ def test_written_prod_ids_are_read_from_stored_results() -> None:
         ]
     }
 
-    assert written_prod_ids(detail) == {"prod-a", "prod-b"}
-    assert written_prod_ids(None) == set()
+    assert ResultDetail.parse(detail).held_prod_ids() == {"prod-a", "prod-b"}
+    assert ResultDetail.parse(None).held_prod_ids() == set()
