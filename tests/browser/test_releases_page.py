@@ -67,11 +67,14 @@ async def test_an_admin_rolls_production_back_from_the_releases_page(
     await expect(summary.locator(".version-dev")).to_have_count(2)
     await expect(page.locator("main")).not_to_contain_text("package version")
     await page.screenshot(path=str(artifacts_dir / "admin-rollback-preview.png"), full_page=True)
-    await page.get_by_role("button", name=f"Roll back to Production package {first.package_version}").click()
+    roll_back = page.get_by_role(
+        "button", name=f"Roll back to Production package {first.package_version}"
+    )
+    await roll_back.click()
     # The browser refuses an empty required reason; nothing was sent.
     await expect(page.locator("h1")).to_contain_text("Roll back Customer Sync")
     await page.get_by_label("Why roll back? (required)").fill("The new country code broke Sync")
-    await page.get_by_role("button", name=f"Roll back to Production package {first.package_version}").click()
+    await roll_back.click()
 
     await expect(page.locator(".notice-success")).to_contain_text(
         f"Rolled back Customer Sync in Production: Production package {first.package_version} "

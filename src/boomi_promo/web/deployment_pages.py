@@ -26,8 +26,8 @@ from boomi_promo.actions.status import PromotionItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
-from boomi_promo.web.change_rows import change_rows
 from boomi_promo.web.change_marks import changed_filter
+from boomi_promo.web.change_rows import change_rows
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
 from boomi_promo.web.messages import technical
 from boomi_promo.web.promotion_list import promotion_history

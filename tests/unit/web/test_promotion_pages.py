@@ -97,9 +97,12 @@ def names(html: str) -> list[str]:
     return [unescape(name) for name in ROW_NAMES.findall(html)]
 
 
+RESULT_BADGES = re.compile(r'<span class="badge result-[a-z]+" data-result="[A-Z]+">([^<]+)</span>')
+
+
 def results_shown(html: str) -> list[str]:
     """The result badges of the components table, as words (the code stays an attribute)."""
-    return re.findall(r'<span class="badge result-[a-z]+" data-result="[A-Z]+">([^<]+)</span>', html)
+    return RESULT_BADGES.findall(html)
 
 
 def promote_button(html: str) -> str:
@@ -603,6 +606,10 @@ async def test_a_finished_promotion_counts_what_it_left_unchanged(
     page = await client.get(f"/jobs/{job.id}")
 
     assert "1 created, 0 updated, 1 unchanged (not written), on branch promo-promo-4" in page.text
+    assert re.findall(r'class="change-mark [a-z-]+" data-changed="\w+">(\w+)<', page.text) == [
+        "Changed",
+        "Unchanged",
+    ]
 
 
 async def test_missing_connection_mappings_are_listed(
