@@ -4,8 +4,9 @@ Not a test CI runs: its name does not match ``test_*.py``, so pytest collects it
 named, as ``scripts/screenshots`` does. It walks the demo (the emulator over loopback HTTP, a
 fresh store) the way the browser tests do: alice promotes Orders Sync and deploys it to Test,
 carol assigns the Test pack, alice promotes it to production, bob peer reviews it, erin
-approves and deploys it; then a one-attribute hotfix shows the word-level diff, and carol
-previews a Test → Production extension copy. Each stop is captured at both widths.
+approves and deploys it; then, with Customer Sync in production, a one-attribute hotfix of it
+shows its one changed component (Changed only) and the word-level diff, and carol previews a
+Test → Production extension copy. Each stop is captured at both widths.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from tests.browser.test_dashboard import sign_in_as
 from tests.browser.test_deployment_journey import (
@@ -29,6 +30,7 @@ from tests.browser.test_deployment_journey import (
     promotion_id_of,
 )
 from tests.browser.test_hotfix_review import edit_dev_process
+from tests.integration.scenarios.test_delta_promotions import customer_sync_in_production
 
 SCREENSHOTS_DIR = Path(
     os.environ.get("PROMO_SCREENSHOTS_DIR")
@@ -38,14 +40,20 @@ WIDE, NARROW = 1440, 390
 HEIGHT = 900
 
 
-async def capture(page: Page, name: str) -> None:
-    """``name``-1440.png and ``name``-390.png of the page as it is now (the whole page)."""
+async def capture(page: Page, name: str, *, focus: Locator | None = None) -> None:
+    """``name``-1440.png and ``name``-390.png of the page as it is now: the whole page, or with
+    ``focus`` the screen's height from there (a long page's point, in a small image)."""
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     for width in (WIDE, NARROW):
         await page.set_viewport_size({"width": width, "height": HEIGHT})
         # Let the layout settle at the new width before the picture.
         await page.wait_for_timeout(150)
-        await page.screenshot(path=str(SCREENSHOTS_DIR / f"{name}-{width}.png"), full_page=True)
+        if focus is not None:
+            await focus.evaluate("element => element.scrollIntoView({block: 'start'})")
+            await page.wait_for_timeout(100)
+        await page.screenshot(
+            path=str(SCREENSHOTS_DIR / f"{name}-{width}.png"), full_page=focus is None
+        )
     await page.set_viewport_size({"width": WIDE, "height": HEIGHT})
 
 
@@ -61,7 +69,7 @@ async def test_journey_screenshots(
     await expect(alice.locator("table tbody tr").first).to_be_visible()
     await capture(alice, "01-package-browser")
     await promote_orders_sync(alice, demo_service)
-    await capture(alice, "02-promotion-complete")
+    await capture(alice, "02-promotion-complete", focus=alice.locator("main"))
 
     # the first deployment to Test waits for a Test pack.
     await alice.get_by_role("link", name="Next: deploy to Test or send as a hotfix").click()
@@ -105,7 +113,7 @@ async def test_journey_screenshots(
     root = bob.locator("details.component-diff").filter(has_text="Orders Sync").first
     await root.locator("summary").click()
     await expect(root.locator("table.diff")).to_be_visible()
-    await capture(bob, "07-peer-review")
+    await capture(bob, "07-peer-review", focus=bob.locator("#components"))
     await bob.get_by_label("Comments").fill("Mapping and connections look right.")
     await bob.get_by_role("button", name="Approve").click()
     await expect(bob.locator(".notice-success")).to_contain_text("admin's approval")
@@ -117,7 +125,7 @@ async def test_journey_screenshots(
     pending = erin.locator(f'tr[data-promotion-id="{production_id}"]')
     await pending.get_by_role("link", name=re.compile("^Review")).click()
     await erin.get_by_label("New pack name").fill(PRODUCTION_PACK)
-    await capture(erin, "08-admin-approval")
+    await capture(erin, "08-admin-approval", focus=erin.locator("main"))
     await erin.get_by_role("button", name="Approve and deploy").click()
     await expect(erin).to_have_url(JOB_URL)
     await expect(erin.locator(".notice-success")).to_contain_text(
@@ -133,7 +141,9 @@ async def test_journey_screenshots(
     await nav(alice, "Promotions").click()
     await capture(alice, "11-promotions")
 
-    # a one-attribute hotfix: the word that changed, inside a long line.
+    # a one-attribute hotfix of Customer Sync, which production holds as its dev account did:
+    # one changed component, and the word that changed inside a long line.
+    await customer_sync_in_production(demo_service)
     edit_dev_process(demo_service, 'enableUserLog="false"', 'enableUserLog="true"')
     prior = demo_service.seed.prior_promotion
     await nav(alice, "Package Browser").click()
@@ -154,12 +164,13 @@ async def test_journey_screenshots(
     )
     await alice.get_by_role("button", name="Submit hotfix for review").click()
     await bob.goto(f"{base_url}/reviews/{hotfix_id}")
+    # One component changed: Changed only leaves it alone in the list.
+    await bob.get_by_role("link", name="Changed only (1)").click()
     process = bob.locator("details.component-diff").filter(has_text="Customer Sync")
-    process = process.filter(has=bob.locator(".action-update"))
+    await expect(process).to_have_count(1)
     await process.locator("summary").click()
     await expect(process.locator("mark.diff-word").first).to_be_visible()
-    await process.scroll_into_view_if_needed()
-    await capture(bob, "12-hotfix-word-diff")
+    await capture(bob, "12-hotfix-word-diff", focus=bob.locator("#components"))
 
     # carol previews copying Client Co's Test extensions to Production.
     await nav(carol, "Extensions").click()

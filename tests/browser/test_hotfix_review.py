@@ -19,6 +19,7 @@ from playwright.async_api import Page, expect
 from boomi_promo.emulator.component_xml import ComponentDocument
 from tests.browser.test_dashboard import sign_in_as
 from tests.browser.test_deployment_journey import JOB_URL, PROMOTION_URL, nav, promotion_id_of
+from tests.integration.scenarios.test_delta_promotions import customer_sync_in_production
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +70,8 @@ async def test_a_hotfix_is_compared_with_main_and_rejected(
 ) -> None:
     base_url = demo_service.base_url
     prior = demo_service.seed.prior_promotion
+    # Production holds Customer Sync as its dev account does: the rename is the one change.
+    await customer_sync_in_production(demo_service)
     rename_a_process_step(demo_service)
 
     # alice promotes the changed process and sends it as a hotfix.

@@ -88,7 +88,7 @@ async def test_a_developer_reviews_promotes_and_watches_the_promotion(
     results = page.locator("table.results tbody tr")
     await expect(results).to_have_count(19)
     outcomes = set(await page.locator("table.results .badge[class*=result-]").all_inner_texts())
-    assert outcomes <= {"CREATED", "UPDATED"} and outcomes
+    assert outcomes <= {"Created", "Updated"} and outcomes
     await page.screenshot(path=str(artifacts_dir / "promotion-status.png"), full_page=True)
 
 

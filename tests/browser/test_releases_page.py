@@ -60,15 +60,26 @@ async def test_an_admin_rolls_production_back_from_the_releases_page(
 
     await production.get_by_role("link", name=re.compile("Roll back Production")).click()
     await expect(page.locator("h1")).to_contain_text("Roll back Customer Sync in Production?")
-    await expect(page.locator("main")).to_contain_text(f"version {first.package_version}")
+    summary = page.locator(".rollback-summary")
+    # The version story: the team's dev package version, then Boomi's production package.
+    await expect(summary).to_contain_text(f"Production package {second.package_version}")
+    await expect(summary).to_contain_text(f"Production package {first.package_version} again")
+    await expect(summary.locator(".version-dev")).to_have_count(2)
+    await expect(page.locator("main")).not_to_contain_text("package version")
     await page.screenshot(path=str(artifacts_dir / "admin-rollback-preview.png"), full_page=True)
-    await page.get_by_role("button", name=re.compile("Roll back to version")).click()
+    roll_back = page.get_by_role(
+        "button", name=f"Roll back to Production package {first.package_version}"
+    )
+    await roll_back.click()
     # The browser refuses an empty required reason; nothing was sent.
     await expect(page.locator("h1")).to_contain_text("Roll back Customer Sync")
     await page.get_by_label("Why roll back? (required)").fill("The new country code broke Sync")
-    await page.get_by_role("button", name=re.compile("Roll back to version")).click()
+    await roll_back.click()
 
-    await expect(page.locator(".notice-success")).to_contain_text("Rolled back Customer Sync")
+    await expect(page.locator(".notice-success")).to_contain_text(
+        f"Rolled back Customer Sync in Production: Production package {first.package_version} "
+        f"released again (was Production package {second.package_version})"
+    )
     await expect(production).to_contain_text(f"Production package {first.package_version}")
     await section.locator("summary").click()
     await expect(section.locator("tr.rolled-back").first).to_contain_text("Rolled back")

@@ -19,6 +19,7 @@ from playwright.async_api import Page, expect
 from tests.browser.test_dashboard import sign_in_as
 from tests.browser.test_deployment_journey import JOB_URL, PROMOTION_URL, nav, promotion_id_of
 from tests.browser.test_hotfix_review import edit_dev_process
+from tests.integration.scenarios.test_delta_promotions import customer_sync_in_production
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,8 @@ async def test_a_reviewer_sees_the_changed_word_in_a_long_line_and_opens_every_d
 ) -> None:
     base_url = demo_service.base_url
     prior = demo_service.seed.prior_promotion
+    # Production holds Customer Sync as its dev account does: the setting is the one change.
+    await customer_sync_in_production(demo_service)
     edit_dev_process(demo_service, OLD_SETTING, NEW_SETTING)
 
     alice = await open_tab()

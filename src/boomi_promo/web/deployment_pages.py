@@ -26,6 +26,7 @@ from boomi_promo.actions.status import PromotionItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
+from boomi_promo.web.change_marks import changed_filter
 from boomi_promo.web.change_rows import change_rows
 from boomi_promo.web.guards import Developer, container_of, verified_csrf
 from boomi_promo.web.messages import technical
@@ -159,6 +160,9 @@ async def deployment_submission(
             "promotion": found,
             "history": await promotion_history(request, principal, found.promotion_id),
             "choices": PromotionChoices(found, principal, ready_for_production=ready),
+            "changes": changed_filter(
+                request, found.promotion_results, lambda result: result.action
+            ),
             "notice": take_flash(request),
             "justification_limit": HOTFIX_JUSTIFICATION_LIMIT,
             "notes_limit": DEPLOYMENT_NOTES_LIMIT,

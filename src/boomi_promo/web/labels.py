@@ -1,4 +1,5 @@
-"""What people read where the records hold codes: promotion and release statuses.
+"""What people read where the records hold codes: promotion and release statuses, what a
+promotion did to each component (its result) and what it will do (its action).
 
 The codes stay in attributes (``data-status``, CSS classes) for scripts and tests; a page
 shows the label.
@@ -55,3 +56,33 @@ def release_status_label(code: str | None) -> str:
     if not code:
         return ""
     return OTHER_LABELS.get(code) or status_label(code)
+
+
+COMPONENT_RESULT_LABELS: dict[str, str] = {
+    # What a promotion did to a component (promotionResults[].action).
+    "CREATED": "Created",
+    "UPDATED": "Updated",
+    "UNCHANGED": "Unchanged",
+    "SKIPPED": "Skipped",
+    "FAILED": "Failed",
+    # What a review or a plan says it will do (componentAction); CONNECTION in a plan is a
+    # shared connection used as it is mapped.
+    "CREATE": "Create",
+    "UPDATE": "Update",
+    "CONNECTION": "Shared connection",
+}
+
+CHANGED_ACTIONS = frozenset({"CREATED", "UPDATED", "CREATE", "UPDATE"})
+"""Results and actions that write a component: it differs from what main holds."""
+
+
+def component_label(code: str | None) -> str:
+    """The label of a component result (CREATED …) or action (CREATE, UPDATE …)."""
+    if not code:
+        return ""
+    return COMPONENT_RESULT_LABELS.get(code) or code.replace("_", " ").capitalize()
+
+
+def is_changed(code: str | None) -> bool:
+    """Whether a component result or action wrote it (created or updated)."""
+    return (code or "") in CHANGED_ACTIONS

@@ -85,10 +85,37 @@ async def rollback_preview(
     return render(
         request,
         "admin_rollback.html",
-        {"preview": preview, "reason": "", "reason_error": ""},
+        {
+            "preview": preview,
+            "dev_versions": await _dev_versions(request, principal, preview),
+            "reason": "",
+            "reason_error": "",
+        },
         principal=principal,
         active="admin-releases",
     )
+
+
+async def _dev_versions(
+    request: Request, principal: Principal, preview: RollbackReleaseResponse
+) -> dict[str, str]:
+    """Promotion id → the dev package version that names its change (the version story).
+
+    The rollback preview names the two releases by promotion and Boomi's package version; the
+    dev package versions come from the promotion records. A record the admin cannot read is
+    left out: the page then shows Boomi's version alone.
+    """
+    versions: dict[str, str] = {}
+    for promotion_id in (preview.current_promotion_id, preview.previous_promotion_id):
+        if not promotion_id:
+            continue
+        try:
+            found = await gateway.promotion(container_of(request), principal, promotion_id)
+        except PromoError:
+            continue
+        if found is not None and found.dev_package_version:
+            versions[promotion_id] = found.dev_package_version
+    return versions
 
 
 @router.post(f"{RELEASES_PATH}/rollback", dependencies=[Depends(verified_csrf)])
@@ -120,6 +147,7 @@ async def rollback(
             "admin_rollback.html",
             {
                 "preview": preview,
+                "dev_versions": await _dev_versions(request, principal, preview),
                 "reason": "",
                 "reason_error": "Say why you roll back: the reason stays in the audit trail.",
             },
@@ -133,9 +161,11 @@ async def rollback(
         )
     except PromoError as exc:
         return await _releases_page(request, principal, process=process.strip(), error=exc.message)
+    package = f"{done.environment.title()} package"
     message = (
-        f"Rolled back {done.process_name} in {done.environment.title()}: package version "
-        f"{done.previous_package_version} released again (was {done.current_package_version})."
+        f"Rolled back {done.process_name} in {done.environment.title()}: {package} "
+        f"{done.previous_package_version} released again (was {package} "
+        f"{done.current_package_version})."
     )
     if done.restore_promotion_id:
         message += (

@@ -28,6 +28,7 @@ from boomi_promo.actions.status import PromotionItem
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
+from boomi_promo.web.change_marks import ChangedFilter, changed_filter
 from boomi_promo.web.guards import Admin, PeerReviewer, container_of, verified_csrf
 from boomi_promo.web.messages import technical
 from boomi_promo.web.package_list import parse_page
@@ -39,6 +40,7 @@ from boomi_promo.web.workflow import (
     REVIEW_COMMENT_LIMIT,
     PackChoices,
     PackForm,
+    ReviewedComponent,
     diff_view,
     reviewed_components,
     self_approval_sentence,
@@ -135,6 +137,17 @@ async def _reviewed_promotion(
     return await gateway.promotion(container, principal, promotion_id)
 
 
+def reviewed_changes(
+    request: Request, promotion: PromotionItem
+) -> ChangedFilter[ReviewedComponent]:
+    """The components a reviewer may compare, all or only the changed ones."""
+    return changed_filter(
+        request,
+        reviewed_components(promotion.promotion_results),
+        lambda component: component.component_action,
+    )
+
+
 @router.get(REVIEWS_PATH + "/{promotion_id}", name="peer_review_detail")
 async def peer_review_detail(
     request: Request, principal: PeerReviewer, promotion_id: str
@@ -169,7 +182,7 @@ async def peer_review_detail(
         {
             "promotion": found,
             "sentence": status_sentence(found),
-            "components": reviewed_components(found.promotion_results),
+            "changes": reviewed_changes(request, found),
             "refusal": self_review_sentence(found, principal),
             "comment_limit": REVIEW_COMMENT_LIMIT,
         },
@@ -334,7 +347,7 @@ async def _approval_page(
         {
             "promotion": found,
             "sentence": status_sentence(found),
-            "components": reviewed_components(found.promotion_results),
+            "changes": reviewed_changes(request, found),
             "refusal": self_approval_sentence(found, principal),
             "production_packs": production,
             "test_packs": test,

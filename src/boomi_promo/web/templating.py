@@ -19,7 +19,13 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from boomi_promo.identity.principal import Principal
-from boomi_promo.web.labels import release_status_label, status_label
+from boomi_promo.web.change_marks import component_counts
+from boomi_promo.web.labels import (
+    component_label,
+    is_changed,
+    release_status_label,
+    status_label,
+)
 from boomi_promo.web.lanes import lanes_for
 from boomi_promo.web.session import csrf_token
 
@@ -59,6 +65,9 @@ def create_templates() -> Jinja2Templates:
     environment.filters["type_class"] = component_type_class
     environment.filters["status_label"] = status_label
     environment.filters["release_status_label"] = release_status_label
+    environment.filters["component_label"] = component_label
+    environment.tests["changed"] = is_changed
+    environment.filters["component_counts"] = component_counts
     return Jinja2Templates(env=environment)
 
 

@@ -3,6 +3,7 @@ page of a deployment job — against fakes of the workflow's actions."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 from typing import Any
@@ -444,3 +445,62 @@ async def test_a_waiting_test_deployment_can_be_cancelled(
         {"promotionId": "promo-orders-sync", "reason": "The pack was chosen wrongly"},
     )
     assert actions.workflow.find("promo-orders-sync").status == "TEST_CANCELLED"
+
+
+async def test_the_promotion_page_marks_what_changed_and_filters_to_it(
+    client: httpx.AsyncClient, actions: FakeActions
+) -> None:
+    promotion = promotion_item(components_total=3, components_created=1, components_updated=0)
+    promotion.promotion_results[0].action = "UNCHANGED"
+    promotion.promotion_results.pop()
+    actions.workflow.promotions = [promotion]
+    await sign_in(client, "alice@example.com")
+
+    page = await client.get("/promotions/promo-orders-sync")
+    changed = await client.get("/promotions/promo-orders-sync?changed=only")
+
+    marks = re.compile(r'<tr data-component-id="([^"]+)" data-changed="(\w+)">')
+    assert marks.findall(page.text) == [("dev-orders-sync", "false"), ("dev-order-map", "true")]
+    assert "Orders Sync Unchanged" in text_of(page.text)
+    assert "Order Map Changed" in text_of(page.text)
+    assert marks.findall(changed.text) == [("dev-order-map", "true")]
+    assert "1 unchanged component hidden. Show all components" in text_of(changed.text)
+
+
+async def test_the_components_count_says_what_every_component_is(
+    client: httpx.AsyncClient, actions: FakeActions
+) -> None:
+    connections = [{"devComponentId": f"conn-{n}", "componentName": f"API {n}"} for n in (1, 2)]
+    actions.workflow.promotions = [
+        promotion_item(
+            status="DEPLOYED",
+            target_environment="PRODUCTION",
+            components_total=21,
+            components_created=0,
+            components_updated=1,
+            components_unchanged=18,
+            result_detail=json.dumps({"connections": connections}),
+            promotion_results=[],
+        ),
+        promotion_item(
+            "Invoices",
+            components_total=7,
+            components_created=4,
+            components_updated=0,
+            result_detail=json.dumps({"connections": connections}),
+        ),
+    ]
+    await sign_in(client, "alice@example.com")
+
+    production = text_of((await client.get("/promotions/promo-orders-sync")).text)
+    invoices = text_of((await client.get("/promotions/promo-invoices")).text)
+
+    # The parts add up to the total: nothing is left for a reader to guess.
+    assert (
+        "Components 21 (0 created, 1 updated, 18 unchanged, 2 shared connections used as "
+        "mapped)" in production
+    )
+    assert (
+        "Components 7 (4 created, 0 updated, 2 shared connections used as mapped, 1 not reached)"
+        in invoices
+    )

@@ -28,6 +28,12 @@ from tests.unit.web.support import (
 from tests.unit.web.test_deployment_pages import post, post_targets, text_of
 
 DIFF_ROWS = re.compile(r'<tr class="diff-(\w+)">')
+CHANGE_MARKS = re.compile(r'<span class="change-mark [a-z-]+" data-changed="\w+">([^<]+)</span>')
+
+
+def change_marks(html: str) -> list[str]:
+    """The changed / unchanged marks of a page's components, in order."""
+    return CHANGE_MARKS.findall(html)
 
 
 def row(kind: str, left: str | None, right: str | None, number: int) -> SideBySideRowItem:
@@ -477,9 +483,69 @@ async def test_a_component_the_promotion_left_unchanged_is_marked_and_compares_e
         "prod-order-map",
         "prod-order-json",
     ]
-    assert '<span class="badge action-unchanged">UNCHANGED</span>' in page.text
-    assert "an UNCHANGED one was not written" in text_of(page.text)
+    assert change_marks(page.text) == ["Changed", "Changed", "Unchanged"]
+    assert 'data-action="UNCHANGED"' not in page.text, "an unchanged one has no action badge"
+    assert "an unchanged one was not written" in text_of(page.text)
     assert (
         "Unchanged: this promotion did not write it. The branch keeps version 3, the same as "
         "main (version 3)." in text_of(fragment.text)
+    )
+
+
+def unchanged_result(name: str, component_id: str) -> StoredResultItem:
+    return StoredResultItem(
+        dev_component_id=f"dev-{component_id}",
+        prod_component_id=f"prod-{component_id}",
+        component_name=name,
+        component_type="profile.json",
+        action="UNCHANGED",
+        version=3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("email", "path"),
+    [("bob@example.com", "/reviews/p-hotfix"), ("erin@example.com", "/admin/approvals/p-admin")],
+)
+async def test_changed_only_hides_the_unchanged_components_and_all_shows_them_again(
+    client: httpx.AsyncClient, reviews: FakeActions, email: str, path: str
+) -> None:
+    for promotion in reviews.workflow.promotions:
+        promotion.promotion_results[:] = [
+            promotion.promotion_results[0],
+            unchanged_result("Order JSON", "order-json"),
+            unchanged_result("Customer JSON", "customer-json"),
+        ]
+    await sign_in(client, email)
+
+    everything = await client.get(path)
+    changed = await client.get(f"{path}?changed=only")
+
+    assert change_marks(everything.text) == ["Changed", "Unchanged", "Unchanged"]
+    assert "1 of 3 changed." in text_of(everything.text)
+    assert f'href="{path}?changed=only#components"' in everything.text
+    assert re.search(r'aria-current="page">All components \(3\)', everything.text)
+    assert change_marks(changed.text) == ["Changed"]
+    compared = re.findall(
+        r'<details class="component-diff" data-component-id="([^"]+)"', changed.text
+    )
+    assert compared == ["prod-orders-sync"]
+    assert re.search(r'aria-current="page">Changed only \(1\)', changed.text)
+    assert "2 unchanged components hidden. Show all components" in text_of(changed.text)
+    assert f'href="{path}#components"' in changed.text
+
+
+async def test_changed_only_with_nothing_changed_says_so(
+    client: httpx.AsyncClient, reviews: FakeActions
+) -> None:
+    reviews.workflow.promotions[0].promotion_results[:] = [
+        unchanged_result("Order JSON", "order-json")
+    ]
+    await sign_in(client, "bob@example.com")
+
+    page = await client.get("/reviews/p-hotfix?changed=only")
+
+    assert change_marks(page.text) == []
+    assert "No component changed: every one keeps the version its branch started with." in (
+        text_of(page.text)
     )
