@@ -38,8 +38,9 @@ MESSAGES: dict[str, str] = {
     "MERGE_FAILED": "Boomi could not merge the change into main. Nothing reached production; "
     f"{ASK_ADMIN} to retry the deployment.",
     "MERGE_CONFLICT": "Main changed the same components since this change was made (they are "
-    "listed in the details), so Boomi would not merge it. Nothing reached production; promote "
-    "the package again from its dev account.",
+    "listed in the details), so Boomi would not merge it. Nothing reached production. A "
+    "promotion can simply be promoted again; for a deployment, "
+    f"{ASK_ADMIN} to resolve the conflict in Boomi and retry it.",
     "MERGE_TIMEOUT": "Boomi took too long to merge the change into main. An admin can retry the "
     "deployment; nothing reached production yet.",
     "RELEASE_FAILED": "Boomi could not release the integration pack. An admin can retry; the "
