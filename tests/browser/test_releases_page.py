@@ -17,9 +17,10 @@ from tests.integration.deployment.support import (
     deploy,
     deployed_to_test,
     record,
+    to_production,
 )
 from tests.integration.promotion.support import ALICE
-from tests.integration.rollback.test_rollback import PROFILE, edit_dev_component, to_production
+from tests.integration.rollback.test_rollback import PROFILE, edit_dev_component
 
 pytestmark = pytest.mark.browser
 

@@ -15,10 +15,11 @@ from tests.integration.deployment.support import (
     deploy,
     deployed_to_test,
     record,
+    to_production,
 )
 from tests.integration.extensions.test_update_extensions import settings_with_region
 from tests.integration.promotion.support import ALICE, BOB, CAROL, team_a
-from tests.integration.rollback.test_rollback import PROFILE, edit_dev_component, to_production
+from tests.integration.rollback.test_rollback import PROFILE, edit_dev_component
 from tests.support.service import DemoService
 
 

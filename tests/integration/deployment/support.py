@@ -195,3 +195,22 @@ def main_version(service: DemoService, component_id: str) -> int:
     version = main_revision(service, component_id)
     assert version is not None, f"{component_id} is not on main"
     return version
+
+
+async def to_production(service: DemoService, test_id: str, **pack: Any) -> str:
+    """R by alice, E3 by bob, S by erin: the test deployment DEPLOYED to production."""
+    submitted = body_of(await service.call(ALICE, "submitForPeerReview", {"promotionId": test_id}))
+    production_id = str(submitted["promotionId"])
+    body_of(
+        await service.call(
+            BOB, "submitPeerReview", {"promotionId": production_id, "decision": "APPROVED"}
+        )
+    )
+    body_of(
+        await service.call(
+            ERIN,
+            "submitAdminReview",
+            {"promotionId": production_id, "decision": "APPROVED", **pack},
+        )
+    )
+    return production_id

@@ -16,6 +16,7 @@ from tests.integration.deployment.support import (
     emulator_pack,
     main_version,
     record,
+    to_production,
 )
 from tests.integration.promotion.support import (
     ALICE,
@@ -42,25 +43,6 @@ async def edit_dev_component(service: DemoService, component_id: str, old: str, 
             f"/Component/{component_id}", params=params, content=current.text.replace(old, new)
         )
         saved.raise_for_status()
-
-
-async def to_production(service: DemoService, test_id: str, **pack: Any) -> str:
-    """R by alice, E3 by bob, S by erin: the test deployment DEPLOYED to production."""
-    submitted = body_of(await service.call(ALICE, "submitForPeerReview", {"promotionId": test_id}))
-    production_id = str(submitted["promotionId"])
-    body_of(
-        await service.call(
-            BOB, "submitPeerReview", {"promotionId": production_id, "decision": "APPROVED"}
-        )
-    )
-    body_of(
-        await service.call(
-            ERIN,
-            "submitAdminReview",
-            {"promotionId": production_id, "decision": "APPROVED", **pack},
-        )
-    )
-    return production_id
 
 
 async def rollback(service: DemoService, email: str, **body: Any) -> Any:

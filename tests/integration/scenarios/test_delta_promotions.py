@@ -16,6 +16,7 @@ from tests.integration.deployment.support import (
     deployed_to_test,
     main_version,
     record,
+    to_production,
 )
 from tests.integration.promotion.support import (
     ALICE,
@@ -34,25 +35,6 @@ from tests.support.service import DemoService
 
 PROFILE = "Customer JSON"
 COMPONENT_WRITE = re.compile(r"/Component(/(?!bulk$)[^/]+)?$")
-
-
-async def to_production(service: DemoService, test_id: str, **pack: Any) -> str:
-    """R by alice, E3 by bob, S by erin: the test deployment DEPLOYED to production."""
-    submitted = body_of(await service.call(ALICE, "submitForPeerReview", {"promotionId": test_id}))
-    production_id = str(submitted["promotionId"])
-    body_of(
-        await service.call(
-            BOB, "submitPeerReview", {"promotionId": production_id, "decision": "APPROVED"}
-        )
-    )
-    body_of(
-        await service.call(
-            ERIN,
-            "submitAdminReview",
-            {"promotionId": production_id, "decision": "APPROVED", **pack},
-        )
-    )
-    return production_id
 
 
 def component_writes(service: DemoService) -> list[str]:

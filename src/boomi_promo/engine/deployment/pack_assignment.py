@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment.records import (
     end_failed,
-    finish_deployment,
     mark_started,
     promotion_and_components,
 )
@@ -21,7 +19,7 @@ from boomi_promo.engine.deployment.rules import (
     PackPurpose,
     ReleaseType,
 )
-from boomi_promo.engine.deployment.to_test import recorded_shipment
+from boomi_promo.engine.deployment.to_test import finish_test_release, recorded_shipment
 
 _S = PromotionStatus
 
@@ -42,24 +40,15 @@ async def assign_pack(
         release = await release_pack(ctx, promotion_id, ReleaseType.TEST, pack, shipment)
     except Exception as exc:
         raise await end_failed(ctx, promotion_id, current, _S.TEST_DEPLOY_FAILED, exc) from exc
-    await finish_deployment(
+    return await finish_test_release(
         ctx,
         promotion_id,
         current,
-        _S.TEST_DEPLOYED,
-        detail={"testIntegrationPackId": pack.pack_id, "testReleaseId": release.request_id},
-        test_integration_pack_id=pack.pack_id,
-        test_integration_pack_name=pack.name,
-        test_release_id=release.request_id,
-        test_deployed_at=datetime.now(UTC),
-        error_message=None,
-    )
-    return replace(
-        outcome,
-        package_id=promotion.prod_package_id,
-        package_version=promotion.package_version,
-        test_integration_pack_id=pack.pack_id,
-        test_integration_pack_name=pack.name,
-        test_release_id=release.request_id,
-        test_release_status=release.status,
+        pack,
+        release,
+        replace(
+            outcome,
+            package_id=promotion.prod_package_id,
+            package_version=promotion.package_version,
+        ),
     )

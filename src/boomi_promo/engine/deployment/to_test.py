@@ -19,7 +19,12 @@ from boomi_promo.engine.deployment.records import (
     record_package,
 )
 from boomi_promo.engine.deployment.releases import release_pack
-from boomi_promo.engine.deployment.requests import ChosenPack, DeploymentOptions, DeploymentOutcome
+from boomi_promo.engine.deployment.requests import (
+    ChosenPack,
+    DeploymentOptions,
+    DeploymentOutcome,
+    RequestedRelease,
+)
 from boomi_promo.engine.deployment.rules import (
     HISTORY_PAGE_SIZE,
     MAIN_BRANCH,
@@ -69,10 +74,26 @@ async def deploy_to_test(
         raise await end_failed(
             ctx, promotion_id, _S.TEST_DEPLOYING, _S.TEST_DEPLOY_FAILED, exc
         ) from exc
+    finished = await finish_test_release(
+        ctx, promotion_id, _S.TEST_DEPLOYING, pack, release, outcome
+    )
+    bound.info("deployed to test", pack=pack.name, release_id=release.request_id)
+    return finished
+
+
+async def finish_test_release(
+    ctx: ActionContext,
+    promotion_id: str,
+    current: PromotionStatus,
+    pack: ChosenPack,
+    release: RequestedRelease,
+    outcome: DeploymentOutcome,
+) -> DeploymentOutcome:
+    """``current`` → TEST_DEPLOYED once ``release`` of ``pack`` is requested (modes 1 and 4)."""
     await finish_deployment(
         ctx,
         promotion_id,
-        _S.TEST_DEPLOYING,
+        current,
         _S.TEST_DEPLOYED,
         detail={"testIntegrationPackId": pack.pack_id, "testReleaseId": release.request_id},
         test_integration_pack_id=pack.pack_id,
@@ -81,7 +102,6 @@ async def deploy_to_test(
         test_deployed_at=datetime.now(UTC),
         error_message=None,
     )
-    bound.info("deployed to test", pack=pack.name, release_id=release.request_id)
     return replace(
         outcome,
         status=_S.TEST_DEPLOYED,
