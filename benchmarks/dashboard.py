@@ -74,7 +74,7 @@ INITIATORS = (
     "grace@example.com",
 )
 # Roughly a busy installation's history: most records ended long ago, a few wait for people.
-STATUS_WEIGHTS: dict[str, int] = {
+STATUS_WEIGHTS: dict[PromotionStatus, int] = {
     PromotionStatus.COMPLETED: 12,
     PromotionStatus.FAILED: 8,
     PromotionStatus.SUPERSEDED: 20,

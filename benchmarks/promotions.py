@@ -54,6 +54,7 @@ from boomi_promo.actions.runner import execute_action
 from boomi_promo.bootstrap import Container, bootstrap
 from boomi_promo.config import BoomiSettings, PromotionSettings, Settings
 from boomi_promo.demo import seed_generated_account_records
+from boomi_promo.domain.result_detail import HELD_ACTIONS
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.emulator.app import create_app
 from boomi_promo.emulator.control import LoggedRequest
@@ -63,7 +64,6 @@ from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.emulator.state.core import EmulatorSettings
 from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.engine.branches import MAIN_BRANCH, merge_branch
-from boomi_promo.engine.continuity import HELD_ACTIONS
 from boomi_promo.engine.mapping_history import mark_reached_main
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
