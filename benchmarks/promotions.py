@@ -300,7 +300,7 @@ class _Bench:
             describing="the promotion branch into main",
         )
         await boomi.delete_branch(promotion.branch_id)
-        results = (promotion.result_detail or {}).get("promotionResults") or []
+        results = promotion.detail.promotion_results
         async with self.container.uow_factory() as uow:
             record = await uow.promotions.get_for_update(promotion_id)
             assert record is not None
@@ -312,7 +312,7 @@ class _Bench:
                 uow,
                 dev_account_id=record.dev_account_id,
                 prod_account_id=record.prod_account_id,
-                written=[r for r in results if r.get("action") in HELD_ACTIONS],
+                written=[r for r in results if r.action in HELD_ACTIONS],
                 writer_id=promotion_id,
                 promotion_ids=[promotion_id],
                 actor=self.principal.email,
