@@ -64,7 +64,9 @@ from boomi_promo.emulator.seed.world import DemoSeed
 from boomi_promo.emulator.state.core import EmulatorSettings
 from boomi_promo.emulator.state.world import EmulatorState
 from boomi_promo.engine.branches import MAIN_BRANCH, merge_branch
+from boomi_promo.engine.deployment.contents import current_versions
 from boomi_promo.engine.mapping_history import mark_reached_main
+from boomi_promo.engine.promoted_forms import FORMS_KEY, record_merged_forms
 from boomi_promo.errors import PromoError
 from boomi_promo.identity.principal import Principal
 
@@ -291,6 +293,9 @@ class _Bench:
         assert promotion is not None and promotion.branch_id
         main = await boomi.find_branch_by_name(MAIN_BRANCH)
         assert main is not None
+        results = promotion.detail.promotion_results
+        written = [r.prod_component_id for r in results if r.held and r.action != "UNCHANGED"]
+        branch_versions = await current_versions(boomi, written, branch_id=promotion.branch_id)
         await merge_branch(
             boomi,
             self.container.settings.boomi,
@@ -300,7 +305,16 @@ class _Bench:
             describing="the promotion branch into main",
         )
         await boomi.delete_branch(promotion.branch_id)
-        results = promotion.detail.promotion_results
+        # As the deployment records them: the promoted forms main now holds.
+        keys = promotion.detail.other.get(FORMS_KEY) or {}
+        await record_merged_forms(
+            boomi,
+            self.container.uow_factory,
+            prod_account_id=promotion.prod_account_id,
+            results=results,
+            keys=keys,
+            branch_versions=branch_versions,
+        )
         async with self.container.uow_factory() as uow:
             record = await uow.promotions.get_for_update(promotion_id)
             assert record is not None

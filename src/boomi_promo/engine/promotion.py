@@ -9,7 +9,7 @@ The run, in order:
    refused: review again); from here on every failure, a hostile component's included, ends
    the logged promotion FAILED;
 3. the write order is computed (a reference cycle fails), every connection must have a
-   mapping (all missing ones are listed), and every document is read and must carry no
+   mapping (all missing ones are listed), and every document to write is read and must carry no
    credential that stripping cannot take out (``SECRETS_DETECTED``, all of them listed, unless
    allowlisted) — nothing has been written to Boomi yet;
 4. earlier COMPLETED (or TEST_DEPLOY_FAILED) promotions of the same root process are
@@ -20,7 +20,10 @@ The run, in order:
    is stripped and rewritten now and compared with the version the branch starts from
    (:mod:`boomi_promo.domain.delta`) — read on main before the branch exists, or on the branch
    once it is ready when it is built from packages. An equal one is UNCHANGED: not written, it
-   keeps its version. When every component is UNCHANGED the run ends with 409
+   keeps its version. One main is known to hold as it would be written (its promoted form's
+   key and main's version on record, :mod:`boomi_promo.engine.promoted_forms`) is UNCHANGED
+   before any document is read — neither its dev document nor main's is read, nor looked at
+   for secrets in step 3. When every component is UNCHANGED the run ends with 409
    ``NOTHING_TO_PROMOTE`` (logged FAILED with that reason) and no branch is left behind;
 7. the branch limit is checked, the branch ``promo-{promotionId}`` created and awaited, and
    any further package merged into it (:func:`~boomi_promo.engine.branches.assemble_branch`);
@@ -93,6 +96,13 @@ from boomi_promo.engine.errors import (
 from boomi_promo.engine.folders import BoomiFolders, FolderMirror, promoted_path
 from boomi_promo.engine.lifecycle import change_status, record_failure
 from boomi_promo.engine.mapping_history import record_change, snapshot
+from boomi_promo.engine.promoted_forms import (
+    FORMS_KEY,
+    KnownForm,
+    form_key,
+    known_unchanged,
+    record_main_forms,
+)
 from boomi_promo.engine.recovery import (
     FailureRecord,
     branch_name_for,
@@ -219,12 +229,27 @@ async def walk_for_promotion(
     metadata and the documents are read afterwards, one a call (the baseline)."""
     if not ctx.settings.boomi.bulk_reads:
         return await resolve_tree_outline(ctx.boomi, request.dev_account_id, root_id, bulk=False)
-    return await resolve_tree(
-        ctx.boomi,
-        request.dev_account_id,
-        root_id,
-        expected=await expected_tree(ctx, request, root_id),
-    )
+    expected = await expected_tree(ctx, request, root_id)
+    if await _forms_on_record(ctx, request.dev_account_id, expected):
+        # Some components may be known UNCHANGED (engine.promoted_forms): outline the tree by
+        # metadata, a hundred a call, and read only the documents still needed.
+        return await resolve_tree_outline(
+            ctx.boomi, request.dev_account_id, root_id, expected=expected
+        )
+    return await resolve_tree(ctx.boomi, request.dev_account_id, root_id, expected=expected)
+
+
+async def _forms_on_record(ctx: ActionContext, dev_account_id: str, expected: list[str]) -> bool:
+    """Whether main's form of any expected component is on record."""
+    if not expected or not ctx.settings.promotion.delta:
+        return False
+    async with ctx.unit_of_work() as uow:
+        mappings = await uow.mappings.get_many(dev_account_id, expected)
+        recorded = await uow.main_forms.get_many(
+            ctx.settings.boomi.primary_account_id,
+            (m.prod_component_id for m in mappings.values()),
+        )
+    return bool(recorded)
 
 
 async def expected_tree(ctx: ActionContext, request: PromotionRequest, root_id: str) -> list[str]:
@@ -349,6 +374,8 @@ class _PromotionRun:
         """Components the delta found equal to the branch's base: never written."""
         self.promoted: dict[str, bytes] = {}
         """Promoted forms (stripped, rewritten) worked out for the delta, kept for the write."""
+        self.form_keys: dict[str, str] = {}
+        """Dev id → the key of the promoted form it is written (or kept) as."""
         self.log = ctx.log.bind(promotion_id=self.promotion_id)
         folders = BoomiFolders(ctx.boomi)
         self.folders = FolderMirror(folders, search=folders)
@@ -460,11 +487,17 @@ class _PromotionRun:
         await self._resolve()
         await self.ctx.progress.report(step="validate", message="Checking order and connections")
         order = self._write_order()
-        # Reads only, so safe before the checks: an early refusal just leaves them unused.
-        self.documents.start(cid for cid in order if not self.tree.components[cid].is_connection)
         try:
             connection_ids = await self._check_connections()
-            await self._check_not_held_elsewhere(*await self._plan())
+            mappings, plan = await self._plan()
+            await self._check_not_held_elsewhere(mappings, plan)
+            await self._find_known_unchanged(order, connection_ids, mappings, plan)
+            # Reads only: a refusal below just leaves them unused.
+            self.documents.start(
+                cid
+                for cid in order
+                if not self.tree.components[cid].is_connection and cid not in self.unchanged
+            )
             await self.ctx.progress.report(
                 step="secrets", message="Looking for secrets that cannot be stripped"
             )
@@ -526,7 +559,8 @@ class _PromotionRun:
         findings: list[ComponentSecret] = []
         for cid in order:
             component = self.tree.components[cid]
-            if not component.is_connection:
+            # A component main holds already is not written: nothing of it leaves dev.
+            if not component.is_connection and cid not in self.unchanged:
                 findings.extend(component_secrets(component, await self.documents.xml_of(cid)))
         async with self.ctx.unit_of_work() as uow:
             findings = await mark_allowlisted(uow, findings)
@@ -639,6 +673,79 @@ class _PromotionRun:
                 )
             )
 
+    def _delta_candidates(
+        self,
+        order: list[str],
+        connection_ids: dict[str, str],
+        mappings: dict[str, ComponentMapping],
+        plan: ContinuityPlan,
+    ) -> tuple[list[str], list[str], dict[str, str]]:
+        """The components to write, those of them that may be UNCHANGED (updated in place, no
+        reference created by this run: a new prod id changes the content), and the prod ids
+        references are rewritten to as far as they are known."""
+        to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
+        created = {cid for cid in to_write if cid not in plan.usable}
+        candidates = [
+            cid
+            for cid in to_write
+            if cid in plan.usable and not (self.tree.references[cid] & created)
+        ]
+        id_map = dict(connection_ids)
+        id_map.update({cid: mappings[cid].prod_component_id for cid in plan.usable})
+        return to_write, candidates, id_map
+
+    async def _find_known_unchanged(
+        self,
+        order: list[str],
+        connection_ids: dict[str, str],
+        mappings: dict[str, ComponentMapping],
+        plan: ContinuityPlan,
+    ) -> None:
+        """Components main is known to hold as this promotion would write them
+        (:mod:`~boomi_promo.engine.promoted_forms`): UNCHANGED before any document is read.
+
+        Only for a branch that starts from main, and not when an earlier promotion of the root is
+        about to be superseded (putting its mappings back may change what is updated in place).
+        """
+        if not self.ctx.settings.promotion.delta or plan.sources.package_id is not None:
+            return
+        _, candidates, id_map = self._delta_candidates(order, connection_ids, mappings, plan)
+        forms: dict[str, KnownForm] = {}
+        for cid in candidates:
+            key = form_key(self.tree, cid, id_map)
+            if key is not None:
+                self.form_keys[cid] = key
+                forms[cid] = KnownForm(mappings[cid].prod_component_id, key)
+        if not forms:
+            return
+        async with self.ctx.unit_of_work() as uow:
+            earlier = await uow.promotions.query(
+                statuses=SUPERSEDABLE,
+                dev_account_id=self.request.dev_account_id,
+                root_component_id=self.tree.root_id,
+                page_size=1,
+            )
+            if earlier.items:
+                return
+            known = await known_unchanged(
+                self.ctx.boomi, uow, self.ctx.settings.boomi.primary_account_id, forms
+            )
+        for cid, version in known.items():
+            self.unchanged[cid] = self._unchanged_result(cid, forms[cid].prod_component_id, version)
+        if known:
+            self.log.info("known unchanged", count=len(known))
+
+    def _unchanged_result(self, cid: str, prod_id: str, version: int) -> ComponentOutcome:
+        component = self.tree.components[cid]
+        return ComponentOutcome(
+            dev_component_id=cid,
+            prod_component_id=prod_id,
+            component_name=component.name,
+            component_type=component.type,
+            action=ComponentAction.UNCHANGED,
+            version=version,
+        )
+
     async def _find_unchanged(
         self,
         order: list[str],
@@ -649,28 +756,36 @@ class _PromotionRun:
     ) -> None:
         """Which components the branch already holds as this promotion would write them.
 
-        Only a component updated in place can be UNCHANGED, and only when none of its
-        references is created by this run (a new prod id changes its content). Anything that
-        cannot be compared (a base that is not there or does not parse, a document the write
-        would refuse) is written, so the write reports it as before. When nothing is left to
-        write the run ends ``NOTHING_TO_PROMOTE``.
+        Those not known already are compared by reading. Anything that cannot be compared (a
+        base that is not there or does not parse, a document the write would refuse) is
+        written, so the write reports it as before. What main is found to hold is recorded
+        for the next promotion. When nothing is left to write the run ends
+        ``NOTHING_TO_PROMOTE``.
         """
         if not self.ctx.settings.promotion.delta:
             return
-        to_write = [cid for cid in order if not self.tree.components[cid].is_connection]
-        created = {cid for cid in to_write if cid not in plan.usable}
-        candidates = [
-            cid
-            for cid in to_write
-            if cid in plan.usable and not (self.tree.references[cid] & created)
-        ]
-        if not candidates:
-            return
+        to_write, candidates, id_map = self._delta_candidates(order, connection_ids, mappings, plan)
+        candidates = [cid for cid in candidates if cid not in self.unchanged]
+        if candidates:
+            await self._compare_with_base(candidates, id_map, mappings, branch_id)
+        self.log.info("delta", unchanged=len(self.unchanged), to_write=len(to_write))
+        if len(self.unchanged) == len(to_write):
+            results = [self.unchanged[cid] for cid in to_write]
+            on_branch = branch_id is not None
+            raise _RunFailed(
+                nothing_to_promote_refusal(self.tree, len(results), on_branch=on_branch), results
+            )
+
+    async def _compare_with_base(
+        self,
+        candidates: list[str],
+        id_map: dict[str, str],
+        mappings: dict[str, ComponentMapping],
+        branch_id: str | None,
+    ) -> None:
         await self.ctx.progress.report(
             step="delta", message="Comparing components with the versions in production"
         )
-        id_map = dict(connection_ids)
-        id_map.update({cid: mappings[cid].prod_component_id for cid in plan.usable})
         prod_ids = {cid: mappings[cid].prod_component_id for cid in candidates}
         bases = await read_base_documents(
             self.ctx.boomi,
@@ -678,6 +793,7 @@ class _PromotionRun:
             branch_id=branch_id,
             bulk=self.ctx.settings.boomi.bulk_reads,
         )
+        on_main: dict[str, tuple[str, int]] = {}
         for cid in candidates:
             component = self.tree.components[cid]
             base = bases.get(prod_ids[cid])
@@ -700,21 +816,16 @@ class _PromotionRun:
             if delta.changed:
                 self.log.debug("component changed", component=cid, changes=delta.differences)
                 continue
-            self.unchanged[cid] = ComponentOutcome(
-                dev_component_id=cid,
-                prod_component_id=prod_ids[cid],
-                component_name=component.name,
-                component_type=component.type,
-                action=ComponentAction.UNCHANGED,
-                version=base.version or 0,
-            )
-        self.log.info("delta", unchanged=len(self.unchanged), to_write=len(to_write))
-        if len(self.unchanged) == len(to_write):
-            results = [self.unchanged[cid] for cid in to_write]
-            on_branch = branch_id is not None
-            raise _RunFailed(
-                nothing_to_promote_refusal(self.tree, len(results), on_branch=on_branch), results
-            )
+            self.unchanged[cid] = self._unchanged_result(cid, prod_ids[cid], base.version or 0)
+            key = form_key(self.tree, cid, id_map)
+            if key is not None:
+                self.form_keys[cid] = key
+                if branch_id is None and base.version:
+                    on_main[prod_ids[cid]] = (key, base.version)
+        if on_main:
+            async with self.ctx.unit_of_work() as uow:
+                await record_main_forms(uow, self.ctx.settings.boomi.primary_account_id, on_main)
+                await uow.commit()
 
     async def _check_branch_limit(self, needed: int) -> None:
         """Room for ``needed`` more branches under the soft limit (the promotion branch, and a
@@ -884,6 +995,9 @@ class _PromotionRun:
             action = ComponentAction.UPDATED
         if not written.component_id:
             raise ValueError("Boomi answered the write without a component id")
+        key = form_key(self.tree, component.component_id, id_map)
+        if key is not None:
+            self.form_keys[component.component_id] = key
         return ComponentOutcome(
             dev_component_id=component.component_id,
             prod_component_id=written.component_id,
@@ -1092,6 +1206,11 @@ class _PromotionRun:
                 "mergedPackageIds": (
                     list(sources.merged_package_ids) if sources is not None else []
                 ),
+                FORMS_KEY: {
+                    r.dev_component_id: self.form_keys[r.dev_component_id]
+                    for r in results
+                    if r.held and r.dev_component_id in self.form_keys
+                },
             },
         ).to_json()
 

@@ -161,6 +161,20 @@ class ComponentMapping(TimestampedMixin, Base, kw_only=True):
     """The promotion that last wrote the prod component (none for admin-seeded mappings)."""
 
 
+class MainComponentForm(Base, kw_only=True):
+    """Main holds, at ``main_version``, the promoted form of key ``form_key`` of a prod component
+    (``domain.promoted_form``): recorded when a merge brought it there or a comparison found it
+    there, so a later promotion of the same form needs to read neither side (issue 16)."""
+
+    __tablename__ = "main_component_form"
+
+    prod_account_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    prod_component_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    form_key: Mapped[str] = mapped_column(String(64))
+    main_version: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default_factory=utcnow, onupdate=utcnow)
+
+
 class MappingChangeOutcome(StrEnum):
     """What became of a mapping a promotion wrote (``MappingChange.outcome``)."""
 

@@ -28,6 +28,7 @@ from boomi_promo.store.repositories.extensions import (
     PendingExtensionEditRepository,
 )
 from boomi_promo.store.repositories.jobs import JobRepository
+from boomi_promo.store.repositories.main_forms import MainComponentFormRepository
 from boomi_promo.store.repositories.mappings import (
     ComponentMappingRepository,
     MappingChangeRepository,
@@ -55,6 +56,7 @@ class UnitOfWork:
         self.notifications = NotificationRepository(session)
         self.signed_out_sessions = SignedOutSessionRepository(session)
         self.secret_allowlist = SecretAllowlistRepository(session)
+        self.main_forms = MainComponentFormRepository(session)
         self._after_commit: list[AfterCommit] = []
 
     async def __aenter__(self) -> Self:

@@ -87,7 +87,9 @@ async def test_an_unchanged_tree_is_nothing_to_promote_with_no_branch_and_no_ver
 
     response = await promote(promo_service, prior.dev_package_id)
 
-    assert max(reads.values()) == 1, "no document read twice"
+    # Main holds what the production merge brought, at the versions recorded then: neither
+    # side's documents are read (engine.promoted_forms).
+    assert not reads, "no component document read"
     body = body_of(response, 409)
     assert body["errorCode"] == "NOTHING_TO_PROMOTE"
     assert body["errorMessage"].startswith("Nothing to promote: all 5 component(s)")
@@ -130,7 +132,13 @@ async def test_one_change_writes_one_component_and_the_rest_ship_as_they_are(
 
     # C: one write; the others UNCHANGED at main's versions, their mappings as they were.
     promoted = body_of(await promote(promo_service, prior.dev_package_id))
-    assert max(reads.values()) == 1, "no document read twice (dev documents, main's bases)"
+    # Only the changed profile is read (its dev document and main's): main is known to hold
+    # the others as they would be written (engine.promoted_forms).
+    assert set(reads) == {
+        (team_a(promo_service), profile.dev_component_id),
+        (promo_service.seed.primary_account_id, profile.prod_component_id),
+    }
+    assert max(reads.values()) == 1, "no document read twice"
 
     results = by_name(promoted)
     assert results[PROFILE]["action"] == "UPDATED"

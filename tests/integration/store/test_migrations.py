@@ -38,6 +38,7 @@ EXPECTED_TABLES = {
     "notification_cursor",
     "signed_out_sessions",
     "secret_allowlist",
+    "main_component_form",
     "mapping_change",
 }
 QUEUE_TABLES = {"procrastinate_jobs", "procrastinate_events", "procrastinate_periodic_defers"}
@@ -78,7 +79,7 @@ async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_
 
     await upgrade_database(database_url)
 
-    assert await current_revision(database_url) == head_revision() == "0010"
+    assert await current_revision(database_url) == head_revision() == "0011"
 
 
 async def test_migrated_schema_matches_the_table_definitions(database_url):

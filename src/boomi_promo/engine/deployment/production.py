@@ -4,13 +4,21 @@ package from main, release (a hotfix to Test as well).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from boomi_promo.boomi.errors import BoomiError
+from boomi_promo.domain.result_detail import ComponentOutcome
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.branches import merge_branch
 from boomi_promo.engine.context import ActionContext
-from boomi_promo.engine.deployment.contents import Shipment, linked_test_promotion, package_contents
+from boomi_promo.engine.deployment.contents import (
+    Shipment,
+    current_versions,
+    linked_test_promotion,
+    package_contents,
+)
 from boomi_promo.engine.deployment.records import (
     actor_of,
     end_failed,
@@ -32,6 +40,7 @@ from boomi_promo.engine.deployment.to_test import make_packages, test_pack_from_
 from boomi_promo.engine.extension_access import refresh_after_deployment
 from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
 from boomi_promo.engine.mapping_history import mark_reached_main
+from boomi_promo.engine.promoted_forms import FORMS_KEY, record_merged_forms
 from boomi_promo.errors import PromoError
 from boomi_promo.store import PromotionLog, UnitOfWork
 
@@ -62,12 +71,16 @@ async def run_production_deployment(
             choice = PackChoice(pack_id=promotion.integration_pack_id)
         pack = await pack_for(ctx, promotion_id, choice, PackPurpose.PRODUCTION)
         merged: frozenset[str] | None = None
+        forms: _MergedForms | None = None
         if promotion.branch_id:
+            forms = await _forms_before_merge(ctx, promotion)
             await ctx.progress.report(step="merge", message="Merging the branch into main")
             merged = await _merge_into_main(ctx, promotion)
         # Reads every promoted component's current version on main (fails if one is missing).
         contents = await package_contents(ctx.boomi, components, branch_id=None)
         await _mark_on_main(ctx, promotion, merged)
+        if forms is not None and merged is not None:
+            await _record_merged_forms(ctx, promotion, forms)
         await ctx.progress.report(step="package", message="Packaging from main")
         shipment = await make_packages(ctx, promotion, contents, options, branch_name=MAIN_BRANCH)
         outcome.package_id = package_id = shipment.root.package_id
@@ -115,6 +128,56 @@ async def run_production_deployment(
     )
     bound.info("deployed to production", pack=pack.name, release_id=release.request_id)
     return outcome
+
+
+@dataclass(frozen=True)
+class _MergedForms:
+    """What a merge will bring to main, for :mod:`~boomi_promo.engine.promoted_forms`."""
+
+    results: tuple[ComponentOutcome, ...]
+    keys: Mapping[str, str]
+    branch_versions: Mapping[str, int]
+
+
+async def _forms_before_merge(ctx: ActionContext, promotion: PromotionLog) -> _MergedForms | None:
+    """The promoted forms the branch holds, with each written component's version there now
+    (read before the merge: a component edited on the branch since is not the promotion's form).
+    ``None`` when the promotion recorded no forms, or the read failed (nothing is recorded:
+    the next promotion compares by reading)."""
+    async with ctx.unit_of_work() as uow:
+        current = await load_promotion(uow, promotion.promotion_id)
+        writer = current
+        if promoted_components(current.detail, current.root_component_id) is None:
+            writer = await linked_test_promotion(uow, current) or current
+    keys = writer.detail.other.get(FORMS_KEY)
+    if not isinstance(keys, Mapping) or not keys:
+        return None
+    results = writer.detail.promotion_results
+    written = [r.prod_component_id for r in results if r.held and r.action != "UNCHANGED"]
+    try:
+        versions = await current_versions(ctx.boomi, written, branch_id=promotion.branch_id)
+    except BoomiError as exc:
+        ctx.log.warning("promoted forms not recorded", error=exc.message)
+        return None
+    return _MergedForms(tuple(results), {str(k): str(v) for k, v in keys.items()}, versions)
+
+
+async def _record_merged_forms(
+    ctx: ActionContext, promotion: PromotionLog, forms: _MergedForms
+) -> None:
+    try:
+        recorded = await record_merged_forms(
+            ctx.boomi,
+            ctx.uow_factory,
+            prod_account_id=promotion.prod_account_id,
+            results=forms.results,
+            keys=forms.keys,
+            branch_versions=forms.branch_versions,
+        )
+    except BoomiError as exc:
+        ctx.log.warning("promoted forms not recorded", error=exc.message)
+        return
+    ctx.log.info("promoted forms on main recorded", count=recorded)
 
 
 async def _merge_into_main(ctx: ActionContext, promotion: PromotionLog) -> frozenset[str]:
