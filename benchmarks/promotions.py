@@ -305,15 +305,8 @@ class _Bench:
             describing="the promotion branch into main",
         )
         await boomi.delete_branch(promotion.branch_id)
-        # As the deployment records them: the promoted forms main now holds.
-        keys = promotion.detail.other.get(FORMS_KEY) or {}
-        await record_merged_forms(
-            boomi,
-            self.container.uow_factory,
-            prod_account_id=promotion.prod_account_id,
-            results=results,
-            keys=keys,
-            branch_versions=branch_versions,
+        main_now = await current_versions(
+            boomi, [r.prod_component_id for r in results if r.held], branch_id=None
         )
         async with self.container.uow_factory() as uow:
             record = await uow.promotions.get_for_update(promotion_id)
@@ -321,7 +314,16 @@ class _Bench:
             record.status = PromotionStatus.DEPLOYED
             record.branch_id = None
             await uow.promotions.update(record)
-            # As the deployment marks them: what the merge shipped, and the history settled.
+            # As the deployment marks and records them: what the merge shipped, the history
+            # settled, the promoted forms main now holds.
+            await record_merged_forms(
+                uow,
+                prod_account_id=promotion.prod_account_id,
+                results=results,
+                keys=promotion.detail.other.get(FORMS_KEY) or {},
+                branch_versions=branch_versions,
+                main_versions=main_now,
+            )
             await mark_reached_main(
                 uow,
                 dev_account_id=record.dev_account_id,
@@ -330,6 +332,7 @@ class _Bench:
                 writer_id=promotion_id,
                 promotion_ids=[promotion_id],
                 actor=self.principal.email,
+                main_versions=main_now,
             )
             await uow.commit()
 

@@ -23,7 +23,7 @@ component still exists (or to none).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -213,10 +213,15 @@ async def mark_reached_main(
     writer_id: str,
     promotion_ids: Iterable[str],
     actor: str,
+    main_versions: Mapping[str, int] | None = None,
 ) -> MainMarks:
     """The components of ``written`` (the stored results of ``writer_id``, the promotion that
     wrote them) are on main now: each dev component's mapping names that prod component,
-    marked on main, and the mapping changes of ``promotion_ids`` stand for good. Idempotent."""
+    marked on main, and the mapping changes of ``promotion_ids`` stand for good. Idempotent.
+
+    ``main_versions``: each prod component's version on main now, when read after the merge
+    (a merge gives main a version of its own): the mapping's ``prodLatestVersion`` says it."""
+    main_versions = main_versions or {}
     marked = 0
     corrected: list[dict[str, Any]] = []
     on_main: list[str] = []
@@ -225,9 +230,11 @@ async def mark_reached_main(
         on_main.append(prod_id)
         current = await uow.mappings.get(dev_id, dev_account_id)
         was = snapshot(current) if current is not None else None
+        latest = main_versions.get(prod_id)
         if current is not None and current.prod_component_id == prod_id:
-            if not current.on_main:
+            if not current.on_main or latest not in (None, current.prod_latest_version):
                 current.on_main = True
+                current.prod_latest_version = latest or current.prod_latest_version
                 await uow.mappings.upsert(current)
                 marked += 1
             continue
@@ -238,7 +245,7 @@ async def mark_reached_main(
             component_name=item.component_name,
             component_type=item.component_type,
             prod_account_id=prod_account_id,
-            prod_latest_version=item.version,
+            prod_latest_version=latest or item.version,
             last_promoted_at=datetime.now(UTC),
             last_promoted_by=actor,
             mapping_source=MappingSource.PROMOTION_ENGINE,

@@ -25,7 +25,7 @@ from boomi_promo.domain.promoted_form import promoted_form_key
 from boomi_promo.domain.result_detail import ComponentOutcome
 from boomi_promo.engine.folders import promoted_path
 from boomi_promo.engine.tree import DependencyTree
-from boomi_promo.store import UnitOfWork, UnitOfWorkFactory
+from boomi_promo.store import UnitOfWork
 
 RULE_MODULES = (
     "component_xml",
@@ -131,34 +131,31 @@ def forms_of(results: Iterable[ComponentOutcome], keys: Mapping[str, str]) -> di
 
 
 async def record_merged_forms(
-    boomi: BoomiClient,
-    uow_factory: UnitOfWorkFactory,
+    uow: UnitOfWork,
     *,
     prod_account_id: str,
     results: Iterable[ComponentOutcome],
     keys: Mapping[str, str],
     branch_versions: Mapping[str, int],
+    main_versions: Mapping[str, int],
 ) -> int:
-    """After a merge: record the forms main now holds. ``branch_versions``: each component's
-    version on the branch just before the merge — a written component counts only if it is
-    still the version the promotion wrote (an edit on the branch since is not its form); an
-    UNCHANGED one only if main still holds the version it kept. How many were recorded."""
+    """After a merge: record the forms main now holds (in the caller's transaction).
+    ``branch_versions``: each component's version on the branch just before the merge — a
+    written component counts only if it is still the version the promotion wrote (an edit on
+    the branch since is not its form); an UNCHANGED one only if main still holds the version it
+    kept. ``main_versions``: main's versions right after the merge. How many were recorded."""
+    results = list(results)
     forms = forms_of(results, keys)
-    if not forms:
-        return 0
-    on_main = await main_versions(boomi, forms)
     held: dict[str, tuple[str, int]] = {}
     for result in results:
         prod_id = result.prod_component_id
-        if prod_id not in forms or prod_id not in on_main:
+        if prod_id not in forms or prod_id not in main_versions:
             continue
         if result.action == "UNCHANGED":
-            kept = on_main[prod_id] == result.version
+            kept = main_versions[prod_id] == result.version
         else:
             kept = branch_versions.get(prod_id) == result.version
         if kept:
-            held[prod_id] = (forms[prod_id], on_main[prod_id])
-    async with uow_factory() as uow:
-        await record_main_forms(uow, prod_account_id, held)
-        await uow.commit()
+            held[prod_id] = (forms[prod_id], main_versions[prod_id])
+    await record_main_forms(uow, prod_account_id, held)
     return len(held)

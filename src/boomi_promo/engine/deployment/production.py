@@ -33,6 +33,7 @@ from boomi_promo.engine.deployment.rules import (
     MAIN_BRANCH,
     DeploymentMode,
     PackPurpose,
+    PromotedComponents,
     ReleaseType,
     promoted_components,
 )
@@ -78,9 +79,10 @@ async def run_production_deployment(
             merged = await _merge_into_main(ctx, promotion)
         # Reads every promoted component's current version on main (fails if one is missing).
         contents = await package_contents(ctx.boomi, components, branch_id=None)
-        await _mark_on_main(ctx, promotion, merged)
-        if forms is not None and merged is not None:
-            await _record_merged_forms(ctx, promotion, forms)
+        main_now = await _versions_after_merge(ctx, components) if merged is not None else None
+        await _mark_on_main(ctx, promotion, merged, main_now)
+        if forms is not None and main_now is not None:
+            await _record_merged_forms(ctx, promotion, forms, main_now)
         await ctx.progress.report(step="package", message="Packaging from main")
         shipment = await make_packages(ctx, promotion, contents, options, branch_name=MAIN_BRANCH)
         outcome.package_id = package_id = shipment.root.package_id
@@ -162,21 +164,33 @@ async def _forms_before_merge(ctx: ActionContext, promotion: PromotionLog) -> _M
     return _MergedForms(tuple(results), {str(k): str(v) for k, v in keys.items()}, versions)
 
 
-async def _record_merged_forms(
-    ctx: ActionContext, promotion: PromotionLog, forms: _MergedForms
-) -> None:
+async def _versions_after_merge(
+    ctx: ActionContext, components: PromotedComponents
+) -> dict[str, int] | None:
+    """Each promoted component's version on main right after the merge (a merge gives main a
+    version of its own); ``None`` when Boomi did not answer (nothing depends on it)."""
     try:
+        return await current_versions(
+            ctx.boomi, components.prod_ids_by_dev_id.values(), branch_id=None
+        )
+    except BoomiError as exc:
+        ctx.log.warning("versions on main not read after the merge", error=exc.message)
+        return None
+
+
+async def _record_merged_forms(
+    ctx: ActionContext, promotion: PromotionLog, forms: _MergedForms, main_now: Mapping[str, int]
+) -> None:
+    async with ctx.unit_of_work() as uow:
         recorded = await record_merged_forms(
-            ctx.boomi,
-            ctx.uow_factory,
+            uow,
             prod_account_id=promotion.prod_account_id,
             results=forms.results,
             keys=forms.keys,
             branch_versions=forms.branch_versions,
+            main_versions=main_now,
         )
-    except BoomiError as exc:
-        ctx.log.warning("promoted forms not recorded", error=exc.message)
-        return
+        await uow.commit()
     ctx.log.info("promoted forms on main recorded", count=recorded)
 
 
@@ -202,14 +216,18 @@ async def _merge_into_main(ctx: ActionContext, promotion: PromotionLog) -> froze
 
 
 async def _mark_on_main(
-    ctx: ActionContext, promotion: PromotionLog, merged: frozenset[str] | None
+    ctx: ActionContext,
+    promotion: PromotionLog,
+    merged: frozenset[str] | None,
+    main_versions: Mapping[str, int] | None,
 ) -> None:
     """Main holds what the promotion shipped (``package_contents`` just read each component's
     current version there): the mappings of exactly those prod components name them, marked
     on main, and the mapping history of the promotion (and of the test promotion it ships)
     is settled. ``merged``: what this attempt's merge brought (``None``: no merge this time,
     an earlier attempt's merge did it). Run on every attempt, so a crash between the merge
-    and this step is completed by the retry."""
+    and this step is completed by the retry. ``main_versions``: read after this attempt's
+    merge, they become the mappings' latest versions."""
     async with ctx.unit_of_work() as uow:
         current = await load_promotion(uow, promotion.promotion_id)
         writer = current
@@ -226,6 +244,7 @@ async def _mark_on_main(
             writer_id=writer.promotion_id,
             promotion_ids=[current.promotion_id, writer.promotion_id],
             actor=actor_of(ctx),
+            main_versions=main_versions,
         )
         if merged is not None or marks.changed:
             await uow.audit.append(
