@@ -18,17 +18,13 @@ the check. See :mod:`.extension_updates` for what the extension actions share.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from sqlalchemy import text
 
 from boomi_promo.actions.boomi_ids import BoomiId, OptionalBoomiId, SynthesizedBoomiId
+from boomi_promo.actions.extension_updates import payload_document, validation_message
 from boomi_promo.actions.extensions import (
     require_client_environment,
     require_map_editor,
@@ -54,12 +50,8 @@ from boomi_promo.domain.scripts import (
     validate_script,
 )
 from boomi_promo.engine.context import ActionContext
+from boomi_promo.engine.locks import one_at_a_time
 from boomi_promo.errors import Conflict, InvalidRequest, NotFound, PromoError
-
-if TYPE_CHECKING:
-    from boomi_promo.store.uow import UnitOfWork
-
-from boomi_promo.actions.extension_updates import payload_document, validation_message
 
 MAP_EXTENSION_CHANGED = "MAP_EXTENSION_CHANGED"
 SCRIPT_VALIDATION_FAILED = "SCRIPT_VALIDATION_FAILED"
@@ -160,7 +152,7 @@ async def update_map_extension(
             "so that a change made since is not overwritten.",
             field="expectedVersion",
         )
-    async with _map_extension_lock(ctx, request.map_extension_id) as uow:
+    async with one_at_a_time(ctx.uow_factory, f"map-extension:{request.map_extension_id}") as uow:
         current = await ctx.boomi.get_map_extension(
             request.map_extension_id, override_account=account.client_account_id
         )
@@ -231,32 +223,6 @@ def _map_edit(request: UpdateMapExtensionRequest) -> MapEdit:
         put_functions=payload.functions,
         remove_functions=payload.remove_functions,
     )
-
-
-_map_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@asynccontextmanager
-async def _map_extension_lock(
-    ctx: ActionContext, map_extension_id: str
-) -> AsyncIterator[UnitOfWork]:
-    """One edit of a map extension at a time, from read to write; yields the unit of work
-    whose transaction holds the lock (commit it to record the edit)."""
-    lock = _map_locks.get(map_extension_id)
-    if lock is None:
-        lock = _map_locks[map_extension_id] = asyncio.Lock()
-    async with lock, ctx.unit_of_work() as uow:
-        if ctx.uow_factory.engine.dialect.name == "postgresql":
-            # Other replicas: held until this transaction ends.
-            await uow.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(map_extension_id)}
-            )
-        yield uow
-
-
-def _lock_key(map_extension_id: str) -> int:
-    digest = hashlib.sha256(f"map-extension:{map_extension_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _require_unchanged(

@@ -12,11 +12,13 @@ by an exception) rolls everything back and drops the ``on_commit`` callbacks.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from inspect import isawaitable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boomi_promo.store.database import session_factory
@@ -97,6 +99,16 @@ class UnitOfWork:
             for other in failures[1:]:
                 first.add_note(f"another on_commit callback also failed: {other!r}")
             raise first
+
+    async def hold_lock(self, name: str) -> None:
+        """Wait for, then hold until this unit of work ends, the lock called ``name`` across
+        every process sharing the database (a PostgreSQL transaction-scoped advisory lock).
+        SQLite lets one process write, so its callers need only a lock in the process."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        await self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
     async def rollback(self) -> None:
         """Discard the changes so far and the ``on_commit`` callbacks; the unit stays usable."""

@@ -34,6 +34,7 @@ from boomi_promo.engine.deployment.rules import (
     release_failed,
     with_test_suffix,
 )
+from boomi_promo.engine.locks import one_at_a_time, pack_lock
 from boomi_promo.errors import InvalidRequest
 from boomi_promo.store import UnitOfWork
 
@@ -114,9 +115,12 @@ async def release_pack(
     """Put the shipment's components in the pack (those not there yet; the others of the pack
     stay), release every component of the pack, and read the release status a bounded number
     of times."""
-    current = await ctx.boomi.add_to_integration_pack(pack.pack_id, list(shipment.versions))
-    components = release_components(current, shipment.versions)
-    started = await ctx.boomi.release_integration_pack(pack.pack_id, components)
+    # The pack's list is replaced whole, and a release names its components: another
+    # deployment into the same pack waits, or one of them would drop the other's components.
+    async with one_at_a_time(ctx.uow_factory, pack_lock(pack.pack_id)):
+        current = await ctx.boomi.add_to_integration_pack(pack.pack_id, list(shipment.versions))
+        components = release_components(current, shipment.versions)
+        started = await ctx.boomi.release_integration_pack(pack.pack_id, components)
     request_id = started.request_id or ""  # empty: recognised by its effect, see below
     async with ctx.unit_of_work() as uow:
         await uow.audit.append(

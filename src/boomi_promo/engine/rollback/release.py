@@ -8,6 +8,7 @@ from boomi_promo.boomi.models import ReleaseStatus
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.deployment.releases import recognised_release, record_release_settled
 from boomi_promo.engine.deployment.rules import RELEASE_REQUESTED
+from boomi_promo.engine.locks import one_at_a_time, pack_lock
 from boomi_promo.engine.rollback.errors import upstream
 from boomi_promo.engine.rollback.history import rollback_release_components
 from boomi_promo.engine.rollback.intent import RollbackIntent
@@ -17,15 +18,17 @@ async def release_previous(ctx: ActionContext, intent: RollbackIntent) -> tuple[
     """Release the pack with the previous versions; (request id, status after the bounded wait)."""
     await ctx.progress.report(step="release", message=f"Releasing {intent.pack_name}")
     previous = dict(intent.previous_versions)
-    # Puts back what is missing; the pack's other components stay in it.
-    pack = (
-        await ctx.boomi.add_to_integration_pack(intent.pack_id, list(previous))
-        if previous
-        else await ctx.boomi.get_publisher_integration_pack(intent.pack_id)
-    )
-    started = await ctx.boomi.release_integration_pack(
-        intent.pack_id, rollback_release_components(pack, previous)
-    )
+    # Puts back what is missing; the pack's other components stay in it (a deployment into
+    # the same pack waits meanwhile).
+    async with one_at_a_time(ctx.uow_factory, pack_lock(intent.pack_id)):
+        pack = (
+            await ctx.boomi.add_to_integration_pack(intent.pack_id, list(previous))
+            if previous
+            else await ctx.boomi.get_publisher_integration_pack(intent.pack_id)
+        )
+        started = await ctx.boomi.release_integration_pack(
+            intent.pack_id, rollback_release_components(pack, previous)
+        )
     request_id = started.request_id or ""  # empty: recognised by its effect
     async with ctx.unit_of_work() as uow:
         await uow.audit.append(
