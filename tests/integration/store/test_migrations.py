@@ -79,7 +79,7 @@ async def test_fresh_database_has_no_revision_and_upgrade_reaches_head(database_
 
     await upgrade_database(database_url)
 
-    assert await current_revision(database_url) == head_revision() == "0011"
+    assert await current_revision(database_url) == head_revision() == "0013"
 
 
 async def test_migrated_schema_matches_the_table_definitions(database_url):
