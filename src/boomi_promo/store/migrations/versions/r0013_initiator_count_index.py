@@ -11,10 +11,10 @@ PostgreSQL reads an expression index's rows without the table only when the colu
 names are in the index, and ``lower(initiated_by)`` names ``initiated_by``. The index keeps
 its name and keys and carries ``initiated_by``, ``dev_account_id`` and ``test_promotion_id``
 as included columns: a person's count, also within a team's accounts ("My promotions") or
-among changes only (the promotions list), is an index-only scan (2 to 4 ms). None of the three
-columns changes once a promotion is stored, so updates stay HOT. SQLite has no included
-columns; its index is unchanged (its count looks up each matching row and still takes under
-10 ms there).
+among changes only (the promotions list), is an index-only scan (2 to 4 ms); the index grows
+from 6 to 10 MB at 100,000 records. The table is analyzed afterwards, as the statistics of
+``lower(initiated_by)`` belong to the index. SQLite has no included columns; its index is
+unchanged (its count looks up each matching row and still takes under 10 ms there).
 """
 
 from __future__ import annotations
@@ -38,8 +38,19 @@ INCLUDED = ["initiated_by", "dev_account_id", "test_promotion_id"]
 def upgrade() -> None:
     op.drop_index(INDEX, "promotion_log")
     op.create_index(INDEX, "promotion_log", KEYS, postgresql_include=INCLUDED)
+    _gather_expression_statistics()
 
 
 def downgrade() -> None:
     op.drop_index(INDEX, "promotion_log")
     op.create_index(INDEX, "promotion_log", KEYS)
+    _gather_expression_statistics()
+
+
+def _gather_expression_statistics() -> None:
+    # PostgreSQL keeps the statistics of lower(initiated_by) with the index: a new one starts
+    # without them, and until autovacuum analyzes the table again (once a tenth of it has
+    # changed) the planner takes one person for 0.5 % of the rows. At 100,000 records that
+    # guess (500 where 20,000 match) made the peer-review queue's count 78 ms instead of 4-12.
+    if op.get_context().dialect.name == "postgresql":
+        op.execute("ANALYZE promotion_log")
