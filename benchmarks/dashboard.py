@@ -302,9 +302,12 @@ async def seed_history(container: Container, seed: DemoSeed, records: int, mappi
     ]
     await _insert(container, rows)
     if container.settings.uses_postgres:
-        # As autovacuum would after such growth: the planner needs the tables' statistics.
-        async with container.engine.begin() as connection:
-            await connection.execute(text("ANALYZE promotion_log, component_mapping"))
+        # As autovacuum does to a table that grew like this (it vacuums after inserts too):
+        # ANALYZE for the planner's statistics, VACUUM for the visibility map that index-only
+        # scans need. Left to autovacuum, whether and how far it had run varied between runs.
+        async with container.engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text("VACUUM (ANALYZE) promotion_log, component_mapping"))
     # As `promo serve` does once started: the seeding's garbage collected, what start-up built
     # frozen out of later collections (cli.freeze_startup_objects).
     freeze_startup_objects()

@@ -257,10 +257,12 @@ class PromotionLog(Base, kw_only=True):
         Index("ix_promotion_log_status_initiated_at", "status", "initiated_at"),
         Index("ix_promotion_log_process_name", "process_name"),
         Index("ix_promotion_log_initiated_at", "initiated_at"),
+        # A person's promotions newest first (0010), counted from the index alone (0013).
         Index(
             "ix_promotion_log_initiated_by_lower",
             func.lower(text("initiated_by")),
             "initiated_at",
+            postgresql_include=["initiated_by", "dev_account_id", "test_promotion_id"],
         ),
         Index("ix_promotion_log_root_component_id", "root_component_id"),
         Index("ix_promotion_log_test_promotion_id", "test_promotion_id"),
