@@ -242,7 +242,8 @@ def _sentence(status: PromotionStatus, process: str, actor: str, promotion: Prom
         _S.DEPLOYED: f"{process} was deployed to Production.",
         _S.FAILED: f"The promotion of {process} failed; nothing was written to main.",
         _S.TEST_DEPLOY_FAILED: f"The Test deployment of {process} failed.",
-        _S.DEPLOY_FAILED: f"The Production deployment of {process} failed; an admin can retry it.",
+        _S.DEPLOY_FAILED: f"The Production deployment of {process} failed; an admin can retry "
+        "it (or abandon it, when it did not reach main).",
         _S.PENDING_PACK_ASSIGNMENT: f"{process} found no Test pack: an admin must choose one "
         "under Pack Assignment before it is released to Test.",
     }
