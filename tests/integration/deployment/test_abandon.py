@@ -182,6 +182,7 @@ async def test_a_deployment_whose_merge_reached_main_cannot_be_abandoned_only_re
 
     assert refused["errorCode"] == "DEPLOYMENT_REACHED_MAIN"
     assert "Retry the deployment" in refused["errorMessage"]
+    assert refused["mergedAuditEntryId"], "the record's promotion.merged entry tells"
     log = await record(service, production_id)
     assert (log.status, log.branch_id) == (PromotionStatus.DEPLOY_FAILED, branch_id)
     assert branch_id in live_branch_ids(service)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.boomi.models import MergeStage
 from boomi_promo.domain.review_rules import require_status
@@ -50,9 +51,11 @@ async def abandon_failed_deployment(
     DEPLOY_FAILED with main untouched."""
     promotion_id = promotion.promotion_id
     _require_failed(promotion)
+    async with ctx.unit_of_work() as uow:
+        await _check_no_merge_recorded(uow, promotion)
     # Boomi is asked before the record is locked (no lock held across a Boomi call); a retry
     # started meanwhile moves the promotion to DEPLOYING, which the locked check refuses.
-    await _check_no_merge_in_boomi(ctx, promotion)
+    await check_no_merge_in_boomi(ctx.boomi, promotion)
     async with ctx.unit_of_work() as uow:
         current = await uow.promotions.require(promotion_id, lock=True)
         _require_failed(current)
@@ -139,16 +142,17 @@ async def _check_no_merge_recorded(uow: UnitOfWork, promotion: PromotionLog) -> 
         raise _reached_main(promotion, "its mappings were marked on main", {})
 
 
-async def _check_no_merge_in_boomi(ctx: ActionContext, promotion: PromotionLog) -> None:
-    """A merge of the branch into main that Boomi shows under way or done (the record may not
-    know: the job may have stopped between the merge and its marks)."""
+async def check_no_merge_in_boomi(boomi: BoomiClient, promotion: PromotionLog) -> None:
+    """409 ``DEPLOYMENT_REACHED_MAIN`` when Boomi shows a merge of the promotion's branch under
+    way or done (the record may not know: the job may have stopped between the merge and its
+    marks, or the merge timed out and goes on)."""
     branch_id = promotion.branch_id
     if branch_id is None:
-        branch = await ctx.boomi.find_branch_by_name(branch_name_for(promotion.promotion_id))
+        branch = await boomi.find_branch_by_name(branch_name_for(promotion.promotion_id))
         if branch is None:
             return
         branch_id = branch.id
-    for request in await ctx.boomi.merge_requests_from(branch_id):
+    for request in await boomi.merge_requests_from(branch_id):
         if request.stage in MERGE_UNDER_WAY_OR_DONE:
             raise _reached_main(
                 promotion,
