@@ -129,6 +129,7 @@ class NotificationEvent(StrEnum):
     """A promotion entered peer review (production from test, or a hotfix)."""
     PEER_DECISION = "peer_decision"
     ADMIN_DECISION = "admin_decision"
+    """Approved or rejected by an admin, or a failed production deployment abandoned."""
     DEPLOYED = "deployed"
     """Released to Test (TEST_DEPLOYED) or deployed to Production (DEPLOYED)."""
     FAILED = "failed"

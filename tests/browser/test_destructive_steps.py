@@ -1,5 +1,5 @@
-"""Withdrawing, rejecting and cancelling ask first and need a reason — in headless Chromium
-against the demo (emulator over HTTP, a fresh store)."""
+"""Withdrawing, rejecting, cancelling and abandoning ask first and need a reason — in headless
+Chromium against the demo (emulator over HTTP, a fresh store)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Dialog, Page, expect
 
-from tests.integration.deployment.support import body_of, completed_promotion
+from boomi_promo.domain.statuses import PromotionStatus
+from tests.integration.deployment.support import body_of, completed_promotion, set_fields
 
 pytestmark = pytest.mark.browser
 
@@ -58,3 +59,37 @@ async def test_withdrawing_asks_first_and_needs_a_reason(page: Page, demo_servic
     )
     notes = [n for e in body_of(history)["entries"] for n in e["notes"]]
     assert "reason: Found a better fix" in notes
+
+
+async def test_abandoning_a_failed_deployment_asks_first_and_needs_a_reason(
+    page: Page, demo_service: Any
+) -> None:
+    promotion_id = (await completed_promotion(demo_service))["promotionId"]
+    # As a hotfix whose production merge failed for good leaves it.
+    await set_fields(
+        demo_service,
+        promotion_id,
+        status=PromotionStatus.DEPLOY_FAILED,
+        is_hotfix=True,
+        target_environment="PRODUCTION",
+    )
+    await page.goto(f"{demo_service.base_url}/login")
+    await page.get_by_role("button", name=re.compile("Carol Clark")).click()
+    await page.goto(f"{demo_service.base_url}/promotions/{promotion_id}")
+    abandon = page.get_by_role("button", name="Abandon deployment…")
+
+    asked: list[str] = []
+
+    async def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await abandon.click()  # no reason: even confirmed, the browser does not send the form
+    await expect(page.locator(".status-sentence")).to_have_attribute("data-status", "DEPLOY_FAILED")
+    await page.get_by_label("Reason (required)").fill("The conflict stays")
+    await abandon.click()
+
+    await expect(page.locator(".notice-success")).to_contain_text("can be promoted again")
+    assert asked and all("Abandon this failed deployment?" in message for message in asked)
+    await expect(page.locator(".status-sentence")).to_contain_text("abandoned")

@@ -261,6 +261,16 @@ RULES: tuple[Rule, ...] = (
         probe="no production pack chosen: 400 INVALID_REQUEST after the checks",
     ),
     Rule(
+        "abandonDeployment",
+        status="DEPLOY_FAILED",
+        admin=_same(ALLOW, *PROMOTIONS),
+        contributor=_same(INSUFFICIENT_TIER, *PROMOTIONS),
+        why="README workflow: an admin (any admin: it ships nothing) abandons a failed "
+        "production deployment",
+        probe="a record with no branch and no merge: 200 DEPLOY_ABANDONED",
+        extra={"reason": "the conflict will not be resolved"},
+    ),
+    Rule(
         "submitAdminReview",
         status="PENDING_ADMIN_REVIEW",
         admin=APPROVAL_SEGREGATED,

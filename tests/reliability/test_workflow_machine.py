@@ -5,7 +5,8 @@ emulator, both in-process over loopback HTTP, each example on a fresh emulator w
 fresh database (SQLite, or a PostgreSQL schema). Its rules are what people do: promote a
 package (three processes, two of them sharing a map), deploy to Test, assign a test pack,
 submit for review (a test deployment, or a hotfix), peer approve or reject, admin approve or
-reject, withdraw, cancel a test deployment, retry a failed deployment, roll a process back in
+reject (an approval whose merge conflicts with main now and then), withdraw, cancel a test
+deployment, retry a failed deployment or abandon it, roll a process back in
 Test or Production, edit a dev component and repackage, crash a running job (the service
 stops while the job waits on a chosen Boomi request, and starts again), and restart the
 service. Each call must answer success or a typed refusal, never a 500; a new promotion of a
@@ -126,6 +127,7 @@ ON_PROMOTIONS: tuple[tuple[str, int, tuple[PromotionStatus, ...]], ...] = (
     ("withdraw", 1, (_S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW)),
     ("cancel", 1, (_S.TEST_DEPLOYED, _S.PENDING_PACK_ASSIGNMENT)),
     ("retry_deployment", 2, (_S.DEPLOY_FAILED, _S.TEST_DEPLOY_FAILED)),
+    ("abandon", 2, (_S.DEPLOY_FAILED,)),
 )
 """The steps on existing promotions: name, weight, the statuses it applies to. Peer and admin
 reviews approve three times in four."""
@@ -418,8 +420,18 @@ class WorkflowMachine(RuleBasedStateMachine):
     def do_admin_review(self, step: Step) -> None:
         promotion = self.choose(step.index, _S.PENDING_ADMIN_REVIEW)
         approve = step.again % 4 != 0
-        note(f"admin {'approve' if approve else 'reject'} {self.label(promotion)}")
-        typed(self.world.call(ERIN, "submitAdminReview", self.admin_body(promotion, approve)))
+        # Now and then main conflicts with the branch: the deployment ends DEPLOY_FAILED, for
+        # a retry (the conflict is gone by then) or an abandonment.
+        conflict = approve and step.flag and step.nth <= 2
+        what = "approve" if approve else "reject"
+        note(f"admin {what} {self.label(promotion)}{' (merge conflict)' if conflict else ''}")
+        state = self.world.emulator.state
+        if conflict:
+            state.merge_faults.add(r"^promo-", outcome="CONFLICT", count=1)
+        try:
+            typed(self.world.call(ERIN, "submitAdminReview", self.admin_body(promotion, approve)))
+        finally:
+            state.merge_faults.clear()
 
     def do_withdraw(self, step: Step) -> None:
         promotion = self.choose(step.index, _S.PENDING_PEER_REVIEW, _S.PENDING_ADMIN_REVIEW)
@@ -438,6 +450,39 @@ class WorkflowMachine(RuleBasedStateMachine):
         note(f"retry the deployment of {self.label(promotion)}")
         who = ERIN if promotion.status == _S.DEPLOY_FAILED else ALICE
         typed(self.world.call(who, "packageAndDeploy", {"promotionId": promotion.promotion_id}))
+
+    def do_abandon(self, step: Step) -> None:
+        """An admin gives up a failed deployment: refused only once its merge reached main;
+        otherwise it ends DEPLOY_ABANDONED, its branch gone, no mapping naming it, and a new
+        promotion of its root is not refused because of it."""
+        promotion = self.choose(step.index, _S.DEPLOY_FAILED)
+        promotion_id = promotion.promotion_id
+        note(f"abandon the failed deployment {self.label(promotion)}")
+        body = {"promotionId": promotion_id, "reason": "the conflict stays"}
+        answer = typed(self.world.call(ERIN, "abandonDeployment", body))
+        records = asyncio.run(read_records(self.world.service))
+        ended = records.promotions[promotion_id]
+        if not answer.get("success", True):
+            assert answer["errorCode"] == "DEPLOYMENT_REACHED_MAIN", answer
+            assert ended.status == _S.DEPLOY_FAILED
+            return
+        assert ended.status == _S.DEPLOY_ABANDONED, ended.status
+        assert ended.branch_id is None or not answer["branchDeleted"]
+        state = self.world.emulator.state
+        with state.lock:
+            live = {b.branch_id for b in state.branches.values() if not b.deleted}
+        assert promotion.branch_id is None or promotion.branch_id not in live, "branch left"
+        naming = [m for m in records.mappings if m.last_promotion_id == promotion_id]
+        assert not naming, f"mappings still name the abandoned promotion: {naming}"
+        process = next(p for p, root in self.roots.items() if root == promotion.root_component_id)
+        again = typed(
+            self.world.call(
+                ALICE,
+                "executePromotion",
+                {"devAccountId": self.team_a, "devPackageId": self.packages[process]},
+            )
+        )
+        assert again.get("errorCode") != "PROMOTION_IN_REVIEW", again
 
     def do_rollback(self, step: Step) -> None:
         process = PROCESSES[step.index % len(PROCESSES)]

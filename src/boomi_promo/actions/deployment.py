@@ -14,20 +14,28 @@ is the source.
 S is the admin's decision on a PENDING_ADMIN_REVIEW promotion. Reject → ADMIN_REJECTED and
 the branch deleted. Approve → ADMIN_APPROVED, then at once DEPLOYING and D mode 2 (or 3 for
 a hotfix, which the admin must acknowledge). Both run as jobs.
+
+abandonDeployment is the admin's way out of a DEPLOY_FAILED deployment that will not succeed:
+DEPLOY_ABANDONED with a reason, the branch deleted, the mappings put back, the root free for a
+new promotion; refused (409 ``DEPLOYMENT_REACHED_MAIN``) once its merge reached main
+(``engine.deployment.abandon``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from boomi_promo.actions.boomi_ids import OptionalBoomiId
 from boomi_promo.actions.registry import Profile, ResponseProfile, action
+from boomi_promo.actions.reviews import EndedPromotionResponse, PromotionId
+from boomi_promo.domain.review_rules import MAX_REVIEW_COMMENT_CHARS
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.access import visible_promotion
 from boomi_promo.engine.context import ActionContext
+from boomi_promo.engine.deployment.abandon import abandon_failed_deployment
 from boomi_promo.engine.deployment.contents import check_not_behind_main
 from boomi_promo.engine.deployment.entry import (
     authorize_deployment,
@@ -433,3 +441,50 @@ async def _decide(
             )
         await uow.commit()
     return promotion
+
+
+# ---------------------------------------------------------------------------- abandonDeployment
+
+
+class AbandonDeploymentRequest(Profile):
+    promotion_id: PromotionId = Field(description="A DEPLOY_FAILED promotion")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=MAX_REVIEW_COMMENT_CHARS)] = (
+        Field(description="Why the deployment is given up, up to 500 characters (required)")
+    )
+
+
+class AbandonDeploymentResponse(EndedPromotionResponse):
+    pass
+
+
+@action(
+    name="abandonDeployment",
+    code="D2",
+    description="Abandon Failed Deployment",
+    request=AbandonDeploymentRequest,
+    response=AbandonDeploymentResponse,
+    min_tier=Tier.ADMIN,
+)
+async def abandon_deployment(
+    ctx: ActionContext, request: AbandonDeploymentRequest
+) -> AbandonDeploymentResponse:
+    async with ctx.unit_of_work() as uow:
+        promotion = await visible_promotion(ctx, uow, request.promotion_id)
+    abandoned = await abandon_failed_deployment(ctx, promotion, reason=request.reason)
+    if abandoned.branch_deleted:
+        message = (
+            "The failed deployment was abandoned and its branch deleted; the process can be "
+            "promoted again."
+        )
+    else:
+        message = (
+            "The failed deployment was abandoned; its branch will be removed by the branch "
+            "reconciler. The process can be promoted again."
+        )
+    return AbandonDeploymentResponse(
+        promotion_id=request.promotion_id,
+        previous_status=abandoned.previous_status,
+        new_status=PromotionStatus.DEPLOY_ABANDONED,
+        branch_deleted=abandoned.branch_deleted,
+        message=message,
+    )

@@ -723,6 +723,14 @@ class BoomiClient(BoomiTransport):
         ]
         return max(open_requests, key=lambda r: r.created_date or "", default=None)
 
+    async def merge_requests_from(
+        self, source_branch_id: str, *, override_account: str | None = None
+    ) -> list[MergeRequest]:
+        """Every merge request whose source is the branch, in any stage."""
+        where = QueryFilter.where("sourceBranchId", Operator.EQUALS, source_branch_id)
+        requests = self._query_models(MergeRequest, "MergeRequest", where, override_account)
+        return [r async for r in requests if r.source_branch_id == source_branch_id]
+
     async def get_merge_request(
         self, merge_request_id: str, *, override_account: str | None = None
     ) -> MergeRequest:

@@ -86,6 +86,7 @@ STATUS_GROUPS: Mapping[PromotionStatus, StatusGroup] = {
     _S.FAILED: StatusGroup.FAILED,
     _S.TEST_DEPLOY_FAILED: StatusGroup.FAILED,
     _S.DEPLOY_FAILED: StatusGroup.FAILED,
+    _S.DEPLOY_ABANDONED: StatusGroup.FAILED,
     _S.WITHDRAWN: StatusGroup.STOPPED,
     _S.TEST_CANCELLED: StatusGroup.STOPPED,
     _S.SUPERSEDED: StatusGroup.STOPPED,

@@ -21,8 +21,11 @@ MAX_DEPLOYMENT_NOTES_CHARS = 1000
 
 _S = PromotionStatus
 
-ENDED_WITHOUT_SHIPPING = frozenset({_S.PEER_REJECTED, _S.ADMIN_REJECTED, _S.WITHDRAWN})
-"""Ends of a PRODUCTION promotion that leave its test deployment free to be promoted again."""
+ENDED_WITHOUT_SHIPPING = frozenset(
+    {_S.PEER_REJECTED, _S.ADMIN_REJECTED, _S.WITHDRAWN, _S.DEPLOY_ABANDONED}
+)
+"""Ends of a PRODUCTION promotion that leave its test deployment free to be promoted again
+(an abandoned deployment never changed main)."""
 
 LIVE_PRODUCTION_STATUSES = frozenset(PromotionStatus) - ENDED_WITHOUT_SHIPPING
 """Statuses in which a PRODUCTION promotion linked to a test deployment keeps it hidden.

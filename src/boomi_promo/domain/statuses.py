@@ -30,6 +30,7 @@ class PromotionStatus(StrEnum):
     DEPLOYING = "DEPLOYING"
     DEPLOYED = "DEPLOYED"
     DEPLOY_FAILED = "DEPLOY_FAILED"
+    DEPLOY_ABANDONED = "DEPLOY_ABANDONED"
     WITHDRAWN = "WITHDRAWN"
     SUPERSEDED = "SUPERSEDED"
 
@@ -68,8 +69,10 @@ ALLOWED_TRANSITIONS: dict[PromotionStatus, frozenset[PromotionStatus]] = {
     _S.ADMIN_APPROVED: frozenset({_S.DEPLOYING}),
     _S.DEPLOYING: frozenset({_S.DEPLOYED, _S.DEPLOY_FAILED}),
     # An admin retries an approved deployment after a transient failure (merge timeout, 503):
-    # the approval stands, the review branch is still there.
-    _S.DEPLOY_FAILED: frozenset({_S.DEPLOYING}),
+    # the approval stands, the review branch is still there. Or, when the failure is for good
+    # (a conflict nobody will resolve) and main was not changed, an admin abandons it: the
+    # branch is deleted and the root is free for a new promotion.
+    _S.DEPLOY_FAILED: frozenset({_S.DEPLOYING, _S.DEPLOY_ABANDONED}),
     _S.FAILED: frozenset(),
     _S.TEST_CANCELLED: frozenset(),
     _S.PEER_REJECTED: frozenset(),
@@ -77,6 +80,7 @@ ALLOWED_TRANSITIONS: dict[PromotionStatus, frozenset[PromotionStatus]] = {
     _S.DEPLOYED: frozenset(),
     _S.WITHDRAWN: frozenset(),
     _S.SUPERSEDED: frozenset(),
+    _S.DEPLOY_ABANDONED: frozenset(),
 }
 
 TERMINAL = frozenset(status for status, targets in ALLOWED_TRANSITIONS.items() if not targets)
@@ -92,6 +96,8 @@ WITHDRAWABLE = leading_to(_S.WITHDRAWN)
 """Waiting for a review: its initiator may withdraw it (withdrawPromotion)."""
 CANCELLABLE = leading_to(_S.TEST_CANCELLED)
 """Deployed to test (or waiting for its pack): the test deployment may be cancelled."""
+ABANDONABLE = leading_to(_S.DEPLOY_ABANDONED)
+"""A failed production deployment: an admin may abandon it (abandonDeployment)."""
 
 
 DISCARDING = frozenset(
@@ -102,6 +108,7 @@ DISCARDING = frozenset(
         _S.ADMIN_REJECTED,
         _S.TEST_CANCELLED,
         _S.SUPERSEDED,
+        _S.DEPLOY_ABANDONED,
     }
 )
 """Statuses that end a promotion without its content reaching main: the mappings it wrote go

@@ -36,7 +36,10 @@ def in_review_refusal(blocking: PromotionLog, *, doing: str) -> PromotionInRevie
             f'(E5, {{"promotionId": "{blocking.promotion_id}"}}), or wait until it is reviewed'
         )
     elif blocking.status == _S.DEPLOY_FAILED:
-        how = "an admin retries its deployment (packageAndDeploy) until it is deployed"
+        how = (
+            "an admin retries its deployment (packageAndDeploy) until it is deployed, or, "
+            "while its merge has not reached main, abandons it (abandonDeployment)"
+        )
     else:
         how = "wait until its deployment has finished"
     return PromotionInReview(

@@ -89,3 +89,10 @@ class NothingToPromote(Conflict):
     no branch is left behind, nothing is written; the per-component results say UNCHANGED."""
 
     error_code = "NOTHING_TO_PROMOTE"
+
+
+class DeploymentReachedMain(Conflict):
+    """A failed production deployment whose merge reached main (or may still): it cannot be
+    abandoned, only retried (and, once DEPLOYED, rolled back); ``details`` says what showed it."""
+
+    error_code = "DEPLOYMENT_REACHED_MAIN"

@@ -25,6 +25,7 @@ EVENT_OF_STATUS: dict[PromotionStatus, NotificationEvent] = {
     _S.PEER_REJECTED: _E.PEER_DECISION,
     _S.ADMIN_APPROVED: _E.ADMIN_DECISION,
     _S.ADMIN_REJECTED: _E.ADMIN_DECISION,
+    _S.DEPLOY_ABANDONED: _E.ADMIN_DECISION,
     _S.TEST_DEPLOYED: _E.DEPLOYED,
     _S.DEPLOYED: _E.DEPLOYED,
     _S.FAILED: _E.FAILED,
@@ -40,6 +41,7 @@ _HEADLINES: dict[PromotionStatus, str] = {
     _S.PEER_REJECTED: "Peer review rejected",
     _S.ADMIN_APPROVED: "Approved for production",
     _S.ADMIN_REJECTED: "Rejected by an admin",
+    _S.DEPLOY_ABANDONED: "Production deployment abandoned",
     _S.TEST_DEPLOYED: "Deployed to Test",
     _S.DEPLOYED: "Deployed to Production",
     _S.FAILED: "Promotion failed",
@@ -216,7 +218,7 @@ def _entry_facts(
     comments = detail.get("comments")
     if comments:
         facts.append(("Comments", str(comments)))
-    if status in (_S.FAILED, _S.TEST_DEPLOY_FAILED, _S.DEPLOY_FAILED):
+    if status in (_S.FAILED, _S.TEST_DEPLOY_FAILED, _S.DEPLOY_FAILED, _S.DEPLOY_ABANDONED):
         reason = detail.get("reason") or promotion.error_message
         if reason:
             facts.append(("Reason", str(reason)))
@@ -238,11 +240,14 @@ def _sentence(status: PromotionStatus, process: str, actor: str, promotion: Prom
         _S.PEER_REJECTED: f"{actor} rejected the {kind} of {process} in peer review.",
         _S.ADMIN_APPROVED: f"{actor} approved the {kind} of {process} for production.",
         _S.ADMIN_REJECTED: f"{actor} rejected the {kind} of {process}.",
+        _S.DEPLOY_ABANDONED: f"{actor} abandoned the failed Production deployment of {process}; "
+        "nothing reached production and it can be promoted again.",
         _S.TEST_DEPLOYED: f"{process} was released to the Test environment.",
         _S.DEPLOYED: f"{process} was deployed to Production.",
         _S.FAILED: f"The promotion of {process} failed; nothing was written to main.",
         _S.TEST_DEPLOY_FAILED: f"The Test deployment of {process} failed.",
-        _S.DEPLOY_FAILED: f"The Production deployment of {process} failed; an admin can retry it.",
+        _S.DEPLOY_FAILED: f"The Production deployment of {process} failed; an admin can retry "
+        "it (or abandon it, when it did not reach main).",
         _S.PENDING_PACK_ASSIGNMENT: f"{process} found no Test pack: an admin must choose one "
         "under Pack Assignment before it is released to Test.",
     }

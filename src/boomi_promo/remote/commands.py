@@ -493,6 +493,28 @@ def admin_review(
     )
 
 
+@remote_app.command("abandon")
+def abandon(
+    promotion_id: PromotionArgument,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why the deployment is given up (required).", show_default=False
+        ),
+    ],
+    url: UrlOption = "",
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """Admin: abandon a failed production deployment (abandonDeployment).
+
+    Only for a DEPLOY_FAILED promotion whose merge did not reach main: its branch is deleted,
+    its mappings put back, and the process can be promoted again.
+    """
+    body = {"promotionId": promotion_id, "reason": reason}
+    short_action(Session(url, token, as_json), "abandonDeployment", body, render.ended_lines)
+
+
 @remote_app.command("status")
 def status(
     promotion_id: Annotated[

@@ -76,6 +76,14 @@ def peer_review_lines(body: dict[str, Any]) -> list[str]:
     return [f"promotion {body.get('promotionId')} is {body.get('newStatus') or '?'}"]
 
 
+def ended_lines(body: dict[str, Any]) -> list[str]:
+    """A promotion ended early (abandoned, withdrawn, cancelled): its status and what followed."""
+    lines = [f"promotion {body.get('promotionId')} is {body.get('newStatus') or '?'}"]
+    if body.get("message"):
+        lines.append(f"  {body['message']}")
+    return lines
+
+
 STATUS_COLUMNS = (
     ("promotionId", "PROMOTION"),
     ("status", "STATUS"),

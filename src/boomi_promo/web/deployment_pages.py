@@ -7,7 +7,8 @@ Readiness and the release status of what was released.
 * **Deployment Submission** (``/promotions/{id}``) offers what the status allows: Deploy to
   Test (packageAndDeploy mode 1, a job followed on its status page), Emergency hotfix to
   Production (submitForPeerReview with a justification) and, once tested, Promote to
-  Production (submitForPeerReview); also Withdraw and Cancel test deployment.
+  Production (submitForPeerReview); also Withdraw, Cancel test deployment and, for an admin,
+  Abandon a failed production deployment (abandonDeployment).
 * **Production Readiness** (``/readiness``) lists tested deployments not yet on their way to
   production (queryTestDeployments), each with Promote to production.
 
@@ -28,7 +29,7 @@ from boomi_promo.identity.principal import Principal
 from boomi_promo.web import gateway
 from boomi_promo.web.change_marks import changed_filter
 from boomi_promo.web.change_rows import change_rows
-from boomi_promo.web.guards import Developer, container_of, verified_csrf
+from boomi_promo.web.guards import Admin, Developer, container_of, verified_csrf
 from boomi_promo.web.messages import technical
 from boomi_promo.web.promotion_list import promotion_history
 from boomi_promo.web.session import flash, take_flash
@@ -279,6 +280,26 @@ async def cancel_test_deployment(
         return _refused(request, principal, promotion_id, "Not cancelled", exc)
     flash(request, cancelled.message or "The test deployment was cancelled.")
     return RedirectResponse(PROMOTIONS_PATH, status_code=303)
+
+
+@router.post(PROMOTIONS_PATH + "/{promotion_id}/abandon", dependencies=[Depends(verified_csrf)])
+async def abandon_deployment(
+    request: Request,
+    principal: Admin,
+    promotion_id: str,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """An admin gives up a failed production deployment."""
+    if not reason.strip():
+        return _needs_reason(request, principal, promotion_id, "Not abandoned", "abandon it")
+    try:
+        abandoned = await gateway.abandon_deployment(
+            container_of(request), principal, promotion_id, reason=reason.strip()
+        )
+    except PromoError as exc:
+        return _refused(request, principal, promotion_id, "Not abandoned", exc)
+    flash(request, abandoned.message or "The failed deployment was abandoned.")
+    return RedirectResponse(promotion_url(promotion_id), status_code=303)
 
 
 def _needs_reason(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from boomi_promo.actions.accounts import DevAccountItem, GetDevAccountsResponse
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
-from boomi_promo.actions.deployment import SubmitAdminReviewResponse
+from boomi_promo.actions.deployment import AbandonDeploymentResponse, SubmitAdminReviewResponse
 from boomi_promo.actions.diff import GenerateComponentDiffResponse
 from boomi_promo.actions.extension_updates import UpdateExtensionsResponse
 from boomi_promo.actions.extensions import (
@@ -230,6 +230,19 @@ async def cancel_test_deployment(
         principal,
     )
     return CancelTestDeploymentResponse.model_validate(response)
+
+
+async def abandon_deployment(
+    container: Container, principal: Principal, promotion_id: str, *, reason: str
+) -> AbandonDeploymentResponse:
+    """abandonDeployment: a failed production deployment given up (admins only)."""
+    response = await _run_action(
+        container,
+        "abandonDeployment",
+        {"promotionId": promotion_id, "reason": reason},
+        principal,
+    )
+    return AbandonDeploymentResponse.model_validate(response)
 
 
 async def reject_as_admin(

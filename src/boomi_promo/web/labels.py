@@ -30,6 +30,7 @@ STATUS_LABELS: dict[str, str] = {
     _S.DEPLOY_FAILED: "Production deployment failed",
     _S.WITHDRAWN: "Withdrawn",
     _S.SUPERSEDED: "Superseded",
+    _S.DEPLOY_ABANDONED: "Production deployment abandoned",
 }
 
 OTHER_LABELS: dict[str, str] = {

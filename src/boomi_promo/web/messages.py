@@ -40,7 +40,10 @@ MESSAGES: dict[str, str] = {
     "MERGE_CONFLICT": "Main changed the same components since this change was made (they are "
     "listed in the details), so Boomi would not merge it. Nothing reached production. A "
     "promotion can simply be promoted again; for a deployment, "
-    f"{ASK_ADMIN} to resolve the conflict in Boomi and retry it.",
+    f"{ASK_ADMIN} to resolve the conflict in Boomi and retry it, or to abandon the failed "
+    "deployment (Abandon deployment on its page) so that the process can be promoted again.",
+    "DEPLOYMENT_REACHED_MAIN": "This deployment's merge already reached main, so it cannot be "
+    "abandoned. An admin can retry the deployment; once it is deployed, it can be rolled back.",
     "MERGE_TIMEOUT": "Boomi took too long to merge the change into main. An admin can retry the "
     "deployment; nothing reached production yet.",
     "RELEASE_FAILED": "Boomi could not release the integration pack. An admin can retry; the "

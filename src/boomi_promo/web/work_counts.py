@@ -30,6 +30,7 @@ NEEDS_THE_INITIATOR = (
     PromotionStatus.FAILED,
     PromotionStatus.TEST_DEPLOY_FAILED,
     PromotionStatus.DEPLOY_FAILED,
+    PromotionStatus.DEPLOY_ABANDONED,
 )
 """The initiator's promotions that stopped and need them: fix and promote again, or retry."""
 

@@ -3,8 +3,9 @@
 A promotion's status is shown as a sentence a developer can act on, not a code. The choices a
 page offers follow SPEC §6: a COMPLETED promotion may be deployed to Test (unless it already
 went the hotfix way) or sent as an emergency hotfix; a TEST_DEPLOYED one may be promoted to
-production; one waiting for a review may be withdrawn by its initiator. The actions check all
-of this again: a page that offers too much would only earn a refusal, never a wrong change.
+production; one waiting for a review may be withdrawn by its initiator; a failed production
+deployment may be abandoned by an admin. The actions check all of this again: a page that
+offers too much would only earn a refusal, never a wrong change.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from boomi_promo.domain.review_rules import (
     MAX_HOTFIX_JUSTIFICATION_CHARS,
     MAX_REVIEW_COMMENT_CHARS,
 )
-from boomi_promo.domain.statuses import WITHDRAWABLE, PromotionStatus
+from boomi_promo.domain.statuses import ABANDONABLE, WITHDRAWABLE, PromotionStatus
 from boomi_promo.domain.xml_diff import LineSegment, diff_words
 from boomi_promo.engine.errors import NOTHING_TO_PROMOTE_PREFIX
 from boomi_promo.identity.principal import Principal, Tier, same_person
@@ -99,6 +100,13 @@ def status_sentence(promotion: PromotionItem, *, ready_for_production: bool = Tr
         return f"Deployed to production{_pack(promotion.integration_pack_name)}."
     if status == _S.DEPLOY_FAILED:
         return _with_reason("The production deployment failed", promotion.error_message)
+    if status == _S.DEPLOY_ABANDONED:
+        return _with_reason(
+            "The production deployment failed and an admin abandoned it (the reason is in its "
+            "history); nothing reached production and the process can be promoted again. It had "
+            "failed",
+            promotion.error_message,
+        )
     if status == _S.WITHDRAWN:
         return _with_reason("Withdrawn by its initiator", promotion.withdrawal_reason)
     if status == _S.SUPERSEDED:
@@ -154,6 +162,12 @@ class PromotionChoices:
         return allowed and self.promote_to_production
 
     @property
+    def abandon_deployment(self) -> bool:
+        """An admin may give up a failed production deployment that did not change main (the
+        action checks main; the page cannot)."""
+        return self.promotion.status in ABANDONABLE and self.principal.tier is Tier.ADMIN
+
+    @property
     def follows_release(self) -> bool:
         return self.promotion.status in RELEASED
 
@@ -178,6 +192,7 @@ class PromotionChoices:
             or self.promote_to_production
             or self.withdraw
             or self.cancel_test_deployment
+            or self.abandon_deployment
         )
 
 

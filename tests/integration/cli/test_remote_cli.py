@@ -11,7 +11,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from boomi_promo.cli import app
+from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.remote.progress import CLEAR_TO_END, ProgressLine
+from tests.integration.deployment.support import set_fields
 from tests.integration.promotion.support import ALICE, BOB, CAROL, team_a
 from tests.support.process import free_port
 from tests.support.service import DemoService
@@ -216,3 +218,27 @@ def test_progress_rewrites_one_line_on_a_terminal_and_prints_changes_elsewhere()
         "executePromotion RUNNING · resolve 1/3",
         "executePromotion SUCCEEDED · resolve 1/3",
     ]
+
+
+async def test_an_admin_abandons_a_failed_deployment_with_a_reason(remote: Remote) -> None:
+    promoted = remote.promote("--wait", "--json")
+    promotion_id = json.loads(promoted.stdout)["promotionId"]
+    # As a hotfix whose production merge failed for good leaves it.
+    await set_fields(
+        remote.service,
+        promotion_id,
+        status=PromotionStatus.DEPLOY_FAILED,
+        is_hotfix=True,
+        target_environment="PRODUCTION",
+    )
+
+    no_reason = remote.run(CAROL, "abandon", promotion_id)
+    contributor = remote.run(ALICE, "abandon", promotion_id, "--reason", "not mine to give up")
+    abandoned = remote.run(CAROL, "abandon", promotion_id, "--reason", "the conflict stays")
+
+    assert no_reason.exit_code == 2
+    assert contributor.exit_code == 1
+    assert contributor.stderr.startswith("error: INSUFFICIENT_TIER: ")
+    assert abandoned.exit_code == 0, abandoned.output
+    assert abandoned.stdout.splitlines()[0] == f"promotion {promotion_id} is DEPLOY_ABANDONED"
+    assert "can be promoted again" in abandoned.stdout

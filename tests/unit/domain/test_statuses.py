@@ -7,10 +7,13 @@ import itertools
 import pytest
 
 from boomi_promo.domain.statuses import (
+    ABANDONABLE,
     ALLOWED_TRANSITIONS,
     CANCELLABLE,
+    DISCARDING,
     INITIAL_STATUSES,
     TERMINAL,
+    UNDER_REVIEW,
     WITHDRAWABLE,
     InvalidTransition,
     PromotionStatus,
@@ -49,10 +52,12 @@ EXPECTED = {
     (S.DEPLOYING, S.DEPLOYED),
     (S.DEPLOYING, S.DEPLOY_FAILED),
     (S.DEPLOY_FAILED, S.DEPLOYING),
+    # An admin gives up a failed deployment that did not change main.
+    (S.DEPLOY_FAILED, S.DEPLOY_ABANDONED),
 }
 
 
-def test_there_are_the_eighteen_statuses_of_the_spec() -> None:
+def test_there_are_the_eighteen_statuses_of_the_spec_and_deploy_abandoned() -> None:
     assert {status.value for status in PromotionStatus} == {
         "IN_PROGRESS",
         "COMPLETED",
@@ -70,6 +75,7 @@ def test_there_are_the_eighteen_statuses_of_the_spec() -> None:
         "DEPLOYING",
         "DEPLOYED",
         "DEPLOY_FAILED",
+        "DEPLOY_ABANDONED",
         "WITHDRAWN",
         "SUPERSEDED",
     }
@@ -120,6 +126,9 @@ def test_every_other_transition_is_refused_as_a_409(current: S, target: S) -> No
         (S.SUPERSEDED, S.COMPLETED),
         (S.ADMIN_APPROVED, S.WITHDRAWN),
         (S.TEST_DEPLOYED, S.WITHDRAWN),
+        (S.DEPLOYING, S.DEPLOY_ABANDONED),
+        (S.DEPLOYED, S.DEPLOY_ABANDONED),
+        (S.DEPLOY_ABANDONED, S.DEPLOYING),
     ],
 )
 def test_notable_shortcuts_are_refused(current: S, target: S) -> None:
@@ -136,6 +145,7 @@ def test_terminal_statuses_have_no_way_out() -> None:
         S.DEPLOYED,
         S.WITHDRAWN,
         S.SUPERSEDED,
+        S.DEPLOY_ABANDONED,
     } == TERMINAL
 
 
@@ -161,3 +171,13 @@ def test_only_a_promotion_waiting_for_a_review_can_be_withdrawn() -> None:
 
 def test_only_a_test_deployment_or_one_waiting_for_its_pack_can_be_cancelled() -> None:
     assert {S.TEST_DEPLOYED, S.PENDING_PACK_ASSIGNMENT} == CANCELLABLE
+
+
+def test_only_a_failed_production_deployment_can_be_abandoned() -> None:
+    assert {S.DEPLOY_FAILED} == ABANDONABLE
+
+
+def test_an_abandoned_deployment_discards_its_promotion_and_no_longer_holds_its_root() -> None:
+    # Its mappings go back (DISCARDING) and a new promotion of its root may start.
+    assert S.DEPLOY_ABANDONED in DISCARDING
+    assert S.DEPLOY_ABANDONED not in UNDER_REVIEW

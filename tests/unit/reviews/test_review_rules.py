@@ -146,7 +146,7 @@ def test_review_stages_select_the_pending_statuses() -> None:
     assert review_stage_statuses(ReviewStage.ALL) == {S.PENDING_PEER_REVIEW, S.PENDING_ADMIN_REVIEW}
 
 
-def test_only_a_rejected_or_withdrawn_production_promotion_frees_its_test_deployment() -> None:
+def test_only_a_rejected_withdrawn_or_abandoned_production_promotion_frees_its_test() -> None:
     # Every status a PRODUCTION promotion can reach from PENDING_PEER_REVIEW.
     reachable = {S.PENDING_PEER_REVIEW}
     frontier = [S.PENDING_PEER_REVIEW]
@@ -156,5 +156,5 @@ def test_only_a_rejected_or_withdrawn_production_promotion_frees_its_test_deploy
                 reachable.add(target)
                 frontier.append(target)
     freed = reachable - LIVE_PRODUCTION_STATUSES
-    assert freed == {S.PEER_REJECTED, S.ADMIN_REJECTED, S.WITHDRAWN}
+    assert freed == {S.PEER_REJECTED, S.ADMIN_REJECTED, S.WITHDRAWN, S.DEPLOY_ABANDONED}
     assert {S.DEPLOY_FAILED, S.DEPLOYED, S.DEPLOYING} <= LIVE_PRODUCTION_STATUSES

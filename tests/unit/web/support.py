@@ -24,7 +24,7 @@ from boomi_promo.actions.admin_setup import (
     ManageDevAccountAccessResponse,
 )
 from boomi_promo.actions.dependencies import ResolveDependenciesResponse
-from boomi_promo.actions.deployment import SubmitAdminReviewResponse
+from boomi_promo.actions.deployment import AbandonDeploymentResponse, SubmitAdminReviewResponse
 from boomi_promo.actions.diff import GenerateComponentDiffResponse
 from boomi_promo.actions.mapping_records import MappingItem
 from boomi_promo.actions.mappings import ManageMappingsResponse
@@ -325,6 +325,7 @@ WORKFLOW_ACTIONS = frozenset(
         "submitForPeerReview",
         "withdrawPromotion",
         "cancelTestDeployment",
+        "abandonDeployment",
         "generateComponentDiff",
         "listIntegrationPacks",
         "checkReleaseStatus",
@@ -578,6 +579,20 @@ class Workflow:
             new_status="TEST_CANCELLED",
             branch_deleted=True,
             message="The promotion was cancelled and its branch deleted.",
+        )
+
+    def _abandon_deployment(
+        self, payload: Mapping[str, Any], principal: Principal
+    ) -> ResponseProfile:
+        promotion = self.find(payload["promotionId"])
+        self.replace(promotion.promotion_id, status="DEPLOY_ABANDONED", branch_id="")
+        return AbandonDeploymentResponse(
+            promotion_id=promotion.promotion_id,
+            previous_status=promotion.status,
+            new_status="DEPLOY_ABANDONED",
+            branch_deleted=True,
+            message="The failed deployment was abandoned and its branch deleted; the process "
+            "can be promoted again.",
         )
 
     def _generate_component_diff(

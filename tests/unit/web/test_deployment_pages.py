@@ -447,6 +447,39 @@ async def test_a_waiting_test_deployment_can_be_cancelled(
     assert actions.workflow.find("promo-orders-sync").status == "TEST_CANCELLED"
 
 
+async def test_an_admin_abandons_a_failed_production_deployment_with_a_reason(
+    client: httpx.AsyncClient, actions: FakeActions
+) -> None:
+    actions.workflow.promotions = [
+        promotion_item(
+            status="DEPLOY_FAILED",
+            target_environment="PRODUCTION",
+            error_message="Merging failed on conflicts",
+        )
+    ]
+    page_url, abandon_url = "/promotions/promo-orders-sync", "/promotions/promo-orders-sync/abandon"
+    await sign_in(client, "alice@example.com")
+    assert post_targets((await client.get(page_url)).text) == [], "contributors are not offered it"
+    await sign_in(client, "carol@example.com")
+
+    page = await client.get(page_url)
+    assert post_targets(page.text) == [abandon_url]
+    assert "Abandon deployment" in page.text and "data-confirm=" in page.text
+    without_reason = await post(client, page_url, abandon_url)
+    response = await post(client, page_url, abandon_url, reason="The conflict stays")
+
+    assert without_reason.status_code == 400
+    assert "Give a reason to abandon it" in without_reason.text
+    assert response.status_code == 303
+    assert actions.workflow.requests[-1] == (
+        "abandonDeployment",
+        {"promotionId": "promo-orders-sync", "reason": "The conflict stays"},
+    )
+    after = text_of((await client.get(page_url)).text)
+    assert "the process can be promoted again" in after
+    assert "Production deployment abandoned" in after or "abandoned it" in after
+
+
 async def test_the_promotion_page_marks_what_changed_and_filters_to_it(
     client: httpx.AsyncClient, actions: FakeActions
 ) -> None:

@@ -28,7 +28,8 @@ every package exists. All of them go into the pack and into its release.
   → DEPLOYED, then the branch is deleted. A merge that fails (``MERGE_FAILED``), fails on
   components that conflict with main (``MERGE_CONFLICT``, naming them) or does not finish
   within ``merge_timeout_seconds`` (``MERGE_TIMEOUT``) ends DEPLOY_FAILED with the branch
-  *kept*, so an admin can retry (DEPLOY_FAILED → DEPLOYING).
+  *kept*, so an admin can retry (DEPLOY_FAILED → DEPLOYING) or, when the failure is for good
+  and main was not changed, abandon it (DEPLOY_FAILED → DEPLOY_ABANDONED, see ``abandon``).
 
 A retry resumes from what exists: a package already recorded from the same branch is reused,
 a pack already created or chosen is kept, a branch already deleted means its merge already
@@ -44,5 +45,6 @@ Database units of work stay short and are never held across a Boomi call.
 
 Modules: `entry` (the mode, who may start it, the checks), one per mode (`to_test`,
 `pack_assignment`, `production`), `releases` (packs and releases), `contents` (what ships),
-`records` (store steps), `rules` (pure), `requests`, `recovery`, `history`.
+`records` (store steps), `rules` (pure), `requests`, `recovery`, `history`; `abandon` ends a
+DEPLOY_FAILED deployment whose merge never reached main (admin, abandonDeployment).
 """
