@@ -85,11 +85,12 @@ async def test_abandoning_a_failed_deployment_asks_first_and_needs_a_reason(
         await dialog.accept()
 
     page.on("dialog", accept)
-    await abandon.click()  # no reason: even confirmed, the browser does not send the form
+    await abandon.click()  # no reason: the browser refuses before asking, and sends nothing
     await expect(page.locator(".status-sentence")).to_have_attribute("data-status", "DEPLOY_FAILED")
+    assert asked == []
     await page.get_by_label("Reason (required)").fill("The conflict stays")
     await abandon.click()
 
     await expect(page.locator(".notice-success")).to_contain_text("can be promoted again")
-    assert asked and all("Abandon this failed deployment?" in message for message in asked)
+    assert len(asked) == 1 and "Abandon this failed deployment?" in asked[0]
     await expect(page.locator(".status-sentence")).to_contain_text("abandoned")

@@ -296,6 +296,11 @@ document.addEventListener("click", (event) => {
     needed.addEventListener("input", () => needed.setCustomValidity(""), { once: true });
     return;
   }
+  // A form the browser will refuse (a required reason left empty) says so first; asking to
+  // confirm a request that cannot be sent would be a question for nothing.
+  if (!button.formNoValidate && !button.form.checkValidity()) {
+    return;
+  }
   if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) {
     event.preventDefault();
   }
