@@ -17,9 +17,11 @@ from tests.integration.deployment.support import (
 from tests.integration.promotion.support import (
     ALICE,
     BOB,
+    CAROL,
     XML_HEADERS,
     count_component_reads,
     promote,
+    revision_xml,
     team_a,
 )
 from tests.support.service import DemoService
@@ -97,3 +99,53 @@ async def test_an_edit_on_the_review_branch_is_not_taken_for_the_promoted_form(
     assert (await record(promo_service, production_id)).status == PromotionStatus.DEPLOYED
 
     await repromote_and_expect_profile_written(promo_service, monkeypatch)
+
+
+async def test_a_remapped_connection_rewrites_what_uses_it(
+    promo_service: DemoService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The form's key holds the prod ids its references become: pointing the dev connection at
+    another shared connection changes the components that use it, which are written again."""
+    test_id = await deployed_to_test(promo_service)
+    await to_production(promo_service, test_id, createNewPack=True, newPackName="Customer Sync")
+    prior = promo_service.seed.prior_promotion
+    resolved = body_of(
+        await promo_service.call(
+            ALICE,
+            "resolveDependencies",
+            {"devAccountId": team_a(promo_service), "rootComponentId": prior.dev_root_component_id},
+        )
+    )
+    [dev_connection] = [d for d in resolved["dependencies"] if d["isConnection"]]
+    mappings = promo_service.seed.connection_mappings
+    current = next(m for m in mappings if m.dev_component_id == dev_connection["componentId"])
+    other = next(m for m in mappings if m.prod_component_id != current.prod_component_id)
+    remapped = await promo_service.call(
+        CAROL,
+        "manageMappings",
+        {
+            "action": "update",
+            "devAccountId": team_a(promo_service),
+            "devComponentId": current.dev_component_id,
+            "prodComponentId": other.prod_component_id,
+            "componentName": dev_connection["componentName"],
+            "componentType": "connector-settings",
+        },
+    )
+    body_of(remapped)
+    reads = count_component_reads(promo_service.emulator.state, monkeypatch)
+
+    body = body_of(await promote(promo_service, prior.dev_package_id))
+
+    actions = {r["componentName"]: r["action"] for r in body["promotionResults"]}
+    written = {name for name, action in actions.items() if action == "UPDATED"}
+    assert written, "a component using the connection is written with the new prod id"
+    assert set(actions.values()) == {"UPDATED", "UNCHANGED"}
+    assert max(reads.values()) == 1
+    read_dev = {cid for account, cid in reads if account == team_a(promo_service)}
+    assert len(read_dev) == len(written), "only what uses the connection is read"
+    for result in body["promotionResults"]:
+        if result["action"] == "UPDATED":
+            xml = revision_xml(promo_service, result["prodComponentId"], result["version"])
+            assert other.prod_component_id in xml
+            assert current.prod_component_id not in xml
