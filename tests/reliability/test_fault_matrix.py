@@ -163,6 +163,15 @@ async def production_retry_call(service: DemoService, trial: int) -> Call:
     return Call(CAROL, "packageAndDeploy", body)
 
 
+async def abandon_call(service: DemoService, _trial: int) -> Call:
+    # A production record whose deployment failed for good: an admin abandons it (D2).
+    await clear_the_way(service)
+    production_id = await production_record(service, await deployed_to_test(service, PACK))
+    await set_fields(service, production_id, status="DEPLOY_FAILED")
+    body = {"promotionId": production_id, "reason": "The merge conflict stays"}
+    return Call(CAROL, "abandonDeployment", body)
+
+
 async def hotfix_in_review(service: DemoService, *, peer_approved: bool) -> str:
     """C, then R as a hotfix (C's branch goes to review), then E3 approve when asked."""
     await clear_the_way(service)
@@ -334,6 +343,13 @@ ACTIONS = [
         "E3-reject", "submitPeerReview (E3) reject", Target("DELETE", r"/Branch/"), peer_reject_call
     ),
     ActionCase("E5", "withdrawPromotion (E5)", Target("DELETE", r"/Branch/"), withdraw_call),
+    ActionCase(
+        "D2",
+        "abandonDeployment (D2)",
+        Target("DELETE", r"/Branch/"),
+        abandon_call,
+        prepare_once=pack_in_history,
+    ),
     ActionCase(
         "M",
         "updateExtensions (M)",
