@@ -22,6 +22,7 @@ import httpx
 import pytest
 import uvicorn
 
+from boomi_promo.boomi.client import BoomiClient
 from boomi_promo.emulator.app import EmulatorApp, create_app
 from boomi_promo.emulator.seed.build import build_demo_state
 from boomi_promo.emulator.seed.world import DemoSeed
@@ -116,6 +117,17 @@ class EmulatorHandle:
         kwargs.setdefault("headers", {"Accept": "application/json"})
         kwargs.setdefault("timeout", 10)
         return httpx.AsyncClient(base_url=self.api_url, auth=self.auth, **kwargs)
+
+    def boomi_client(self, **options: Any) -> BoomiClient:
+        """The product's client of the primary account (no retries unless ``options`` say)."""
+        options.setdefault("max_retries", 0)
+        return BoomiClient(
+            base_url=self.base_url,
+            account_id=self.seed.primary_account_id,
+            username=self.seed.username,
+            api_token=self.seed.api_token,
+            **options,
+        )
 
     def reset_faults(self) -> None:
         self.state.faults.clear()

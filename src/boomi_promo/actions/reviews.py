@@ -30,7 +30,6 @@ from boomi_promo.actions.status import (
     blank_as_none,
     promotion_fields,
 )
-from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.domain.review_rules import (
     LIVE_PRODUCTION_STATUSES,
     MAX_DEPLOYMENT_NOTES_CHARS,
@@ -63,7 +62,7 @@ from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.continuity import review_sources
 from boomi_promo.engine.deployment.contents import check_not_behind_main
 from boomi_promo.engine.errors import BranchLimitReached
-from boomi_promo.engine.lifecycle import change_status, load_for_update, release_branch
+from boomi_promo.engine.lifecycle import change_status, end_branch, load_for_update
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.errors import Forbidden
 from boomi_promo.identity.principal import team_groups
@@ -83,31 +82,6 @@ ReviewText = Annotated[
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _end_branch(ctx: ActionContext, promotion_id: str) -> bool:
-    """Delete the promotion's branch after its status change is committed.
-
-    ``True`` once no branch is left. A Boomi failure does not undo the decision already
-    recorded: it is logged, the branch id stays on the record and the reconciler removes the
-    ``promo-*`` branch no live promotion owns.
-    """
-    try:
-        await release_branch(
-            ctx.boomi,
-            ctx.uow_factory,
-            promotion_id,
-            actor=ctx.principal.email,
-            process_name=ctx.process_name,
-        )
-    except BoomiError as exc:
-        ctx.log.warning(
-            "branch not deleted; left for the reconciler",
-            promotion_id=promotion_id,
-            error_code=exc.error_code,
-        )
-        return False
-    return True
 
 
 async def _live_production_promotion(uow: UnitOfWork, test_promotion_id: str) -> str | None:
@@ -574,7 +548,7 @@ async def submit_peer_review(
         await uow.commit()
     branch_deleted = False
     if target is _S.PEER_REJECTED:
-        branch_deleted = await _end_branch(ctx, request.promotion_id)
+        branch_deleted = await end_branch(ctx, request.promotion_id)
     return SubmitPeerReviewResponse(
         promotion_id=request.promotion_id, new_status=target, branch_deleted=branch_deleted
     )
@@ -636,7 +610,7 @@ async def withdraw_promotion(
             withdrawal_reason=request.reason,
         )
         await uow.commit()
-    branch_deleted = await _end_branch(ctx, request.promotion_id)
+    branch_deleted = await end_branch(ctx, request.promotion_id)
     return WithdrawPromotionResponse(
         promotion_id=request.promotion_id,
         previous_status=previous,
@@ -700,7 +674,7 @@ async def cancel_test_deployment(
             detail={"reason": request.reason or ""},
         )
         await uow.commit()
-    branch_deleted = await _end_branch(ctx, request.promotion_id)
+    branch_deleted = await end_branch(ctx, request.promotion_id)
     return CancelTestDeploymentResponse(
         promotion_id=request.promotion_id,
         previous_status=previous,

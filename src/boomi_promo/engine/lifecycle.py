@@ -13,7 +13,9 @@ from typing import Any
 import structlog
 
 from boomi_promo.boomi.client import BoomiClient
+from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.domain.statuses import DISCARDING, PromotionStatus, require_transition
+from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.mapping_history import restore_discarded
 from boomi_promo.engine.recovery import (
     MAX_ERROR_MESSAGE_CHARS,
@@ -157,3 +159,26 @@ async def compensate_interrupted_promotion(
     )
     if ended:
         log.warning("interrupted promotion compensated", promotion_id=promotion_id, reason=reason)
+
+
+async def end_branch(ctx: ActionContext, promotion_id: str) -> bool:
+    """:func:`release_branch` once the status change that ends the promotion is committed;
+    ``True`` once no branch is left. A Boomi failure does not undo the decision already
+    recorded: it is logged, the branch id stays on the record and the reconciler removes the
+    ``promo-*`` branch no live promotion owns."""
+    try:
+        await release_branch(
+            ctx.boomi,
+            ctx.uow_factory,
+            promotion_id,
+            actor=ctx.principal.email,
+            process_name=ctx.process_name,
+        )
+    except BoomiError as exc:
+        ctx.log.warning(
+            "branch not deleted; left for the reconciler",
+            promotion_id=promotion_id,
+            error_code=exc.error_code,
+        )
+        return False
+    return True

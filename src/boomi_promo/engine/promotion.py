@@ -714,7 +714,6 @@ class _PromotionRun:
         for cid in candidates:
             key = form_key(self.tree, cid, id_map)
             if key is not None:
-                self.form_keys[cid] = key
                 forms[cid] = KnownForm(mappings[cid].prod_component_id, key)
         if not forms:
             return
@@ -732,6 +731,7 @@ class _PromotionRun:
             )
         for cid, version in known.items():
             self.unchanged[cid] = self._unchanged_result(cid, forms[cid].prod_component_id, version)
+            self.form_keys[cid] = forms[cid].form_key
         if known:
             self.log.info("known unchanged", count=len(known))
 

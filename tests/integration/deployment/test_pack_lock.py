@@ -18,17 +18,6 @@ from tests.support.servers import EmulatorHandle
 LATENCY_SECONDS = 0.05
 
 
-def client_for(emulator: EmulatorHandle) -> BoomiClient:
-    seed = emulator.seed
-    return BoomiClient(
-        base_url=emulator.base_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-        max_retries=0,
-    )
-
-
 Add = Callable[[BoomiClient, str, str], Awaitable[None]]
 
 
@@ -36,7 +25,7 @@ async def add_both_at_once(emulator: EmulatorHandle, *, add: Add) -> set[str]:
     """Two processes added to a new pack by two concurrent callers; what the pack holds."""
     with emulator.client() as http:
         first, second = new_process(http, "Orders A"), new_process(http, "Orders B")
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         for process in (first, second):
             await boomi.create_packaged_component(process, package_version="1.0", shareable=True)
         pack = await boomi.create_publisher_integration_pack("Shared Pack")

@@ -7,7 +7,7 @@ from typing import Any
 
 from lxml import etree
 
-from boomi_promo.boomi import BoomiClient, Component
+from boomi_promo.boomi import Component
 from tests.integration.emulator.boomi import BNS, XML, parse
 from tests.support.servers import EmulatorHandle
 
@@ -157,17 +157,6 @@ def test_bulk_requests_in_xml_wrapped_or_for_a_sub_account(emulator: EmulatorHan
     assert statuses(not_here.json()) == [(dev_root, 404)], "the primary account has no such one"
 
 
-def client_for(emulator: EmulatorHandle) -> BoomiClient:
-    seed = emulator.seed
-    return BoomiClient(
-        base_url=emulator.base_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-        max_retries=0,
-    )
-
-
 async def test_the_client_splits_at_the_limit_and_keeps_the_order(
     emulator: EmulatorHandle,
 ) -> None:
@@ -175,7 +164,7 @@ async def test_the_client_splits_at_the_limit_and_keeps_the_order(
     assert len(ids) >= 6
     wanted = [*ids[:3], UNKNOWN, *ids[3:6]]  # seven ids: two Component calls
     emulator.state.request_log.clear()
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         components = await boomi.bulk_get_components(wanted)
         metadata = await boomi.bulk_get_component_metadata(wanted)
         single = await boomi.get_component(ids[4])
@@ -208,7 +197,7 @@ async def test_the_client_reads_folders_packages_and_accounts_in_bulk(
 ) -> None:
     seed = emulator.seed
     team_a = seed.dev_accounts[0].account_id
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         root = await boomi.get_component(seed.prior_promotion.prod_root_component_id)
         assert root.folder_id is not None
         folders = await boomi.bulk_get_folders([root.folder_id, UNKNOWN])

@@ -8,7 +8,6 @@ import pytest
 
 from boomi_promo.boomi import (
     BoomiBadRequestError,
-    BoomiClient,
     EnvironmentClassification,
     Operator,
     QueryFilter,
@@ -18,23 +17,12 @@ from tests.integration.emulator.deployment import install_clock, new_process
 from tests.support.servers import EmulatorHandle
 
 
-def client_for(emulator: EmulatorHandle) -> BoomiClient:
-    seed = emulator.seed
-    return BoomiClient(
-        base_url=emulator.base_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-        max_retries=0,
-    )
-
-
 async def test_pack_release_and_deployment_journey(emulator: EmulatorHandle) -> None:
     prior = emulator.seed.prior_promotion
     root = prior.prod_root_component_id
     clock = install_clock(emulator)
     emulator.state.settings.release_seconds = 5.0
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         pack = await boomi.create_publisher_integration_pack(
             "Customer Sync - TEST", description="Customer sync for testing"
         )
@@ -114,7 +102,7 @@ async def test_scheduled_and_failed_releases_through_the_client(emulator: Emulat
     clock = install_clock(emulator)
     with emulator.client() as http:
         process = new_process(http, "Client Scheduled")
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         await boomi.create_packaged_component(process, package_version="3.0", shareable=True)
         pack = await boomi.create_publisher_integration_pack("Scheduled Pack")
         await boomi.add_to_integration_pack(pack.id, [process])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boomi_promo.boomi import BoomiClient, Operator, QueryFilter
+from boomi_promo.boomi import Operator, QueryFilter
 from boomi_promo.boomi.models import (
     DynamicProcessProperty,
     EnvironmentExtensions,
@@ -11,21 +11,10 @@ from boomi_promo.boomi.models import (
 from tests.support.servers import EmulatorHandle
 
 
-def client_for(emulator: EmulatorHandle) -> BoomiClient:
-    seed = emulator.seed
-    return BoomiClient(
-        base_url=emulator.base_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-        max_retries=0,
-    )
-
-
 async def test_read_modify_write_of_extensions_round_trips(emulator: EmulatorHandle) -> None:
     client_account = emulator.seed.client_accounts[0]
     account, environment_id = client_account.account_id, client_account.test_environment_id
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         current = await boomi.get_environment_extensions(environment_id, override_account=account)
         assert len(current.connections) == 5 and current.pgp_certificates
         # Echoing the whole read back as a full update changes nothing, secrets included.
@@ -54,7 +43,7 @@ async def test_read_modify_write_of_extensions_round_trips(emulator: EmulatorHan
 async def test_map_extension_markers_move_with_each_replace(emulator: EmulatorHandle) -> None:
     client_account = emulator.seed.client_accounts[0]
     account = client_account.account_id
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client() as boomi:
         summaries = [
             s
             async for s in boomi.query_map_extension_summaries(

@@ -12,24 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from boomi_promo.boomi import BoomiClient, MergeStage
+from boomi_promo.boomi import MergeStage
 from boomi_promo.emulator.records import Release
 from tests.integration.emulator.boomi import component_xml, process_using
 from tests.support.servers import EmulatorHandle
 
 LOSSES = {"dropped": None, "answered 502": 502, "answered 503": 503}
-
-
-def client_for(emulator: EmulatorHandle) -> BoomiClient:
-    seed = emulator.seed
-    return BoomiClient(
-        base_url=emulator.base_url,
-        account_id=seed.primary_account_id,
-        username=seed.username,
-        api_token=seed.api_token,
-        max_retries=2,
-        backoff_seconds=0.01,
-    )
 
 
 class LoseNext:
@@ -99,7 +87,7 @@ async def test_no_create_is_made_twice_when_its_answer_is_lost(
     emulator: EmulatorHandle, lose: LoseNext
 ) -> None:
     primary = emulator.seed.primary_account_id
-    async with client_for(emulator) as boomi:
+    async with emulator.boomi_client(max_retries=2, backoff_seconds=0.01) as boomi:
         lose.on(r"/Folder$")
         folder = await boomi.create_folder("Lost Answers")
         assert count(emulator, "folders", name="Lost Answers") == 1

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from boomi_promo.boomi.client import BoomiClient
-from boomi_promo.boomi.errors import BoomiError
 from boomi_promo.boomi.models import MergeStage
 from boomi_promo.domain.review_rules import require_status
 from boomi_promo.domain.statuses import ABANDONABLE, PromotionStatus
 from boomi_promo.engine.context import ActionContext
 from boomi_promo.engine.errors import DeploymentReachedMain
-from boomi_promo.engine.lifecycle import change_status, release_branch
+from boomi_promo.engine.lifecycle import change_status, end_branch
 from boomi_promo.engine.recovery import branch_name_for
 from boomi_promo.store import MappingChangeOutcome, PromotionLog, UnitOfWork
 from boomi_promo.store.repositories.base import MAX_PAGE_SIZE
@@ -71,28 +70,7 @@ async def abandon_failed_deployment(
         )
         await uow.commit()
     ctx.log.info("failed deployment abandoned", promotion_id=promotion_id)
-    return Abandoned(promotion_id, previous, await _delete_branch(ctx, promotion_id))
-
-
-async def _delete_branch(ctx: ActionContext, promotion_id: str) -> bool:
-    """As after a withdrawal: a Boomi failure does not undo the abandonment already recorded;
-    the ``promo-*`` branch no live promotion owns is left for the reconciler."""
-    try:
-        await release_branch(
-            ctx.boomi,
-            ctx.uow_factory,
-            promotion_id,
-            actor=ctx.principal.email,
-            process_name=ctx.process_name,
-        )
-    except BoomiError as exc:
-        ctx.log.warning(
-            "branch not deleted; left for the reconciler",
-            promotion_id=promotion_id,
-            error_code=exc.error_code,
-        )
-        return False
-    return True
+    return Abandoned(promotion_id, previous, await end_branch(ctx, promotion_id))
 
 
 def _require_failed(promotion: PromotionLog) -> None:
