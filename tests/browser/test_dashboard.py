@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 from pathlib import Path
@@ -9,7 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Response, Route, expect
 
 from tests.support.emulator_control import CONTROL_AUTH
 
@@ -178,3 +180,41 @@ async def test_a_boomi_outage_is_explained_and_can_be_retried(
 
     await expect(page.locator(ROWS).first).to_be_visible(timeout=OUTAGE_TIMEOUT_MS)
     await expect(page.locator("#package-list [role=alert]")).to_have_count(0)
+
+
+async def test_a_search_typed_while_the_list_still_loads_is_not_overwritten_by_it(
+    page: Page, demo_service: Any
+) -> None:
+    # The network answers the page's own listing last, after the search typed meanwhile.
+    search_answered, first_listing_done = asyncio.Event(), asyncio.Event()
+
+    async def answer_the_first_listing_last(route: Route) -> None:
+        if "q=" in route.request.url:
+            await route.continue_()
+            return
+        try:
+            response = await route.fetch()
+            await search_answered.wait()
+            await route.fulfill(response=response)
+        except PlaywrightError:
+            pass  # the page gave the request up: nothing of it can reach the list
+        finally:
+            first_listing_done.set()
+
+    def on_response(response: Response) -> None:
+        if "/packages/list" in response.url and "q=" in response.url:
+            search_answered.set()
+
+    await page.route(re.compile(r"/packages/list\?"), answer_the_first_listing_last)
+    page.on("response", on_response)
+    await sign_in_as(page, demo_service.base_url, "Alice Adams")
+    await expect(page.locator("#package-list .loading")).to_be_visible()
+    await page.get_by_role("searchbox", name="Search").fill("batch job 03")
+
+    summary = page.locator(".list-summary")
+    await expect(summary).to_contain_text("matching “batch job 03”")
+    await asyncio.wait_for(first_listing_done.wait(), timeout=15)
+    await page.wait_for_timeout(300)  # time for a late answer to be swapped in
+    await expect(summary).to_contain_text("matching “batch job 03”")
+    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
+    assert names and all(name == "Batch Job 03" for name in names)
