@@ -20,6 +20,7 @@ from playwright.async_api import (
     Page,
     ViewportSize,
     async_playwright,
+    expect,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -33,6 +34,9 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 DEFAULT_TIMEOUT_MS = 15_000
+# Assertions wait as long as actions do: a page that asks Boomi (a review reads the whole tree)
+# can take more than expect's 5 s default on a loaded 2-core machine.
+expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

@@ -186,12 +186,14 @@ async def test_a_search_typed_while_the_list_still_loads_is_not_overwritten_by_i
     page: Page, demo_service: Any
 ) -> None:
     # The network answers the page's own listing last, after the search typed meanwhile.
-    search_answered, first_listing_done = asyncio.Event(), asyncio.Event()
+    first_listing_asked, search_answered = asyncio.Event(), asyncio.Event()
+    first_listing_done = asyncio.Event()
 
     async def answer_the_first_listing_last(route: Route) -> None:
         if "q=" in route.request.url:
             await route.continue_()
             return
+        first_listing_asked.set()
         try:
             response = await route.fetch()
             await search_answered.wait()
@@ -208,13 +210,37 @@ async def test_a_search_typed_while_the_list_still_loads_is_not_overwritten_by_i
     await page.route(re.compile(r"/packages/list\?"), answer_the_first_listing_last)
     page.on("response", on_response)
     await sign_in_as(page, demo_service.base_url, "Alice Adams")
-    await expect(page.locator("#package-list .loading")).to_be_visible()
+    # The page asked for its list (htmx is at work), then the search is typed.
+    await asyncio.wait_for(first_listing_asked.wait(), timeout=15)
     await page.get_by_role("searchbox", name="Search").fill("batch job 03")
 
     summary = page.locator(".list-summary")
-    await expect(summary).to_contain_text("matching “batch job 03”")
+    await expect(summary).to_contain_text("matching “batch job 03”", timeout=15_000)
     await asyncio.wait_for(first_listing_done.wait(), timeout=15)
     await page.wait_for_timeout(300)  # time for a late answer to be swapped in
     await expect(summary).to_contain_text("matching “batch job 03”")
+    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
+    assert names and all(name == "Batch Job 03" for name in names)
+
+
+async def test_a_search_typed_before_the_page_script_is_ready_is_still_sent(
+    page: Page, demo_service: Any
+) -> None:
+    # A slow network: the page is shown, and typed into, before htmx has arrived.
+    typed = asyncio.Event()
+
+    async def htmx_after_typing(route: Route) -> None:
+        response = await route.fetch()
+        await typed.wait()
+        await route.fulfill(response=response)
+
+    await page.goto(f"{demo_service.base_url}/login")
+    await page.route(re.compile(r"/static/htmx\.min\.js"), htmx_after_typing)
+    await page.get_by_role("button", name=re.compile("Alice Adams")).click()
+    await page.get_by_role("searchbox", name="Search").fill("batch job 03")
+    typed.set()
+
+    summary = page.locator(".list-summary")
+    await expect(summary).to_contain_text("matching “batch job 03”", timeout=15_000)
     names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
     assert names and all(name == "Batch Job 03" for name in names)

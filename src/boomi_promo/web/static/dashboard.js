@@ -42,6 +42,17 @@ if (window.htmx) {
     notice.append(message);
     target.replaceChildren(notice);
   });
+
+  // A search typed before htmx was ready sent nothing (and htmx takes the typed value for
+  // the unchanged one); htmx has processed the page by the time this runs (its own listener
+  // came first), so submit the search as its button would.
+  document.addEventListener("DOMContentLoaded", () => {
+    for (const field of document.querySelectorAll('input[type="search"][hx-trigger]')) {
+      if (field.value !== field.defaultValue && field.form) {
+        field.form.requestSubmit();
+      }
+    }
+  });
 }
 
 // Choosing a dev account opens it straight away.
