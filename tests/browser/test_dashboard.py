@@ -44,6 +44,15 @@ def page_count(text: str) -> int:
     return int(found.group(2))
 
 
+async def batch_job_03_found(page: Page) -> list[str]:
+    """The list shows the search for "batch job 03" and only its packages; their names."""
+    await expect(page.locator(".list-summary")).to_contain_text("matching “batch job 03”")
+    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
+    assert names
+    assert all(name == "Batch Job 03" for name in names)
+    return names
+
+
 async def test_a_developer_browses_searches_and_pages_their_packages(
     page: Page, demo_service: Any, artifacts_dir: Path
 ) -> None:
@@ -79,10 +88,7 @@ async def test_a_developer_browses_searches_and_pages_their_packages(
     await expect(position).to_have_text(f"Page 1 of {pages}")
 
     await page.get_by_role("searchbox", name="Search").fill("batch job 03")
-    await expect(page.locator(".list-summary")).to_contain_text("matching “batch job 03”")
-    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
-    assert names
-    assert all(name == "Batch Job 03" for name in names)
+    names = await batch_job_03_found(page)
     assert len(names) < 25 and "Next →" not in await page.locator("#package-list").inner_text()
     await expect(page).to_have_url(re.compile(r"q=batch\+job\+03"))
 
@@ -214,13 +220,10 @@ async def test_a_search_typed_while_the_list_still_loads_is_not_overwritten_by_i
     await asyncio.wait_for(first_listing_asked.wait(), timeout=15)
     await page.get_by_role("searchbox", name="Search").fill("batch job 03")
 
-    summary = page.locator(".list-summary")
-    await expect(summary).to_contain_text("matching “batch job 03”", timeout=15_000)
+    await batch_job_03_found(page)
     await asyncio.wait_for(first_listing_done.wait(), timeout=15)
     await page.wait_for_timeout(300)  # time for a late answer to be swapped in
-    await expect(summary).to_contain_text("matching “batch job 03”")
-    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
-    assert names and all(name == "Batch Job 03" for name in names)
+    await batch_job_03_found(page)
 
 
 async def test_a_search_typed_before_the_page_script_is_ready_is_still_sent(
@@ -240,7 +243,4 @@ async def test_a_search_typed_before_the_page_script_is_ready_is_still_sent(
     await page.get_by_role("searchbox", name="Search").fill("batch job 03")
     typed.set()
 
-    summary = page.locator(".list-summary")
-    await expect(summary).to_contain_text("matching “batch job 03”", timeout=15_000)
-    names = await page.locator(f"{ROWS} .component-name").all_inner_texts()
-    assert names and all(name == "Batch Job 03" for name in names)
+    await batch_job_03_found(page)
