@@ -480,12 +480,30 @@ class JobRunner:
                 log.exception("compensating an interrupted job failed again", job_id=job.id)
 
     async def _interrupt(self, job_id: str, spec: ActionSpec, *, stale_before: datetime) -> bool:
+        """Take a dead job over, compensate it, then mark it INTERRUPTED: a client that sees
+        the job finished reads its promotion settled, never mid-compensation."""
         async with self._container.uow_factory() as uow:
-            won = await uow.jobs.interrupt_if_stale(
-                job_id, stale_before=stale_before, response=INTERRUPTED_RESPONSE, http_status=503
-            )
+            won = await uow.jobs.take_over_if_stale(job_id, self.owner, stale_before=stale_before)
             job = await uow.jobs.get(job_id)
-            if won:
+            await uow.commit()
+        if not won or job is None:
+            return False
+        log.warning("job interrupted", job_id=job_id, action=spec.name)
+        heartbeat = asyncio.create_task(self._heartbeat(job_id), name=f"settle-{job_id}")
+        try:
+            if spec.recover is not None:
+                await spec.recover(self._container, job)
+        except Exception:
+            # Marked INTERRUPTED all the same: later sweeps compensate again
+            # (_compensate_again), and the job itself cannot run again.
+            log.exception("compensating an interrupted job failed", job_id=job_id)
+        finally:
+            heartbeat.cancel()
+        async with self._container.uow_factory() as uow:
+            settled = await uow.jobs.interrupt(
+                job_id, self.owner, response=INTERRUPTED_RESPONSE, http_status=503
+            )
+            if settled:
                 await uow.audit.append(
                     actor_email="system",
                     action="job.interrupted",
@@ -495,21 +513,14 @@ class JobRunner:
                     before_status=JobState.RUNNING.value,
                     after_status=JobState.INTERRUPTED.value,
                 )
+            finished = await uow.jobs.get(job_id)
             await uow.commit()
-        if not won or job is None:
-            return False
-        log.warning("job interrupted", job_id=job_id, action=spec.name)
-        self._container.metrics.record_job_between(
-            spec.name, JobState.INTERRUPTED, job.started_at, job.finished_at
-        )
-        try:
-            if spec.recover is not None:
-                await spec.recover(self._container, job)
-        except Exception:
-            log.exception("compensating an interrupted job failed", job_id=job_id)
-        finally:
-            # Only once compensated: the next job under the same queue lock (the account's
-            # next promotion) must find the account free.
-            if self.queue is not None and job.queue_job_id is not None:
-                await release_queue_job(self.queue, job.queue_job_id)
-        return True
+        # Only once compensated: the next job under the same queue lock (the account's next
+        # promotion) must find the account free.
+        if self.queue is not None and job.queue_job_id is not None:
+            await release_queue_job(self.queue, job.queue_job_id)
+        if settled and finished is not None:
+            self._container.metrics.record_job_between(
+                spec.name, JobState.INTERRUPTED, finished.started_at, finished.finished_at
+            )
+        return settled

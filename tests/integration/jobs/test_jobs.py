@@ -40,6 +40,9 @@ class Gate:
 
     release: threading.Event = field(default_factory=threading.Event)
     recovered: list[str] = field(default_factory=list)
+    recovering: threading.Event = field(default_factory=threading.Event)
+    hold_recovery: bool = False
+    end_recovery: threading.Event = field(default_factory=threading.Event)
 
 
 @pytest.fixture
@@ -57,6 +60,9 @@ def count_action() -> Iterator[Gate]:
         return CountResponse(counted=request.steps)
 
     async def recover(container: object, job: Job) -> None:
+        gate.recovering.set()
+        while gate.hold_recovery and not gate.end_recovery.is_set():
+            await asyncio.sleep(0.02)
         gate.recovered.append(job.id)
 
     ACTIONS["countForTest"] = ActionSpec(
@@ -72,6 +78,7 @@ def count_action() -> Iterator[Gate]:
     )
     yield gate
     gate.release.set()
+    gate.end_recovery.set()
     del ACTIONS["countForTest"]
 
 
@@ -177,32 +184,36 @@ async def test_a_job_is_visible_to_its_owner_and_admins_only(
         assert (await anonymous.get(job_url)).status_code == 401
 
 
+async def add_job_of_a_killed_process(uow_factory: UnitOfWorkFactory) -> Job:
+    """A RUNNING job with a silent heartbeat is what a killed process leaves behind."""
+    async with uow_factory() as uow:
+        job = await uow.jobs.add(
+            Job(
+                action="countForTest",
+                process_name="T · PROMO - Count For Test",
+                request={"steps": 1},
+                principal_email=ALICE,
+            )
+        )
+        await uow.jobs.claim(job.id, "a-process-that-was-killed")
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+        await uow.commit()
+    return job
+
+
 async def test_a_job_whose_process_died_is_interrupted_and_compensated(
     demo_service: DemoService, count_action: Gate
 ) -> None:
-    """A RUNNING job with a silent heartbeat is what a killed process leaves behind."""
     engine = create_engine(demo_service.settings.resolved_database_url())
     uow_factory = UnitOfWorkFactory(engine)
     try:
-        async with uow_factory() as uow:
-            job = await uow.jobs.add(
-                Job(
-                    action="countForTest",
-                    process_name="T · PROMO - Count For Test",
-                    request={"steps": 1},
-                    principal_email=ALICE,
-                )
-            )
-            await uow.jobs.claim(job.id, "a-process-that-was-killed")
-            await uow.commit()
-        async with uow_factory() as uow:
-            await uow.session.execute(
-                update(Job)
-                .where(Job.id == job.id)
-                .values(heartbeat_at=datetime.now(UTC) - timedelta(hours=1))
-            )
-            await uow.commit()
-
+        job = await add_job_of_a_killed_process(uow_factory)
         seen = await poll_job_until(uow_factory, job.id, JobState.INTERRUPTED)
     finally:
         await engine.dispose()
@@ -211,3 +222,32 @@ async def test_a_job_whose_process_died_is_interrupted_and_compensated(
     assert seen.response is not None
     assert seen.response["errorCode"] == "JOB_INTERRUPTED"
     assert count_action.recovered == [job.id]
+
+
+async def test_a_dead_job_reads_unfinished_until_its_compensation_is_done(
+    demo_service: DemoService, count_action: Gate
+) -> None:
+    """Whoever polls the job and then reads the promotion must never find it half-settled."""
+    count_action.hold_recovery = True
+    engine = create_engine(demo_service.settings.resolved_database_url())
+    uow_factory = UnitOfWorkFactory(engine)
+    try:
+        job = await add_job_of_a_killed_process(uow_factory)
+        for _ in range(200):
+            if count_action.recovering.is_set():
+                break
+            await asyncio.sleep(0.05)
+        assert count_action.recovering.is_set(), "the dead job was never compensated"
+        async with demo_service.api(ALICE) as client:
+            during = (await client.get(f"/api/v1/jobs/{job.id}")).json()
+        async with uow_factory() as uow:
+            owned = await uow.jobs.get(job.id)
+        count_action.end_recovery.set()
+        seen = await poll_job_until(uow_factory, job.id, JobState.INTERRUPTED)
+    finally:
+        await engine.dispose()
+
+    assert during["state"] == "RUNNING"
+    assert owned is not None and owned.owner != "a-process-that-was-killed"
+    assert count_action.recovered == [job.id]
+    assert seen.response is not None and seen.response["errorCode"] == "JOB_INTERRUPTED"

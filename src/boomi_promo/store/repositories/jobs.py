@@ -118,19 +118,16 @@ class JobRepository:
             (Job.heartbeat_at.is_(None)) | (Job.heartbeat_at < heartbeat_before),
         )
 
-    async def interrupt_if_stale(
-        self,
-        job_id: str,
-        *,
-        stale_before: datetime,
-        response: dict[str, Any],
-        http_status: int,
-    ) -> bool:
-        """QUEUED or RUNNING with no sign of life since ``stale_before`` → INTERRUPTED.
+    async def take_over_if_stale(self, job_id: str, owner: str, *, stale_before: datetime) -> bool:
+        """QUEUED or RUNNING with no sign of life since ``stale_before`` → RUNNING for ``owner``,
+        which settles it (compensates, then :meth:`interrupt`).
 
-        Atomic, so when several replicas notice the same dead job exactly one compensates it.
+        Atomic, so when several replicas notice the same dead job exactly one settles it; the
+        job stays unfinished meanwhile, so whoever waits on it never reads a half-settled
+        outcome. If the settling replica dies too, its heartbeats stop and the next one does.
         """
         last_seen = func.coalesce(Job.heartbeat_at, Job.created_at)
+        now = utcnow()
         result = await self._session.execute(
             update(Job)
             .where(
@@ -138,6 +135,22 @@ class JobRepository:
                 Job.state.in_([JobState.QUEUED, JobState.RUNNING]),
                 last_seen < stale_before,
             )
+            .values(
+                state=JobState.RUNNING,
+                owner=owner,
+                started_at=func.coalesce(Job.started_at, now),
+                heartbeat_at=now,
+            )
+        )
+        return rowcount(result) == 1
+
+    async def interrupt(
+        self, job_id: str, owner: str, *, response: dict[str, Any], http_status: int
+    ) -> bool:
+        """A job ``owner`` took over and settled → INTERRUPTED; ``False`` if it lost the job."""
+        result = await self._session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.RUNNING)
             .values(
                 state=JobState.INTERRUPTED,
                 response=response,
