@@ -8,7 +8,7 @@ JSON.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
@@ -62,6 +62,7 @@ from boomi_promo.boomi.transport import (
     XML,
     BoomiTransport,
     CallHook,
+    LookupInconclusive,
     ModelT,
     Request,
     json_bytes,
@@ -261,12 +262,15 @@ class BoomiClient(BoomiTransport):
         branch_id: str | None = None,
         folder_id: str | None = None,
         override_account: str | None = None,
+        not_ids: Collection[str] = (),
     ) -> Component:
         """Create a component from a ``<bns:Component>`` document; Boomi assigns the id.
 
         The document's ``componentId`` is dropped. ``branch_id`` writes to that branch, else
         to main (a ``branchId`` copied from another read is dropped, not followed);
-        ``folder_id`` places it, else the document's own ``folderId`` stands.
+        ``folder_id`` places it, else the document's own ``folderId`` stands. ``not_ids``: ids
+        the new component cannot have (the caller's other components, read when a lost answer
+        is looked up), so a same-named sibling is never taken for it.
         """
         document = with_root_attributes(
             xml, {"componentId": None, "branchId": branch_id, **_folder(folder_id)}
@@ -283,16 +287,20 @@ class BoomiClient(BoomiTransport):
         sent = Component.from_xml(document)
 
         async def find() -> Component | None:
-            return await self._find_component(sent, branch_id, override_account)
+            return await self._find_component(sent, branch_id, override_account, not_ids)
 
         return await self._create(request, self._component, find)
 
     async def _find_component(
-        self, sent: Component, branch_id: str | None, override_account: str | None
+        self,
+        sent: Component,
+        branch_id: str | None,
+        override_account: str | None,
+        not_ids: Collection[str],
     ) -> Component | None:
         """The live component written on the branch with the name, type and folder of
-        ``sent`` (Boomi keeps no other key of a create; two such components on one branch
-        cannot be told apart)."""
+        ``sent`` and none of ``not_ids`` (Boomi keeps no other key of a create); two such
+        components cannot be told apart: :class:`LookupInconclusive`."""
         if not sent.name:
             return None
         where = QueryFilter.where("name", Operator.EQUALS, sent.name).and_(
@@ -303,20 +311,28 @@ class BoomiClient(BoomiTransport):
             where = where.and_(QueryFilter.where("folderId", Operator.EQUALS, sent.folder_id))
         if branch_id is not None:
             where = where.and_(QueryFilter.where("branchId", Operator.EQUALS, branch_id))
-        matches = self.query_component_metadata(where, override_account=override_account)
-        async for found in matches:
-            if (
-                found.name == sent.name
-                and found.type == sent.type
-                and not found.deleted
-                and found.current_version is not False
-                and (not sent.folder_id or found.folder_id == sent.folder_id)
-                and (branch_id is None or found.branch_id == branch_id)
-            ):
-                return await self.get_component(
-                    found.component_id, branch_id=branch_id, override_account=override_account
-                )
-        return None
+        candidates = {
+            found.component_id
+            async for found in self.query_component_metadata(
+                where, override_account=override_account
+            )
+            if found.name == sent.name
+            and found.type == sent.type
+            and not found.deleted
+            and found.current_version is not False
+            and (not sent.folder_id or found.folder_id == sent.folder_id)
+            and (branch_id is None or found.branch_id == branch_id)
+            and found.component_id not in not_ids
+        }
+        if len(candidates) > 1:
+            raise LookupInconclusive(
+                f"{len(candidates)} components named {sent.name!r} ({sent.type}) in one folder"
+            )
+        if not candidates:
+            return None
+        return await self.get_component(
+            candidates.pop(), branch_id=branch_id, override_account=override_account
+        )
 
     async def update_component(
         self,

@@ -133,6 +133,11 @@ class AmbiguousFailure(Exception):
         self.resend = resend
 
 
+class LookupInconclusive(Exception):
+    """A create's natural-key lookup found more than one object the create may have made: the
+    create fails with its own error rather than take a stranger's object or make another."""
+
+
 def segment(value: str) -> str:
     return quote(value, safe="")
 
@@ -296,7 +301,7 @@ class BoomiTransport:
         find: Callable[[], Awaitable[CreatedT | None]],
     ) -> CreatedT:
         """Send a create; resend it only after ``find`` (a lookup by its natural key) finds
-        nothing.
+        nothing. When ``find`` cannot tell (:class:`LookupInconclusive`) the create fails.
 
         A 5xx, a timeout or a broken connection after the request went out may mean Boomi
         created the object and the answer was lost; resending blindly would make a second one.
@@ -310,7 +315,17 @@ class BoomiTransport:
                 return parse(request, await self._send(request, first_attempt=attempt, create=True))
             except AmbiguousFailure as ambiguous:
                 await self._sleep(ambiguous.delay)
-                found = await find()
+                try:
+                    found = await find()
+                except LookupInconclusive as inconclusive:
+                    log.warning(
+                        "boomi.create_lookup_inconclusive",
+                        method=request.method,
+                        path=request.path,
+                        attempt=ambiguous.attempt,
+                        detail=str(inconclusive),
+                    )
+                    raise ambiguous.failure from ambiguous.__cause__
                 log.warning(
                     "boomi.create_looked_up",
                     method=request.method,

@@ -911,26 +911,41 @@ class _PromotionRun:
         ready = [(position[cid], cid) for cid in pending if not waiting_on[cid]]
         heapq.heapify(ready)
         writing: dict[asyncio.Task[ComponentOutcome], str] = {}
+        # Creates of one name, type and folder never run together: a lost answer is looked up
+        # by exactly that, and the sibling's id must be known (id_map) by then to be told apart.
+        creating: dict[asyncio.Task[ComponentOutcome], tuple[str, str, str]] = {}
+        held: list[tuple[int, str]] = []
         failures: list[tuple[TreeComponent, Exception]] = []
         unexpected: BaseException | None = None
         started = 0
         try:
             while ready or writing:
                 while ready and len(writing) < WRITE_CONCURRENCY and not failures:
-                    _, dev_id = heapq.heappop(ready)
+                    entry = heapq.heappop(ready)
+                    dev_id = entry[1]
                     component = self.tree.components[dev_id]
+                    prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
+                    key = _create_key(component)
+                    if prod_id is None and key in creating.values():
+                        held.append(entry)
+                        continue
                     started += 1
                     await self.ctx.progress.report(
                         step="promote", current=started, total=len(pending), message=component.name
                     )
-                    prod_id = mappings[dev_id].prod_component_id if dev_id in plan.usable else None
                     task = asyncio.create_task(self._write_one(component, prod_id, id_map))
                     writing[task] = dev_id
+                    if prod_id is None:
+                        creating[task] = key
                 if not writing:
                     break
                 done, _ = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     dev_id = writing.pop(task)
+                    if creating.pop(task, None) is not None:
+                        for entry in held:
+                            heapq.heappush(ready, entry)
+                        held.clear()
                     error = task.exception()
                     if isinstance(error, _DevReadFailed):
                         unexpected = unexpected or error.error
@@ -985,7 +1000,7 @@ class _PromotionRun:
         )
         if prod_id is None:
             written = await self.ctx.boomi.create_component(
-                body, branch_id=self.branch_id, folder_id=folder_id
+                body, branch_id=self.branch_id, folder_id=folder_id, not_ids=id_map.values()
             )
             action = ComponentAction.CREATED
         else:
@@ -1213,6 +1228,11 @@ class _PromotionRun:
                 },
             },
         ).to_json()
+
+
+def _create_key(component: TreeComponent) -> tuple[str, str, str]:
+    """What a lost create is looked up by (the mirrored folder follows the dev folder)."""
+    return (component.name, component.type, component.folder_full_path)
 
 
 def _branch_outcome(branch_deleted: bool) -> str:

@@ -239,3 +239,18 @@ def count_component_reads(
 
     monkeypatch.setattr(state, "get_component_xml", counting)
     return reads
+
+
+def add_dev_component(service: DemoService, xml: str) -> str:
+    """A new component in team A's dev account, from a ``<bns:Component>`` document; its id."""
+    with service.emulator.client(headers={"Accept": "application/xml"}) as boomi:
+        response = boomi.post(
+            "/Component",
+            params={"overrideAccount": team_a(service)},
+            content=xml.encode(),
+            headers={"Content-Type": "application/xml"},
+        )
+    response.raise_for_status()
+    component_id = Component.from_xml(response.content).component_id
+    assert component_id is not None
+    return component_id

@@ -6,13 +6,13 @@ import asyncio
 from typing import Any
 
 from boomi_promo.boomi.models import BNS_NAMESPACE as BNS
-from boomi_promo.boomi.models import Component
 from boomi_promo.domain.statuses import PromotionStatus
 from boomi_promo.engine.promotion import WRITE_CONCURRENCY
 from tests.integration.emulator.boomi import package_body
 from tests.integration.promotion.support import (
     BOB,
     DAVE,
+    add_dev_component,
     dev_component_ids,
     folder_of,
     live_branch_ids,
@@ -297,20 +297,6 @@ async def test_root_component_must_be_the_packages(promo_service: DemoService) -
     assert response.status_code == 400
     assert response.json()["errorField"] == "rootComponentId"
     assert package_root(promo_service, seed.full_tree_package_id) == seed.full_tree_process_id
-
-
-def add_dev_component(service: DemoService, xml: str) -> str:
-    with service.emulator.client(headers={"Accept": "application/xml"}) as boomi:
-        response = boomi.post(
-            "/Component",
-            params={"overrideAccount": team_a(service)},
-            content=xml.encode(),
-            headers={"Content-Type": "application/xml"},
-        )
-    response.raise_for_status()
-    component_id = Component.from_xml(response.content).component_id
-    assert component_id is not None
-    return component_id
 
 
 async def test_secrets_in_a_promoted_operation_are_stripped(promo_service: DemoService) -> None:

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 import pytest
 
+from boomi_promo.boomi.models import BNS_NAMESPACE as BNS
 from boomi_promo.domain.statuses import PromotionStatus
-from tests.integration.promotion.support import duplicated_objects, promote, store_of
+from tests.integration.emulator.boomi import package_body
+from tests.integration.promotion.support import (
+    add_dev_component,
+    duplicated_objects,
+    promote,
+    read_on_branch,
+    store_of,
+    team_a,
+)
 from tests.support.service import DemoService
 
 CREATES = [
@@ -57,3 +66,89 @@ async def test_a_promotion_completes_without_duplicates_when_a_create_answer_is_
     results = body["promotionResults"]
     written = [r["prodComponentId"] for r in results if r["action"] in ("CREATED", "UPDATED")]
     assert len(written) == len(set(written)), "every dev component has its own prod component"
+
+
+def twin_tree(service: DemoService) -> tuple[list[str], str]:
+    """Two new dev profiles of one name and type in one folder (Boomi allows it) and a process
+    using both; the twins' ids and the process's package."""
+    twins = [
+        add_dev_component(
+            service,
+            f'<bns:Component xmlns:bns="{BNS}" name="Twin Profile" type="profile.xml">'
+            f'<bns:object><XMLProfile xmlns="" strict="{strict}"/></bns:object>'
+            "</bns:Component>",
+        )
+        for strict in ("true", "false")
+    ]
+    shapes = "".join(
+        f'<shape name="map{n}"><profile id="{t}"/></shape>' for n, t in enumerate(twins)
+    )
+    process = add_dev_component(
+        service,
+        f'<bns:Component xmlns:bns="{BNS}" name="Twin Sync" type="process"><bns:object>'
+        f'<process xmlns=""><shapes>{shapes}</shapes></process></bns:object></bns:Component>',
+    )
+    with service.emulator.client() as boomi:
+        packaged = boomi.post(
+            "/PackagedComponent",
+            params={"overrideAccount": team_a(service)},
+            json=package_body(process, packageVersion="1.0"),
+        )
+    packaged.raise_for_status()
+    return twins, str(packaged.json()["packageId"])
+
+
+async def test_a_lost_create_answer_is_not_taken_for_a_same_named_sibling(
+    demo_service: DemoService,
+) -> None:
+    """After a lost answer the lookup by name must not hand the second twin the first's master."""
+    twins, package_id = twin_tree(demo_service)
+    hits: list[None] = []
+    # The second create of the run lands, but its caller never hears of it.
+    demo_service.emulator.state.faults.add(
+        r"/Component$",
+        method="POST",
+        lose_answer=True,
+        status=503,
+        skip=1,
+        count=1,
+        on_match=lambda: hits.append(None),
+    )
+
+    response = await promote(demo_service, package_id)
+
+    assert response.status_code == 200, response.text
+    assert hits, "the fault never fired"
+    body = response.json()
+    masters = {
+        r["devComponentId"]: r["prodComponentId"]
+        for r in body["promotionResults"]
+        if r["devComponentId"] in twins
+    }
+    assert set(masters) == set(twins)
+    assert len(set(masters.values())) == 2, "each twin has its own master"
+    for twin, strict in zip(twins, ("true", "false"), strict=True):
+        written = read_on_branch(demo_service, masters[twin], body["branchId"])
+        assert f'strict="{strict}"'.encode() in written.xml
+
+
+async def test_same_named_creates_never_run_together(demo_service: DemoService) -> None:
+    """Were both in flight when one answer is lost, the lookup could not tell them apart."""
+    _, package_id = twin_tree(demo_service)
+    state = demo_service.emulator.state
+    state.faults.add(r"/Component$", method="POST", latency=0.3)
+    state.request_log.clear()
+
+    response = await promote(demo_service, package_id)
+
+    assert response.status_code == 200, response.text
+    twin_creates = sorted(
+        (r.time, r.time + r.duration)
+        for r in state.request_log.entries()
+        if r.method == "POST"
+        and r.path.endswith("/Component")
+        and b'name="Twin Profile"' in (r.request_body or b"")
+    )
+    assert len(twin_creates) == 2
+    (_, first_end), (second_start, _) = twin_creates
+    assert second_start >= first_end, "the second twin was created while the first still was"

@@ -563,6 +563,39 @@ async def test_a_create_whose_answer_was_lost_is_found_by_its_natural_key_not_ma
     assert sleep.waits == [1.0], "the back-off is waited before looking"
 
 
+async def test_a_lost_create_is_not_taken_for_a_same_named_sibling_the_caller_already_has() -> None:
+    sibling = {**WRITTEN_ON_BRANCH, "componentId": "sibling-written-first"}
+    boomi = ScriptedBoomi(
+        boomi_error(503, "busy"),
+        json_response(200, metadata_result(sibling, WRITTEN_ON_BRANCH)),
+        xml_response(200, PROCESS_XML),
+    )
+    async with make_client(boomi) as client:
+        created = await client.create_component(
+            PROCESS_XML,
+            branch_id=BRANCH_ID,
+            folder_id=FOLDER_ID,
+            not_ids={"sibling-written-first"},
+        )
+
+    assert created.component_id == COMPONENT_ID
+    assert calls(boomi)[-1] == f"GET Component/{COMPONENT_ID}~{BRANCH_ID}"
+
+
+async def test_a_lost_create_fails_when_its_lookup_finds_two_it_cannot_tell_apart() -> None:
+    # Taking either could map this component onto another's; sending again could make a third.
+    twin = {**WRITTEN_ON_BRANCH, "componentId": "made-by-someone-else"}
+    boomi = ScriptedBoomi(
+        boomi_error(503, "busy"), json_response(200, metadata_result(twin, WRITTEN_ON_BRANCH))
+    )
+    async with make_client(boomi) as client:
+        with pytest.raises(BoomiUnavailableError) as caught:
+            await client.create_component(PROCESS_XML, branch_id=BRANCH_ID, folder_id=FOLDER_ID)
+
+    assert calls(boomi) == ["POST Component", "POST ComponentMetadata/query"]
+    assert caught.value.status_code == 503
+
+
 async def test_a_create_that_did_not_happen_is_sent_again_after_the_lookup() -> None:
     elsewhere = {**WRITTEN_ON_BRANCH, "folderId": "RjoxMTE"}  # same name, another folder
     boomi = ScriptedBoomi(
