@@ -11,16 +11,15 @@ import pytest
 
 from boomi_promo.boomi.models import BNS_NAMESPACE as BNS
 from boomi_promo.domain.statuses import PromotionStatus
-from tests.integration.emulator.boomi import package_body
 from tests.integration.promotion.support import (
     add_dev_component,
     duplicated_objects,
     promote,
     read_on_branch,
     store_of,
-    team_a,
 )
 from tests.support.service import DemoService
+from tests.support.workflow import package
 
 CREATES = [
     # (the create's path, the answer the caller gets instead of the result)
@@ -68,7 +67,7 @@ async def test_a_promotion_completes_without_duplicates_when_a_create_answer_is_
     assert len(written) == len(set(written)), "every dev component has its own prod component"
 
 
-def twin_tree(service: DemoService) -> tuple[list[str], str]:
+async def twin_tree(service: DemoService) -> tuple[list[str], str]:
     """Two new dev profiles of one name and type in one folder (Boomi allows it) and a process
     using both; the twins' ids and the process's package."""
     twins = [
@@ -88,21 +87,14 @@ def twin_tree(service: DemoService) -> tuple[list[str], str]:
         f'<bns:Component xmlns:bns="{BNS}" name="Twin Sync" type="process"><bns:object>'
         f'<process xmlns=""><shapes>{shapes}</shapes></process></bns:object></bns:Component>',
     )
-    with service.emulator.client() as boomi:
-        packaged = boomi.post(
-            "/PackagedComponent",
-            params={"overrideAccount": team_a(service)},
-            json=package_body(process, packageVersion="1.0"),
-        )
-    packaged.raise_for_status()
-    return twins, str(packaged.json()["packageId"])
+    return twins, await package(service, process)
 
 
 async def test_a_lost_create_answer_is_not_taken_for_a_same_named_sibling(
     demo_service: DemoService,
 ) -> None:
     """After a lost answer the lookup by name must not hand the second twin the first's master."""
-    twins, package_id = twin_tree(demo_service)
+    twins, package_id = await twin_tree(demo_service)
     hits: list[None] = []
     # The second create of the run lands, but its caller never hears of it.
     demo_service.emulator.state.faults.add(
@@ -134,7 +126,7 @@ async def test_a_lost_create_answer_is_not_taken_for_a_same_named_sibling(
 
 async def test_same_named_creates_never_run_together(demo_service: DemoService) -> None:
     """Were both in flight when one answer is lost, the lookup could not tell them apart."""
-    _, package_id = twin_tree(demo_service)
+    _, package_id = await twin_tree(demo_service)
     state = demo_service.emulator.state
     state.faults.add(r"/Component$", method="POST", latency=0.3)
     state.request_log.clear()
