@@ -373,8 +373,7 @@ class JobRunner:
             response = await boomi_errors_mapped(spec.handler(ctx, request))
         except asyncio.CancelledError:
             heartbeat.cancel()
-            right_now = datetime.now(UTC) + timedelta(seconds=1)
-            await asyncio.shield(self._interrupt(job_id, spec, stale_before=right_now))
+            await asyncio.shield(self._settle_own(job_id, spec))
             raise
         except PromoError as exc:
             await self._finish(
@@ -422,7 +421,15 @@ class JobRunner:
     ) -> None:
         """``started`` is the ``time.monotonic()`` at which the job began running here."""
         async with self._container.uow_factory() as uow:
-            await uow.jobs.finish(job_id, state=state, response=response, http_status=http_status)
+            owned = await uow.jobs.finish_owned(
+                job_id, self.owner, state=state, response=response, http_status=http_status
+            )
+            if not owned:
+                # Silent too long (a stall, the database out of reach): another process took
+                # the job over as dead and compensated it; that outcome is the job's.
+                log.warning("job was taken over while it ran; its outcome is not recorded")
+                await uow.commit()
+                return
             await uow.audit.append(
                 actor_email=actor.email,
                 action="job.finished",
@@ -480,14 +487,26 @@ class JobRunner:
                 log.exception("compensating an interrupted job failed again", job_id=job.id)
 
     async def _interrupt(self, job_id: str, spec: ActionSpec, *, stale_before: datetime) -> bool:
-        """Take a dead job over, compensate it, then mark it INTERRUPTED: a client that sees
-        the job finished reads its promotion settled, never mid-compensation."""
+        """Take a dead job over and settle it; ``False`` when another process got it."""
         async with self._container.uow_factory() as uow:
             won = await uow.jobs.take_over_if_stale(job_id, self.owner, stale_before=stale_before)
             job = await uow.jobs.get(job_id)
             await uow.commit()
         if not won or job is None:
             return False
+        return await self._settle(job, spec)
+
+    async def _settle_own(self, job_id: str, spec: ActionSpec) -> None:
+        """Settle a job this runner stops (shutdown), unless another took it over meanwhile."""
+        async with self._container.uow_factory() as uow:
+            job = await uow.jobs.get(job_id)
+        if job is not None and job.owner == self.owner and job.state is JobState.RUNNING:
+            await self._settle(job, spec)
+
+    async def _settle(self, job: Job, spec: ActionSpec) -> bool:
+        """Compensate a job this runner holds, then mark it INTERRUPTED: a client that sees
+        the job finished reads its promotion settled, never mid-compensation."""
+        job_id = job.id
         log.warning("job interrupted", job_id=job_id, action=spec.name)
         heartbeat = asyncio.create_task(self._heartbeat(job_id), name=f"settle-{job_id}")
         try:
@@ -500,8 +519,12 @@ class JobRunner:
         finally:
             heartbeat.cancel()
         async with self._container.uow_factory() as uow:
-            settled = await uow.jobs.interrupt(
-                job_id, self.owner, response=INTERRUPTED_RESPONSE, http_status=503
+            settled = await uow.jobs.finish_owned(
+                job_id,
+                self.owner,
+                state=JobState.INTERRUPTED,
+                response=INTERRUPTED_RESPONSE,
+                http_status=503,
             )
             if settled:
                 await uow.audit.append(

@@ -40,6 +40,7 @@ class Gate:
 
     release: threading.Event = field(default_factory=threading.Event)
     recovered: list[str] = field(default_factory=list)
+    counted: threading.Event = field(default_factory=threading.Event)
     recovering: threading.Event = field(default_factory=threading.Event)
     hold_recovery: bool = False
     end_recovery: threading.Event = field(default_factory=threading.Event)
@@ -55,6 +56,7 @@ def count_action() -> Iterator[Gate]:
             if n == 1:
                 while not gate.release.is_set():
                     await asyncio.sleep(0.02)
+        gate.counted.set()
         if request.fail:
             raise Conflict("Counting refused.", error_code="COUNT_REFUSED")
         return CountResponse(counted=request.steps)
@@ -251,3 +253,51 @@ async def test_a_dead_job_reads_unfinished_until_its_compensation_is_done(
     assert owned is not None and owned.owner != "a-process-that-was-killed"
     assert count_action.recovered == [job.id]
     assert seen.response is not None and seen.response["errorCode"] == "JOB_INTERRUPTED"
+
+
+async def test_a_job_taken_over_while_it_ran_keeps_the_outcome_of_the_one_that_settled_it(
+    demo_service: DemoService, count_action: Gate
+) -> None:
+    """A runner that stalled past the stale limit and then resumes must not overwrite what the
+    process that took its job over as dead recorded."""
+    engine = create_engine(demo_service.settings.resolved_database_url())
+    uow_factory = UnitOfWorkFactory(engine)
+    try:
+        async with demo_service.api(ALICE) as client:
+            accepted = await client.post(
+                "/api/v1/actions/countForTest",
+                json={"steps": 2},
+                headers={"Prefer": "respond-async"},
+            )
+            job_id = accepted.json()["jobId"]
+            for _ in range(100):
+                if (await client.get(f"/api/v1/jobs/{job_id}")).json()["progress"]:
+                    break
+                await asyncio.sleep(0.05)
+        async with uow_factory() as uow:
+            await uow.jobs.take_over_if_stale(
+                job_id, "another-replica", stale_before=datetime.now(UTC) + timedelta(hours=1)
+            )
+            await uow.jobs.finish_owned(
+                job_id,
+                "another-replica",
+                state=JobState.INTERRUPTED,
+                response={"success": False, "errorCode": "JOB_INTERRUPTED"},
+                http_status=503,
+            )
+            await uow.commit()
+        count_action.release.set()
+        assert await asyncio.to_thread(count_action.counted.wait, 10), "the count never ended"
+        await asyncio.sleep(0.5)  # time enough for the runner to record its outcome
+        async with uow_factory() as uow:
+            seen = await uow.jobs.get(job_id)
+            finished = [
+                e.action
+                for e in (await uow.audit.list_entries(target_type="job", target_id=job_id)).items
+            ]
+    finally:
+        await engine.dispose()
+
+    assert seen is not None and seen.state is JobState.INTERRUPTED
+    assert seen.response == {"success": False, "errorCode": "JOB_INTERRUPTED"}
+    assert "job.finished" not in finished

@@ -97,14 +97,9 @@ class JobRepository:
         response: dict[str, Any] | None,
         http_status: int | None,
     ) -> None:
-        if not state.finished:
-            raise ValueError(f"{state} is not a finished state")
-        result = await self._session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(state=state, response=response, http_status=http_status, finished_at=utcnow())
-        )
-        if rowcount(result) == 0:
+        if not await self._set_outcome(
+            Job.id == job_id, state=state, response=response, http_status=http_status
+        ):
             raise JobNotFoundError(job_id)
 
     async def list_unfinished(self) -> list[Job]:
@@ -120,7 +115,7 @@ class JobRepository:
 
     async def take_over_if_stale(self, job_id: str, owner: str, *, stale_before: datetime) -> bool:
         """QUEUED or RUNNING with no sign of life since ``stale_before`` → RUNNING for ``owner``,
-        which settles it (compensates, then :meth:`interrupt`).
+        which settles it (compensates, then :meth:`finish_owned` INTERRUPTED).
 
         Atomic, so when several replicas notice the same dead job exactly one settles it; the
         job stays unfinished meanwhile, so whoever waits on it never reads a half-settled
@@ -144,19 +139,39 @@ class JobRepository:
         )
         return rowcount(result) == 1
 
-    async def interrupt(
-        self, job_id: str, owner: str, *, response: dict[str, Any], http_status: int
+    async def finish_owned(
+        self,
+        job_id: str,
+        owner: str,
+        *,
+        state: JobState,
+        response: dict[str, Any],
+        http_status: int,
     ) -> bool:
-        """A job ``owner`` took over and settled → INTERRUPTED; ``False`` if it lost the job."""
+        """RUNNING for ``owner`` → ``state``; ``False`` when ``owner`` no longer holds the job
+        (another process took it over as dead and settles it): its outcome stands."""
+        return await self._set_outcome(
+            Job.id == job_id,
+            Job.owner == owner,
+            Job.state == JobState.RUNNING,
+            state=state,
+            response=response,
+            http_status=http_status,
+        )
+
+    async def _set_outcome(
+        self,
+        *conditions: ColumnElement[bool],
+        state: JobState,
+        response: dict[str, Any] | None,
+        http_status: int | None,
+    ) -> bool:
+        if not state.finished:
+            raise ValueError(f"{state} is not a finished state")
         result = await self._session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.owner == owner, Job.state == JobState.RUNNING)
-            .values(
-                state=JobState.INTERRUPTED,
-                response=response,
-                http_status=http_status,
-                finished_at=utcnow(),
-            )
+            .where(*conditions)
+            .values(state=state, response=response, http_status=http_status, finished_at=utcnow())
         )
         return rowcount(result) == 1
 
