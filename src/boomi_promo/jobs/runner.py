@@ -420,28 +420,53 @@ class JobRunner:
         http_status: int,
     ) -> None:
         """``started`` is the ``time.monotonic()`` at which the job began running here."""
+        recorded = await self._record_outcome(
+            job_id,
+            spec,
+            actor_email=actor.email,
+            audit_action="job.finished",
+            state=state,
+            response=response,
+            http_status=http_status,
+            detail={"httpStatus": http_status, "errorCode": response.get("errorCode")},
+        )
+        if not recorded:
+            # Silent too long (a stall, the database out of reach): another process took the
+            # job over as dead and compensated it; that outcome is the job's.
+            log.warning("job was taken over while it ran; its outcome is not recorded")
+            return
+        self._container.metrics.record_job(spec.name, state, time.monotonic() - started)
+
+    async def _record_outcome(
+        self,
+        job_id: str,
+        spec: ActionSpec,
+        *,
+        actor_email: str,
+        audit_action: str,
+        state: JobState,
+        response: dict[str, Any],
+        http_status: int,
+        detail: dict[str, Any] | None = None,
+    ) -> bool:
+        """Finish a job this runner holds, audited; ``False`` when it no longer holds it."""
         async with self._container.uow_factory() as uow:
             owned = await uow.jobs.finish_owned(
                 job_id, self.owner, state=state, response=response, http_status=http_status
             )
-            if not owned:
-                # Silent too long (a stall, the database out of reach): another process took
-                # the job over as dead and compensated it; that outcome is the job's.
-                log.warning("job was taken over while it ran; its outcome is not recorded")
-                await uow.commit()
-                return
-            await uow.audit.append(
-                actor_email=actor.email,
-                action="job.finished",
-                process_name=spec.process_name,
-                target_type="job",
-                target_id=job_id,
-                before_status=JobState.RUNNING.value,
-                after_status=state.value,
-                detail={"httpStatus": http_status, "errorCode": response.get("errorCode")},
-            )
+            if owned:
+                await uow.audit.append(
+                    actor_email=actor_email,
+                    action=audit_action,
+                    process_name=spec.process_name,
+                    target_type="job",
+                    target_id=job_id,
+                    before_status=JobState.RUNNING.value,
+                    after_status=state.value,
+                    detail=detail,
+                )
             await uow.commit()
-        self._container.metrics.record_job(spec.name, state, time.monotonic() - started)
+        return owned
 
     # --- recovery --------------------------------------------------------------------------
 
@@ -518,32 +543,21 @@ class JobRunner:
             log.exception("compensating an interrupted job failed", job_id=job_id)
         finally:
             heartbeat.cancel()
-        async with self._container.uow_factory() as uow:
-            settled = await uow.jobs.finish_owned(
-                job_id,
-                self.owner,
-                state=JobState.INTERRUPTED,
-                response=INTERRUPTED_RESPONSE,
-                http_status=503,
-            )
-            if settled:
-                await uow.audit.append(
-                    actor_email="system",
-                    action="job.interrupted",
-                    process_name=spec.process_name,
-                    target_type="job",
-                    target_id=job_id,
-                    before_status=JobState.RUNNING.value,
-                    after_status=JobState.INTERRUPTED.value,
-                )
-            finished = await uow.jobs.get(job_id)
-            await uow.commit()
+        settled = await self._record_outcome(
+            job_id,
+            spec,
+            actor_email="system",
+            audit_action="job.interrupted",
+            state=JobState.INTERRUPTED,
+            response=INTERRUPTED_RESPONSE,
+            http_status=503,
+        )
         # Only once compensated: the next job under the same queue lock (the account's next
         # promotion) must find the account free.
         if self.queue is not None and job.queue_job_id is not None:
             await release_queue_job(self.queue, job.queue_job_id)
-        if settled and finished is not None:
+        if settled:
             self._container.metrics.record_job_between(
-                spec.name, JobState.INTERRUPTED, finished.started_at, finished.finished_at
+                spec.name, JobState.INTERRUPTED, job.started_at, datetime.now(UTC)
             )
         return settled

@@ -235,11 +235,8 @@ async def test_a_dead_job_reads_unfinished_until_its_compensation_is_done(
     uow_factory = UnitOfWorkFactory(engine)
     try:
         job = await add_job_of_a_killed_process(uow_factory)
-        for _ in range(200):
-            if count_action.recovering.is_set():
-                break
-            await asyncio.sleep(0.05)
-        assert count_action.recovering.is_set(), "the dead job was never compensated"
+        recovering = await asyncio.to_thread(count_action.recovering.wait, 10)
+        assert recovering, "the dead job was never compensated"
         async with demo_service.api(ALICE) as client:
             during = (await client.get(f"/api/v1/jobs/{job.id}")).json()
         async with uow_factory() as uow:
